@@ -1,0 +1,72 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config-schema.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { healthRoutes, type Readiness } from './http/health-routes.js';
+import { ingestRoutes } from './ingest/ingest-routes.js';
+import type { IngestService } from './ingest/ingest-service.js';
+import type { Metrics } from './observability/metrics.js';
+import type { AnalyticsService } from './query/analytics-service.js';
+import { registerGraphql } from './query/graphql/graphql-plugin.js';
+import { analyticsRoutes } from './query/rest/analytics-routes.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** Present when this process runs the ingest role. */
+  ingest?: IngestService | undefined;
+  /** Present when this process runs the query role. */
+  analytics?: AnalyticsService | undefined;
+  readiness: Readiness;
+}
+
+/** The HTTP application: routes for the roles this process runs, OpenAPI at /docs, /metrics, health. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const httpLogger: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: httpLogger,
+    // Per-request logs would cost more than the ingest itself; /metrics has the request figures.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  });
+  installErrorHandler(app);
+  acceptJsonAsTextPlain(app);
+  app.addHook('onResponse', (request, reply, done) => {
+    deps.metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.' },
+      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'operations' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  if (deps.ingest) ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
+  if (deps.analytics) {
+    analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
+    await registerGraphql(app, { analytics: deps.analytics, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL });
+  }
+  healthRoutes(app, { readiness: deps.readiness, registry: deps.metrics.registry });
+  return app;
+}
+
+/**
+ * navigator.sendBeacon posts text/plain to avoid a CORS preflight; its body is JSON all the same,
+ * parsed with Fastify's safe JSON parser (prototype poisoning refused).
+ */
+function acceptJsonAsTextPlain(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from '../app.js';
+import type { Config } from '../config/config-schema.js';
+import { createIngestService } from '../ingest/ingest-service.js';
+import { createVisitorHasher } from '../ingest/visitor-id.js';
+import { createMetrics } from '../observability/metrics.js';
+import { startProcessor, type Processor } from '../processor/processor.js';
+import { createAnalyticsService } from '../query/analytics-service.js';
+import { createEventLog, createStore } from './adapters.js';
+import { resolveVisitorSecret } from './visitor-secret.js';
+
+export interface Clickstream {
+  app: FastifyInstance;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Graceful: stop accepting, finish in-flight requests, flush the log, let the processor commit, close the databases. */
+  stop(): Promise<void>;
+}
+
+/** Wires the adapters, services and HTTP app for the roles in the configuration, and starts them. */
+export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
+  const roles = new Set(config.ROLES);
+  const metrics = createMetrics();
+  const log = createEventLog(config, logger);
+  const store = createStore(config);
+  let stopping = false;
+
+  const ingest = roles.has('ingest')
+    ? createIngestService(log, {
+        defaultSiteId: config.DEFAULT_SITE_ID,
+        maxEventAgeMs: config.MAX_EVENT_AGE_HOURS * 3_600_000,
+        maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
+        ipStorage: config.IP_STORAGE,
+        visitorHash: createVisitorHasher(resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)),
+      }, metrics.ingest)
+    : undefined;
+  const analytics = roles.has('query')
+    ? createAnalyticsService(store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
+    : undefined;
+  const app = await buildApp({
+    config, logger, metrics, ingest, analytics,
+    readiness: {
+      check: async () => {
+        if (stopping) throw new Error('shutting down');
+        await store.ping();
+      },
+    },
+  });
+
+  let processor: Processor | undefined;
+  if (roles.has('processor')) {
+    processor = await startProcessor(log, store, metrics.processor, logger.child({ component: 'processor' }), {
+      groupId: config.PROCESSOR_GROUP_ID,
+      batchSize: config.PROCESSOR_BATCH_SIZE,
+      crashAfterStoreCommit: config.FAILPOINT === 'crash-after-store-commit',
+    });
+  }
+  const url = await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({ url, roles: [...roles], eventLog: config.EVENT_LOG, store: config.STORE, dataDir: config.DATA_DIR }, 'clickstream started');
+
+  return {
+    app,
+    url,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await app.close();
+      await processor?.stop();
+      await log.close();
+      await store.close();
+      logger.info('clickstream stopped');
+    },
+  };
+}

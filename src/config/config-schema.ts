@@ -1,0 +1,50 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every setting, with its environment variable, default and rule. One schema gives both the
+ * validation and the `Config` type; README's configuration table is checked against it.
+ */
+const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
+const Positive = (options: { maximum?: number; default: number; description: string }) => Type.Integer({ minimum: 1, ...options });
+
+export const ROLES = ['ingest', 'processor', 'query'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ ...Port, default: 8080, description: 'HTTP port.' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on.' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Folder of the embedded SQLite event log and store.' }),
+  ROLES: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('processor'), Type.Literal('query')]), {
+    minItems: 1,
+    default: [...ROLES],
+    description: 'Comma-separated roles this process runs: ingest, processor, query.',
+  }),
+  EVENT_LOG: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'Event log adapter.' }),
+  STORE: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'Store adapter.' }),
+  LOG_PARTITIONS: Positive({ maximum: 256, default: 4, description: 'Partitions of the embedded event log (fixed once created).' }),
+  LOG_RETENTION_HOURS: Type.Integer({ minimum: 0, default: 168, description: 'Processed log records older than this are deleted; 0 keeps them.' }),
+  LOG_MAX_PENDING_MB: Positive({ maximum: 4096, default: 64, description: 'Events waiting for the log before ingest answers 503.' }),
+  RAW_EVENT_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 90, description: 'Raw events older than this are deleted; aggregates stay. 0 keeps them.' }),
+  DEFAULT_SITE_ID: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'default', description: 'Site of events sent without site_id.' }),
+  TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed.' }),
+  BODY_LIMIT_BYTES: Positive({ maximum: 64 * 1024 * 1024, default: 1_048_576, description: 'Largest request body.' }),
+  MAX_BATCH_EVENTS: Positive({ maximum: 10_000, default: 1000, description: 'Most events in one POST /track/batch.' }),
+  MAX_EVENT_AGE_HOURS: Positive({ default: 168, description: 'Events whose timestamp is older are refused.' }),
+  MAX_CLOCK_SKEW_SECONDS: Type.Integer({ minimum: 0, default: 300, description: 'How far in the future a timestamp may be.' }),
+  IP_STORAGE: Type.Union([Type.Literal('truncate'), Type.Literal('none')], { default: 'truncate', description: 'truncate: keep /24 (IPv4) or /48 (IPv6); none: keep nothing.' }),
+  VISITOR_SALT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'Secret for the daily visitor hash of events without user_id (default: generated in DATA_DIR).' })),
+  PROCESSOR_GROUP_ID: Type.String({ minLength: 1, default: 'clickstream-processor', description: 'Consumer group of the processor.' }),
+  PROCESSOR_BATCH_SIZE: Positive({ maximum: 100_000, default: 5000, description: 'Most records per micro-batch.' }),
+  MAX_QUERY_RANGE_DAYS: Positive({ maximum: 3660, default: 400, description: 'Longest from..to span a query may ask for.' }),
+  GRAPHQL_MAX_DEPTH: Positive({ maximum: 50, default: 6, description: 'Deepest GraphQL query.' }),
+  GRAPHQL_MAX_COST: Positive({ default: 100, description: 'Most fields (counting aliases) in one GraphQL query.' }),
+  GRAPHIQL: Type.Boolean({ default: true, description: 'Serve the GraphiQL IDE at /graphiql.' }),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level.' }),
+  SHUTDOWN_TIMEOUT_MS: Positive({ default: 15_000, description: 'Longest graceful shutdown before exiting anyway.' }),
+  FAILPOINT: Type.Union([Type.Literal(''), Type.Literal('crash-after-store-commit')], { default: '', description: 'Testing only: crash at a named point to prove recovery.' }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Settings given as comma-separated lists in the environment. */
+export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES']);

@@ -1,0 +1,123 @@
+import { hash } from 'node:crypto';
+
+/**
+ * HyperLogLog unique-visitor sketch, precision 14 (16,384 registers): standard error 0.81 %,
+ * near-exact below a few thousand (linear counting). Sketches merge by taking the register-wise
+ * maximum, so per-bucket and per-partition sketches combine into any range.
+ *
+ * Serialised form: byte 0 = 1 (sparse: 3-byte entries `index << 6 | rank`) or 2 (dense: one byte
+ * per register). Sparse keeps the many small per-page-per-hour sketches to a few bytes.
+ */
+const PRECISION = 14;
+const REGISTERS = 1 << PRECISION;
+const SPARSE = 1;
+const DENSE = 2;
+const SPARSE_LIMIT = Math.floor(REGISTERS / 3);
+const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
+
+export class HyperLogLog {
+  private sparse: Map<number, number> | null = new Map();
+  private dense: Uint8Array | null = null;
+
+  static fromBytes(bytes: Uint8Array | null | undefined): HyperLogLog {
+    const sketch = new HyperLogLog();
+    if (!bytes || bytes.length === 0) return sketch;
+    if (bytes[0] === DENSE && bytes.length === REGISTERS + 1) {
+      sketch.sparse = null;
+      sketch.dense = Uint8Array.from(bytes.subarray(1));
+      return sketch;
+    }
+    if (bytes[0] !== SPARSE || (bytes.length - 1) % 3 !== 0) {
+      throw new Error('not a HyperLogLog sketch');
+    }
+    for (let i = 1; i < bytes.length; i += 3) {
+      const entry = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+      sketch.setMax(entry >>> 6, entry & 0x3f);
+    }
+    return sketch;
+  }
+
+  add(value: string): void {
+    const { index, rank } = HyperLogLog.position(value);
+    this.setMax(index, rank);
+  }
+
+  /** The register a value lands in; compute once and add to many sketches with `addPosition`. */
+  static position(value: string): { index: number; rank: number } {
+    const digest = hash('sha1', value, 'buffer');
+    const high = digest.readUInt32BE(0);
+    const low = digest.readUInt32BE(4);
+    const index = high >>> (32 - PRECISION);
+    // The rank is the position of the first 1-bit in the remaining 50 bits.
+    const rest = ((high << PRECISION) >>> 0) | 0;
+    let rank: number;
+    if (rest !== 0) rank = Math.clz32(rest) + 1;
+    else rank = low === 0 ? 32 - PRECISION + 33 : 32 - PRECISION + Math.clz32(low) + 1;
+    return { index, rank };
+  }
+
+  addPosition(position: { index: number; rank: number }): void {
+    this.setMax(position.index, position.rank);
+  }
+
+  merge(other: HyperLogLog): void {
+    if (other.dense) other.dense.forEach((rank, index) => rank && this.setMax(index, rank));
+    else other.sparse?.forEach((rank, index) => this.setMax(index, rank));
+  }
+
+  estimate(): number {
+    if (this.sparse) {
+      // Few registers set: linear counting over the empty registers is near exact.
+      const zeros = REGISTERS - this.sparse.size;
+      return zeros === REGISTERS ? 0 : Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+    }
+    const registers = this.dense!;
+    let sum = 0;
+    let zeros = 0;
+    for (const rank of registers) {
+      sum += 2 ** -rank;
+      if (rank === 0) zeros++;
+    }
+    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
+    if (raw <= 2.5 * REGISTERS && zeros > 0) {
+      return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+    }
+    return Math.round(raw);
+  }
+
+  toBytes(): Uint8Array {
+    if (this.dense) {
+      const out = new Uint8Array(REGISTERS + 1);
+      out[0] = DENSE;
+      out.set(this.dense, 1);
+      return out;
+    }
+    const entries = [...this.sparse!.entries()].sort((a, b) => a[0] - b[0]);
+    const out = new Uint8Array(1 + entries.length * 3);
+    out[0] = SPARSE;
+    entries.forEach(([index, rank], i) => {
+      const entry = (index << 6) | rank;
+      out[1 + i * 3] = entry >>> 16;
+      out[2 + i * 3] = (entry >>> 8) & 0xff;
+      out[3 + i * 3] = entry & 0xff;
+    });
+    return out;
+  }
+
+  private setMax(index: number, rank: number): void {
+    if (this.dense) {
+      if (rank > this.dense[index]!) this.dense[index] = rank;
+      return;
+    }
+    const sparse = this.sparse!;
+    if (rank > (sparse.get(index) ?? 0)) sparse.set(index, rank);
+    if (sparse.size > SPARSE_LIMIT) this.toDense();
+  }
+
+  private toDense(): void {
+    const dense = new Uint8Array(REGISTERS);
+    this.sparse!.forEach((rank, index) => (dense[index] = rank));
+    this.dense = dense;
+    this.sparse = null;
+  }
+}

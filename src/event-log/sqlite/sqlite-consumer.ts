@@ -1,0 +1,122 @@
+import type Database from 'better-sqlite3';
+import type { EventEmitter } from 'node:events';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-log.js';
+
+interface ConsumerDeps {
+  appended: EventEmitter;
+  pollIntervalMs: number;
+  logger: Logger;
+  onClose: () => void;
+}
+
+interface RecordRow {
+  offset: number;
+  key: string;
+  value: Buffer;
+  ts: number;
+}
+
+/**
+ * The one member of a consumer group on the embedded log: it owns every partition, reads each
+ * from its position in offset order, hands batches to the handler and commits the group offset
+ * only after the handler resolves. A failing handler is retried with back-off, never skipped.
+ */
+export class SqliteConsumer implements LogConsumer {
+  private readonly positions = new Map<number, number>();
+  private readonly abort = new AbortController();
+  private loop: Promise<void> = Promise.resolve();
+  private readonly readBatch: Database.Statement<[number, number, number], RecordRow>;
+  private readonly commitOffset: Database.Statement;
+  private readonly lastOffset: Database.Statement<[number], { last: number | null }>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly partitions: number,
+    private readonly options: ConsumeOptions,
+    private readonly deps: ConsumerDeps,
+  ) {
+    this.readBatch = db.prepare('SELECT offset, key, value, ts FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?');
+    this.commitOffset = db.prepare('INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)');
+    this.lastOffset = db.prepare('SELECT MAX(offset) AS last FROM records WHERE partition = ?');
+  }
+
+  async start(): Promise<void> {
+    const committed = this.db.prepare<[string, number], { offset: number }>(
+      'SELECT offset FROM group_offsets WHERE group_id = ? AND partition = ?',
+    );
+    for (let p = 0; p < this.partitions; p++) {
+      const resume = await this.options.resumeFrom(p);
+      this.positions.set(p, resume ?? committed.get(this.options.groupId, p)?.offset ?? 0);
+    }
+    this.loop = this.run();
+  }
+
+  lag(): Promise<Map<number, number>> {
+    const lag = new Map<number, number>();
+    for (const [p, position] of this.positions) {
+      const last = this.lastOffset.get(p)?.last ?? -1;
+      lag.set(p, Math.max(0, last + 1 - position));
+    }
+    return Promise.resolve(lag);
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    this.deps.onClose();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const handled = await this.pollOnce();
+        failures = 0;
+        if (!handled) await this.waitForRecords(signal);
+      } catch (error) {
+        failures++;
+        const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
+        this.deps.logger.error({ err: error, retryInMs: delay }, 'processing a batch failed; retrying it');
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  /** One pass over the partitions; true when any records were handled. */
+  private async pollOnce(): Promise<boolean> {
+    let handled = false;
+    const max = this.options.maxBatchRecords ?? 5_000;
+    for (let partition = 0; partition < this.partitions; partition++) {
+      if (this.abort.signal.aborted) break;
+      const position = this.positions.get(partition)!;
+      const rows = this.readBatch.all(partition, position, max);
+      if (rows.length === 0) continue;
+      const records: LogRecord[] = rows.map((r) => ({ partition, offset: r.offset, key: r.key, value: r.value, timestamp: r.ts }));
+      const nextOffset = rows.at(-1)!.offset + 1;
+      await this.options.handle({ partition, records, nextOffset });
+      this.commitOffset.run(this.options.groupId, partition, nextOffset);
+      this.positions.set(partition, nextOffset);
+      handled = true;
+    }
+    return handled;
+  }
+
+  private async waitForRecords(signal: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.deps.pollIntervalMs)]);
+    try {
+      await once(this.deps.appended, 'records', { signal: timeout });
+    } catch {
+      // Timed out or closing: poll again (another process may have appended).
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The durable, partitioned event log (Kafka semantics). Adapters: SqliteLog (embedded) and
+ * KafkaLog. The contract suite in test/contract/event-log.contract.ts holds every adapter to it.
+ */
+export interface AppendRecord {
+  /** Records with the same key land on the same partition, in append order. */
+  key: string;
+  value: Buffer;
+}
+
+export interface LogRecord {
+  partition: number;
+  offset: number;
+  key: string;
+  value: Buffer;
+  /** When the log accepted the record, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface PartitionBatch {
+  partition: number;
+  /** Consecutive records of one partition in offset order (a compacted log may skip offsets). */
+  records: LogRecord[];
+  /** The offset to resume from once this batch is processed. */
+  nextOffset: number;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  /**
+   * Where to start a partition this consumer is given: the offset the store checkpointed with its
+   * aggregates, or null to fall back to the group's committed offset (or the earliest record).
+   */
+  resumeFrom(partition: number): Promise<number | null>;
+  /** Processes one partition's batch; its offset is committed to the log only after it resolves. */
+  handle(batch: PartitionBatch): Promise<void>;
+  maxBatchRecords?: number;
+}
+
+export interface LogConsumer {
+  /** Records appended but not yet handled, per partition this consumer owns. */
+  lag(): Promise<Map<number, number>>;
+  /** Lets the current batch finish and commit, then leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface EventLog {
+  readonly partitions: number;
+  /** Resolves only once every record is durably in the log (fsync'd, or acks=all). */
+  append(records: readonly AppendRecord[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<LogConsumer>;
+  /** Parks a record that cannot be processed, with the reason, so processing can go on. */
+  deadLetter(record: LogRecord, reason: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import type { TrackedEvent } from '../domain/tracked-event.js';
+
+/**
+ * The write side of the store. Adapters: SqliteStore (embedded) and CassandraStore.
+ * Contract: a batch's raw events, the aggregates they change and the partition's checkpoint are
+ * written together, so committing the same batch twice — a replay after a crash — changes nothing.
+ */
+export interface StoreBatch {
+  partition: number;
+  /** The log offset to resume from after this batch. */
+  nextOffset: number;
+  events: readonly TrackedEvent[];
+}
+
+export interface CommitResult {
+  /** Events stored for the first time. */
+  stored: number;
+  /** Events skipped: their event_id was already stored, or the batch was already committed. */
+  duplicates: number;
+}
+
+export interface EventStore {
+  commit(batch: StoreBatch): Promise<CommitResult>;
+  /** The offset to resume a partition from, or null when nothing was committed for it. */
+  checkpoint(partition: number): Promise<number | null>;
+  close(): Promise<void>;
+}

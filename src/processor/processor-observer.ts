@@ -1,0 +1,5 @@
+/** What the processor reports about itself; observability turns it into metrics. */
+export interface ProcessorObserver {
+  batch(outcomes: { stored: number; duplicate: number; dead_lettered: number }, commitSeconds: number): void;
+  lag(byPartition: Map<number, number>): void;
+}

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { TrackedEvent } from '../domain/tracked-event.js';
+import type { EventLog, LogConsumer, PartitionBatch } from '../ports/event-log.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { ProcessorObserver } from './processor-observer.js';
+import { createDecodeStep } from './steps/decode-step.js';
+
+export interface ProcessorOptions {
+  groupId: string;
+  batchSize: number;
+  /** Testing only: crash after the store commit and before the log offset commit. */
+  crashAfterStoreCommit?: boolean;
+}
+
+export interface Processor {
+  /** Resolves once the last micro-batch is committed and the consumer has left its group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads the log in micro-batches per partition and commits each to the store together with the
+ * partition's checkpoint. It resumes from the store's checkpoint, so the log's own committed
+ * offset is only a hint (for lag) and a crash between the two commits replays nothing twice.
+ */
+export async function startProcessor(
+  log: EventLog,
+  store: EventStore,
+  observer: ProcessorObserver,
+  logger: Logger,
+  options: ProcessorOptions,
+): Promise<Processor> {
+  const decode = createDecodeStep();
+
+  const handle = async (batch: PartitionBatch): Promise<void> => {
+    const events: TrackedEvent[] = [];
+    let deadLettered = 0;
+    for (const record of batch.records) {
+      const result = decode(record);
+      if (result.kind === 'ok') events.push(result.value);
+      else if (result.kind === 'dlq') {
+        await log.deadLetter(record, result.reason);
+        deadLettered++;
+        logger.warn({ partition: record.partition, offset: record.offset, reason: result.reason }, 'record dead-lettered');
+      }
+    }
+    const started = performance.now();
+    const committed = await store.commit({ partition: batch.partition, nextOffset: batch.nextOffset, events });
+    observer.batch(
+      { stored: committed.stored, duplicate: committed.duplicates, dead_lettered: deadLettered },
+      (performance.now() - started) / 1000,
+    );
+    if (options.crashAfterStoreCommit) process.kill(process.pid, 'SIGKILL');
+  };
+
+  const consumer: LogConsumer = await log.consume({
+    groupId: options.groupId,
+    maxBatchRecords: options.batchSize,
+    resumeFrom: (partition) => store.checkpoint(partition),
+    handle,
+  });
+  const lagTimer = setInterval(() => {
+    consumer.lag().then((lag) => observer.lag(lag), (error: unknown) => logger.warn({ err: error }, 'reading consumer lag failed'));
+  }, 5_000);
+  lagTimer.unref();
+  logger.info({ groupId: options.groupId, partitions: log.partitions }, 'processor started');
+
+  return {
+    async stop() {
+      clearInterval(lagTimer);
+      await consumer.close();
+      logger.info('processor stopped');
+    },
+  };
+}

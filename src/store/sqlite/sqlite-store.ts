@@ -1,0 +1,83 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import type { AnalyticsReader } from '../../ports/analytics-reader.js';
+import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
+import { runAggregate } from '../aggregate-engine.js';
+import { createSqliteReader } from './sqlite-reader.js';
+import { migrate } from './sqlite-schema.js';
+import { createSqliteWriter } from './sqlite-writer.js';
+
+export interface SqliteStoreOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+  /** Raw events older than this are deleted; aggregates are kept. 0 keeps them forever. */
+  rawEventRetentionMs: number;
+  /** How often expired raw events are deleted. */
+  expiryIntervalMs?: number;
+}
+
+/**
+ * The embedded store. One SQLite file in WAL mode; a commit is one transaction. synchronous=NORMAL
+ * is enough here: losing the last commits on power loss also loses their checkpoint, so the
+ * processor replays them from the log.
+ */
+export class SqliteStore implements EventStore, AnalyticsReader {
+  private readonly db: Database.Database;
+  private readonly write: (batch: StoreBatch) => CommitResult;
+  private readonly reader: ReturnType<typeof createSqliteReader>;
+  private readonly checkpointOf: Database.Statement<[number], { next_offset: number }>;
+  private readonly expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.write = createSqliteWriter(this.db);
+    this.reader = createSqliteReader(this.db);
+    this.checkpointOf = this.db.prepare('SELECT next_offset FROM checkpoints WHERE partition = ?');
+    if (options.rawEventRetentionMs > 0) {
+      this.expiryTimer = setInterval(() => this.expire(Date.now()), options.expiryIntervalMs ?? 3_600_000);
+      this.expiryTimer.unref();
+    }
+  }
+
+  commit(batch: StoreBatch): Promise<CommitResult> {
+    return Promise.resolve(this.write(batch));
+  }
+
+  checkpoint(partition: number): Promise<number | null> {
+    return Promise.resolve(this.checkpointOf.get(partition)?.next_offset ?? null);
+  }
+
+  aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    return runAggregate(query, this.reader);
+  }
+
+  visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
+    return Promise.resolve(this.reader.visitorEvents(query));
+  }
+
+  ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+    return Promise.resolve();
+  }
+
+  /** Deletes raw events past retention. Their event_ids go too, so dedupe holds within retention. */
+  expire(now: number): number {
+    const cutoff = now - this.options.rawEventRetentionMs;
+    const deleted = this.db.prepare('DELETE FROM events WHERE ts < ?').run(cutoff).changes;
+    this.db.prepare('DELETE FROM sessions WHERE last < ?').run(cutoff);
+    return deleted;
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
