@@ -8,7 +8,8 @@ import type { EventStore } from '../ports/event-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 
 /** The one place that chooses adapters. Everything else sees only the ports. */
-export function createEventLog(config: Config, logger: Logger): EventLog {
+export async function createEventLog(config: Config, logger: Logger): Promise<EventLog> {
+  if (config.EVENT_LOG === 'kafka') throw new Error('EVENT_LOG=kafka is not available in this build');
   return new SqliteLog({
     path: join(config.DATA_DIR, 'event-log.db'),
     partitions: config.LOG_PARTITIONS,
@@ -18,7 +19,8 @@ export function createEventLog(config: Config, logger: Logger): EventLog {
   });
 }
 
-export function createStore(config: Config): EventStore & AnalyticsReader {
+export async function createStore(config: Config, _logger: Logger): Promise<EventStore & AnalyticsReader> {
+  if (config.STORE === 'cassandra') throw new Error('STORE=cassandra is not available in this build');
   return new SqliteStore({
     path: join(config.DATA_DIR, 'store.db'),
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,

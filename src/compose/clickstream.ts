@@ -22,8 +22,8 @@ export interface Clickstream {
 export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
   const roles = new Set(config.ROLES);
   const metrics = createMetrics();
-  const log = createEventLog(config, logger);
-  const store = createStore(config);
+  const log = await createEventLog(config, logger);
+  const store = await createStore(config, logger);
   let stopping = false;
 
   const ingest = roles.has('ingest')

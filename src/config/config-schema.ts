@@ -19,8 +19,21 @@ export const ConfigSchema = Type.Object({
     default: [...ROLES],
     description: 'Comma-separated roles this process runs: ingest, processor, query.',
   }),
-  EVENT_LOG: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'Event log adapter.' }),
-  STORE: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'Store adapter.' }),
+  EVENT_LOG: Type.Union([Type.Literal('sqlite'), Type.Literal('kafka')], { default: 'sqlite', description: 'Event log adapter: sqlite (embedded) or kafka.' }),
+  STORE: Type.Union([Type.Literal('sqlite'), Type.Literal('cassandra')], { default: 'sqlite', description: 'Store adapter: sqlite (embedded) or cassandra.' }),
+  KAFKA_BROKERS: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), { minItems: 1, default: ['127.0.0.1:9092'], description: 'Comma-separated Kafka bootstrap brokers (host:port).' }),
+  KAFKA_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', default: 'clickstream.events', description: 'Topic of the event log (created when missing).' }),
+  KAFKA_DLQ_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', default: 'clickstream.events.dlq', description: 'Dead-letter topic for records that cannot be decoded.' }),
+  KAFKA_TOPIC_PARTITIONS: Positive({ maximum: 10_000, default: 12, description: 'Partitions of a topic Clickstream creates.' }),
+  KAFKA_REPLICATION_FACTOR: Positive({ maximum: 16, default: 1, description: 'Replication factor of a topic Clickstream creates (3 on a 3-broker cluster).' }),
+  KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'clickstream', description: 'Kafka client id.' }),
+  CASSANDRA_CONTACT_POINTS: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['127.0.0.1:9042'], description: 'Comma-separated Cassandra contact points (host or host:port).' }),
+  CASSANDRA_LOCAL_DC: Type.String({ minLength: 1, default: 'datacenter1', description: 'Local data center of the Cassandra driver.' }),
+  CASSANDRA_KEYSPACE: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', default: 'clickstream', description: 'Keyspace of the store.' }),
+  CASSANDRA_REPLICATION: Type.String({ pattern: '^(SimpleStrategy:\\d+|NetworkTopologyStrategy(:[A-Za-z0-9_-]+=\\d+)+)$', default: 'SimpleStrategy:1', description: 'Keyspace replication: SimpleStrategy:N, or NetworkTopologyStrategy:dc1=3[:dc2=3].' }),
+  CASSANDRA_CONSISTENCY: Type.Union([Type.Literal('ONE'), Type.Literal('LOCAL_ONE'), Type.Literal('QUORUM'), Type.Literal('LOCAL_QUORUM'), Type.Literal('ALL')], { default: 'LOCAL_QUORUM', description: 'Consistency level of reads and writes.' }),
+  CASSANDRA_USERNAME: Type.Optional(Type.String({ minLength: 1, description: 'Cassandra user (PasswordAuthenticator).' })),
+  CASSANDRA_PASSWORD: Type.Optional(Type.String({ minLength: 1, description: 'Cassandra password.' })),
   LOG_PARTITIONS: Positive({ maximum: 256, default: 4, description: 'Partitions of the embedded event log (fixed once created).' }),
   LOG_RETENTION_HOURS: Type.Integer({ minimum: 0, default: 168, description: 'Processed log records older than this are deleted; 0 keeps them.' }),
   LOG_MAX_PENDING_MB: Positive({ maximum: 4096, default: 64, description: 'Events waiting for the log before ingest answers 503.' }),
@@ -47,4 +60,4 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 /** Settings given as comma-separated lists in the environment. */
-export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES']);
+export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS']);

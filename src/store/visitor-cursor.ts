@@ -7,7 +7,7 @@ export function encodeCursor(ts: number, eventId: string): string {
 
 export function decodeCursor(cursor: string): { ts: number; eventId: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{1,16}):([A-Za-z0-9_-]{8,64})$/.exec(text);
+  const match = /^(\d{1,16}):(.{1,64})$/s.exec(text);
   if (!match) throw new ClickstreamError('INVALID_QUERY', 'cursor is not one this API returned', { field: 'cursor' });
   return { ts: Number(match[1]), eventId: match[2]! };
 }

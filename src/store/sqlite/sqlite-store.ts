@@ -46,25 +46,24 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     }
   }
 
-  commit(batch: StoreBatch): Promise<CommitResult> {
-    return Promise.resolve(this.write(batch));
+  async commit(batch: StoreBatch): Promise<CommitResult> {
+    return this.write(batch);
   }
 
-  checkpoint(partition: number): Promise<number | null> {
-    return Promise.resolve(this.checkpointOf.get(partition)?.next_offset ?? null);
+  async checkpoint(partition: number): Promise<number | null> {
+    return this.checkpointOf.get(partition)?.next_offset ?? null;
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return runAggregate(query, this.reader);
   }
 
-  visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
-    return Promise.resolve(this.reader.visitorEvents(query));
+  async visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
+    return this.reader.visitorEvents(query);
   }
 
-  ping(): Promise<void> {
+  async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
-    return Promise.resolve();
   }
 
   /** Deletes raw events past retention. Their event_ids go too, so dedupe holds within retention. */

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventLog, LogConsumer, PartitionBatch } from '../../src/ports/event-log.js';
+import { eventually } from '../support/events.js';
+
+/**
+ * The EventLog contract: every adapter (SqliteLog, KafkaLog) must pass it against the real thing.
+ * A harness gives a fresh, empty log (a new file or a new topic); `open` may be called again to get
+ * a second client over the same storage, as a restarted process would.
+ */
+export interface LogHarness {
+  open(): Promise<EventLog>;
+  /** Consumer group ids must be unique per harness so runs do not see each other's offsets. */
+  groupId(name: string): string;
+}
+
+const record = (key: string, n: number) => ({ key, value: Buffer.from(JSON.stringify({ key, n })) });
+const decode = (value: Buffer) => JSON.parse(value.toString()) as { key: string; n: number };
+
+export function describeEventLogContract(name: string, newHarness: () => Promise<LogHarness>, timeoutMs = 20_000): void {
+  describe(`EventLog contract: ${name}`, { timeout: timeoutMs * 3 }, () => {
+    const closers: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      while (closers.length) await closers.pop()!();
+    });
+    const open = async (h: LogHarness) => {
+      const log = await h.open();
+      closers.push(() => log.close());
+      return log;
+    };
+    const collect = async (log: EventLog, groupId: string, resumeFrom: (p: number) => Promise<number | null> = () => Promise.resolve(null)) => {
+      const batches: PartitionBatch[] = [];
+      const consumer = await log.consume({ groupId, resumeFrom, handle: async (b) => void batches.push(b) });
+      const wrapped: LogConsumer = { lag: () => consumer.lag(), close: () => consumer.close() };
+      closers.push(() => consumer.close());
+      const records = () => batches.flatMap((b) => b.records);
+      return { batches, records, consumer: wrapped };
+    };
+
+    it('delivers every appended record once, in key order, with consecutive offsets per partition', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      const keys = ['site:a', 'site:b', 'site:c', 'site:d', 'site:e'];
+      await log.append(keys.flatMap((k) => [0, 1, 2, 3].map((n) => record(k, n))));
+      await log.append(keys.map((k) => record(k, 4)));
+      const { records, batches } = await collect(log, h.groupId('order'));
+      await eventually(async () => records().length, (n) => n >= 25, timeoutMs);
+      expect(records()).toHaveLength(25);
+      for (const k of keys) {
+        const mine = records().filter((r) => r.key === k);
+        expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
+        expect(mine.map((r) => decode(r.value).n)).toEqual([0, 1, 2, 3, 4]);
+      }
+      for (const b of batches) {
+        const offsets = b.records.map((r) => r.offset);
+        expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+        expect(b.nextOffset).toBe(offsets.at(-1)! + 1);
+        expect(b.records.every((r) => r.partition === b.partition && r.partition >= 0 && r.partition < log.partitions)).toBe(true);
+      }
+    });
+
+    it('resolves concurrent appends (group commit) and loses none of them', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await Promise.all(Array.from({ length: 200 }, (_, i) => log.append([record(`v${i % 37}`, i)])));
+      const { records } = await collect(log, h.groupId('concurrent'));
+      await eventually(async () => records().length, (n) => n >= 200, timeoutMs);
+      expect(new Set(records().map((r) => decode(r.value).n)).size).toBe(200);
+    });
+
+    it('starts a partition where resumeFrom says, skipping what the store already has', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await log.append([0, 1, 2, 3, 4, 5].map((n) => record('one-key', n)));
+      const first = await collect(log, h.groupId('resume-a'));
+      await eventually(async () => first.records().length, (n) => n >= 6, timeoutMs);
+      const partition = first.records()[0]!.partition;
+      const fourth = first.records()[3]!.offset;
+      const second = await collect(log, h.groupId('resume-b'), (p) => Promise.resolve(p === partition ? fourth : null));
+      await eventually(async () => second.records().length, (n) => n >= 3, timeoutMs);
+      expect(second.records().map((r) => decode(r.value).n)).toEqual([3, 4, 5]);
+    });
+
+    it('continues a group from its committed offset after a restart', async () => {
+      const h = await newHarness();
+      const groupId = h.groupId('restart');
+      const log = await open(h);
+      await log.append([0, 1, 2].map((n) => record('k', n)));
+      const first = await collect(log, groupId);
+      await eventually(async () => first.records().length, (n) => n >= 3, timeoutMs);
+      await first.consumer.close();
+      await log.append([3, 4].map((n) => record('k', n)));
+      const reopened = await open(h);
+      const second = await collect(reopened, groupId);
+      await eventually(async () => second.records().length, (n) => n >= 2, timeoutMs);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(second.records().map((r) => decode(r.value).n)).toEqual([3, 4]);
+    });
+
+    it('redelivers a batch whose handler failed instead of skipping it', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await log.append([record('retry', 1)]);
+      let calls = 0;
+      const seen: number[] = [];
+      const consumer = await log.consume({
+        groupId: h.groupId('retry'),
+        resumeFrom: () => Promise.resolve(null),
+        handle: async (b) => {
+          calls++;
+          if (calls === 1) throw new Error('store is down');
+          seen.push(...b.records.map((r) => decode(r.value).n));
+        },
+      });
+      closers.push(() => consumer.close());
+      await eventually(async () => seen.length, (n) => n >= 1, timeoutMs);
+      expect(seen).toEqual([1]);
+      expect(calls).toBeGreaterThanOrEqual(2);
+    });
+
+    it('keeps appended records across a reopen (durable)', async () => {
+      const h = await newHarness();
+      const log = await h.open();
+      await log.append([record('durable', 7)]);
+      await log.close();
+      const reopened = await open(h);
+      const { records } = await collect(reopened, h.groupId('durable'));
+      await eventually(async () => records().length, (n) => n >= 1, timeoutMs);
+      expect(decode(records()[0]!.value).n).toBe(7);
+    });
+
+    it('reports lag, and none once everything is handled', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await log.append([1, 2, 3].map((n) => record('lag', n)));
+      const { records, consumer } = await collect(log, h.groupId('lag'));
+      await eventually(async () => records().length, (n) => n >= 3, timeoutMs);
+      const lag = await eventually(() => consumer.lag(), (l) => [...l.values()].reduce((a, b) => a + b, 0) === 0, timeoutMs);
+      expect([...lag.values()].every((v) => v === 0)).toBe(true);
+    });
+
+    it('accepts a dead letter without stopping consumption', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await log.append([record('dlq', 1), record('dlq', 2)]);
+      const { records } = await collect(log, h.groupId('dlq'));
+      await eventually(async () => records().length, (n) => n >= 2, timeoutMs);
+      await expect(log.deadLetter(records()[0]!, 'not an event')).resolves.toBeUndefined();
+    });
+  });
+}
