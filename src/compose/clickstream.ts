@@ -65,7 +65,10 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
     async stop() {
       if (stopping) return;
       stopping = true;
-      await app.close();
+      // Keep-alive connections that finish their in-flight request become idle after close()
+      // began; close them as they do, or the server would wait for the keep-alive timeout.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+      await app.close().finally(() => clearInterval(reaper));
       await processor?.stop();
       await log.close();
       await store.close();
