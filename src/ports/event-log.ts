@@ -35,6 +35,12 @@ export interface ConsumeOptions {
   /** Processes one partition's batch; its offset is committed to the log only after it resolves. */
   handle(batch: PartitionBatch): Promise<void>;
   maxBatchRecords?: number;
+  /**
+   * Where a partition with neither a resume offset nor a committed group offset starts: the
+   * earliest record (default, for processing) or the end of the log (for live views that only
+   * want what arrives from now on).
+   */
+  startAt?: 'earliest' | 'latest';
 }
 
 export interface LogConsumer {

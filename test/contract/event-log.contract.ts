@@ -138,6 +138,19 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       expect([...lag.values()].every((v) => v === 0)).toBe(true);
     });
 
+    it('starts a new group at the end of the log when asked for latest', async () => {
+      const h = await newHarness();
+      const log = await open(h);
+      await log.append([record('live', 1)]);
+      const seen: number[] = [];
+      const consumer = await log.consume({ groupId: h.groupId('latest'), startAt: 'latest', resumeFrom: () => Promise.resolve(null), handle: async (b) => void seen.push(...b.records.map((r) => decode(r.value).n)) });
+      closers.push(() => consumer.close());
+      await log.append([record('live', 2)]);
+      await eventually(async () => seen.length, (n) => n >= 1, timeoutMs);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual([2]);
+    });
+
     it('accepts a dead letter without stopping consumption', async () => {
       const h = await newHarness();
       const log = await open(h);

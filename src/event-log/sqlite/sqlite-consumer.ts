@@ -48,7 +48,8 @@ export class SqliteConsumer implements LogConsumer {
     );
     for (let p = 0; p < this.partitions; p++) {
       const resume = await this.options.resumeFrom(p);
-      this.positions.set(p, resume ?? committed.get(this.options.groupId, p)?.offset ?? 0);
+      const start = this.options.startAt === 'latest' ? (this.lastOffset.get(p)?.last ?? -1) + 1 : 0;
+      this.positions.set(p, resume ?? committed.get(this.options.groupId, p)?.offset ?? start);
     }
     this.loop = this.run();
   }
