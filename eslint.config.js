@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.services/', 'data/', 'web/dist/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.services/', 'data/', 'web/dist/', 'tracker/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -38,7 +38,8 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**', 'src/main.ts'],
+    // CLI entry points are processes of their own: they hand their environment to loadConfig.
+    ignores: ['src/config/**', 'src/main.ts', 'src/cli/**'],
     rules: {
       'no-restricted-properties': [
         'error',

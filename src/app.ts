@@ -4,12 +4,18 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { timeGraphqlOperations } from './http/graphql-metrics.js';
 import { healthRoutes, type Readiness } from './http/health-routes.js';
+import { registerIngestCors } from './http/ingest-cors.js';
+import { dashboardRoutes, defaultStaticAssets, trackerRoute, type StaticAssets } from './http/static-routes.js';
 import { ingestRoutes } from './ingest/ingest-routes.js';
 import type { IngestService } from './ingest/ingest-service.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AnalyticsService } from './query/analytics-service.js';
 import { registerGraphql } from './query/graphql/graphql-plugin.js';
+import type { LiveHub } from './query/realtime/live-hub.js';
+import { liveRoutes } from './query/realtime/live-routes.js';
+import type { SiteDirectory } from './query/realtime/site-directory.js';
 import { analyticsRoutes } from './query/rest/analytics-routes.js';
 
 export interface AppDeps {
@@ -20,6 +26,12 @@ export interface AppDeps {
   ingest?: IngestService | undefined;
   /** Present when this process runs the query role. */
   analytics?: AnalyticsService | undefined;
+  /** With the query role: the sites a dashboard can pick. */
+  sites?: SiteDirectory | undefined;
+  /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
+  live?: LiveHub | undefined;
+  /** The built tracker and dashboard (default: under the package folder). */
+  assets?: StaticAssets | undefined;
   readiness: Readiness;
 }
 
@@ -41,7 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   acceptJsonAsTextPlain(app);
   app.addHook('onResponse', (request, reply, done) => {
-    deps.metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    const length = Number(request.headers['content-length']);
+    const bytes = Number.isFinite(length) && length > 0 ? length : undefined;
+    deps.metrics.http.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000, bytes);
     done();
   });
 
@@ -53,10 +67,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  if (deps.ingest) ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
+  const assets = deps.assets ?? defaultStaticAssets();
+  if (deps.ingest) {
+    await registerIngestCors(app, config.CORS_ALLOWED_ORIGINS);
+    ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
+    trackerRoute(app, assets.trackerFile);
+  }
   if (deps.analytics) {
     analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
-    await registerGraphql(app, { analytics: deps.analytics, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL });
+    if (deps.sites) liveRoutes(app, { live: deps.live, sites: deps.sites, defaultSiteId: config.DEFAULT_SITE_ID });
+    await registerGraphql(app, {
+      analytics: deps.analytics, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
+      sites: deps.sites, live: deps.live ? { hub: deps.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
+    });
+    timeGraphqlOperations(app, deps.metrics.http);
+    await dashboardRoutes(app, assets.dashboardDir);
   }
   healthRoutes(app, { readiness: deps.readiness, registry: deps.metrics.registry });
   return app;

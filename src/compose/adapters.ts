@@ -1,15 +1,29 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { createKafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { EventStore } from '../ports/event-store.js';
+import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
+import { openCassandraStore } from '../store/cassandra/cassandra-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 
 /** The one place that chooses adapters. Everything else sees only the ports. */
 export async function createEventLog(config: Config, logger: Logger): Promise<EventLog> {
-  if (config.EVENT_LOG === 'kafka') throw new Error('EVENT_LOG=kafka is not available in this build');
+  if (config.EVENT_LOG === 'kafka') {
+    return createKafkaLog({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      topic: config.KAFKA_TOPIC,
+      dlqTopic: config.KAFKA_DLQ_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      maxPendingBytes: config.LOG_MAX_PENDING_MB * 1024 * 1024,
+      logger: logger.child({ component: 'kafka-log' }),
+    });
+  }
   return new SqliteLog({
     path: join(config.DATA_DIR, 'event-log.db'),
     partitions: config.LOG_PARTITIONS,
@@ -20,7 +34,8 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
 }
 
 export async function createStore(config: Config, _logger: Logger): Promise<EventStore & AnalyticsReader> {
-  if (config.STORE === 'cassandra') throw new Error('STORE=cassandra is not available in this build');
+  // `clickstream migrate` creates Cassandra's schema; the store only checks its version.
+  if (config.STORE === 'cassandra') return openCassandraStore(cassandraOptionsFrom(config));
   return new SqliteStore({
     path: join(config.DATA_DIR, 'store.db'),
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,

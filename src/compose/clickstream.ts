@@ -1,12 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/config-schema.js';
 import { createIngestService } from '../ingest/ingest-service.js';
 import { createVisitorHasher } from '../ingest/visitor-id.js';
+import { instrumentEventLog } from '../observability/event-log-metrics.js';
 import { createMetrics } from '../observability/metrics.js';
+import { instrumentStore } from '../observability/store-metrics.js';
 import { startProcessor, type Processor } from '../processor/processor.js';
 import { createAnalyticsService } from '../query/analytics-service.js';
+import { startLiveFeed, type LiveFeed } from '../query/realtime/live-feed.js';
+import { createLiveHub } from '../query/realtime/live-hub.js';
+import { createSiteDirectory } from '../query/realtime/site-directory.js';
 import { createEventLog, createStore } from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
@@ -21,9 +28,10 @@ export interface Clickstream {
 /** Wires the adapters, services and HTTP app for the roles in the configuration, and starts them. */
 export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
   const roles = new Set(config.ROLES);
-  const metrics = createMetrics();
-  const log = await createEventLog(config, logger);
-  const store = await createStore(config, logger);
+  const metrics = createMetrics({ roles: config.ROLES, eventLog: config.EVENT_LOG, store: config.STORE });
+  // Every adapter is measured through its port, so the dashboards read the same for SQLite and Kafka/Cassandra.
+  const log = instrumentEventLog(await createEventLog(config, logger), metrics.eventLog);
+  const store = instrumentStore(await createStore(config, logger), metrics.store);
   let stopping = false;
 
   const ingest = roles.has('ingest')
@@ -38,8 +46,10 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   const analytics = roles.has('query')
     ? createAnalyticsService(store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
     : undefined;
+  const live = analytics && config.LIVE_VIEW ? createLiveHub() : undefined;
+  const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;
   const app = await buildApp({
-    config, logger, metrics, ingest, analytics,
+    config, logger, metrics, ingest, analytics, live, sites,
     readiness: {
       check: async () => {
         if (stopping) throw new Error('shutting down');
@@ -56,6 +66,12 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
       crashAfterStoreCommit: config.FAILPOINT === 'crash-after-store-commit',
     });
   }
+  // The live view's own consumer group, new on every start: each query instance reads every
+  // event from the end of the log, whichever process ingested it.
+  let liveFeed: LiveFeed | undefined;
+  if (live) {
+    liveFeed = await startLiveFeed(log, live, { groupId: `${config.PROCESSOR_GROUP_ID}-live-${randomUUID()}`, logger: logger.child({ component: 'live' }) });
+  }
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   logger.info({ url, roles: [...roles], eventLog: config.EVENT_LOG, store: config.STORE, dataDir: config.DATA_DIR }, 'clickstream started');
 
@@ -68,7 +84,14 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
       // Keep-alive connections that finish their in-flight request become idle after close()
       // began; close them as they do, or the server would wait for the keep-alive timeout.
       const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+      if (live) {
+        // End the subscriptions first; their `complete` messages are queued on the sockets
+        // within the microtasks before the next macrotask, before the server closes them.
+        live.close();
+        await setImmediate();
+      }
       await app.close().finally(() => clearInterval(reaper));
+      await liveFeed?.stop();
       await processor?.stop();
       await log.close();
       await store.close();

@@ -52,6 +52,8 @@ export const ConfigSchema = Type.Object({
   GRAPHQL_MAX_DEPTH: Positive({ maximum: 50, default: 6, description: 'Deepest GraphQL query.' }),
   GRAPHQL_MAX_COST: Positive({ default: 100, description: 'Most fields (counting aliases) in one GraphQL query.' }),
   GRAPHIQL: Type.Boolean({ default: true, description: 'Serve the GraphiQL IDE at /graphiql.' }),
+  CORS_ALLOWED_ORIGINS: Type.Array(Type.String({ pattern: '^(\\*|https?://[^/\\s]+)$' }), { minItems: 1, default: ['*'], description: 'Comma-separated origins (https://example.com) whose pages may send events to /track and /track/batch from a browser; * allows any. Query routes never answer cross-origin.' }),
+  LIVE_VIEW: Type.Boolean({ default: true, description: 'Query role: follow the event log (own consumer group) for the live totals, feed and GraphQL subscriptions.' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level.' }),
   SHUTDOWN_TIMEOUT_MS: Positive({ default: 15_000, description: 'Longest graceful shutdown before exiting anyway.' }),
   FAILPOINT: Type.Union([Type.Literal(''), Type.Literal('crash-after-store-commit')], { default: '', description: 'Testing only: crash at a named point to prove recovery.' }),
@@ -60,4 +62,4 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 /** Settings given as comma-separated lists in the environment. */
-export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS']);
+export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'CORS_ALLOWED_ORIGINS']);

@@ -19,20 +19,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value === undefined || value === '' && name !== 'FAILPOINT') continue;
     raw[name] = LIST_SETTINGS.has(name) ? value.split(',').map((s) => s.trim()).filter(Boolean) : value.trim();
   }
+  // Value.Convert truncates `1.5` to 1; a fractional integer setting is a mistake to report.
+  const fractional = Object.keys(raw).find((name) => schemaOf(name)?.type === 'integer' && !/^[+-]?\d+$/.test(String(raw[name])));
+  if (fractional !== undefined) throw invalid(fractional, env, 'must be integer');
   const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
   if (!checker.Check(candidate)) {
     const error = checker.Errors(candidate)[0];
-    const name = error?.instancePath.split('/')[1] ?? 'configuration';
-    const given = env[name];
-    throw new ConfigError(
-      `${name}${given === undefined ? '' : `=${JSON.stringify(given)}`} is invalid: ${error?.message ?? 'unknown rule'}` +
-        describe(name),
-    );
+    throw invalid(error?.instancePath.split('/')[1] ?? 'configuration', env, error?.message ?? 'unknown rule');
   }
   return candidate;
 }
 
-function describe(name: string): string {
-  const schema = (ConfigSchema.properties as Record<string, { description?: string }>)[name];
-  return schema?.description ? ` (${schema.description})` : '';
+function invalid(name: string, env: Record<string, string | undefined>, rule: string): ConfigError {
+  const given = env[name];
+  const description = schemaOf(name)?.description;
+  return new ConfigError(`${name}${given === undefined ? '' : `=${JSON.stringify(given)}`} is invalid: ${rule}${description ? ` (${description})` : ''}`);
+}
+
+function schemaOf(name: string): { type?: string; description?: string } | undefined {
+  return (ConfigSchema.properties as Record<string, { type?: string; description?: string }>)[name];
 }

@@ -39,8 +39,10 @@ export function toErrorBody(error: FastifyError): ErrorBody {
   }
   if (error.validation) {
     const first = error.validation[0];
-    const field = (first?.instancePath.slice(1).replaceAll('/', '.') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty) ?? error.validationContext ?? 'request';
-    return { statusCode: 400, code: 'INVALID_QUERY', error: reason(400), message: `${field} ${first?.message ?? 'is invalid'}`, field };
+    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    const field = first?.instancePath.slice(1).replaceAll('/', '.') || params?.missingProperty || params?.additionalProperty || error.validationContext || 'request';
+    const rule = params?.additionalProperty ? 'is not a known parameter' : (first?.message ?? 'is invalid');
+    return { statusCode: 400, code: 'INVALID_QUERY', error: reason(400), message: `${field} ${rule}`, field };
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -52,7 +54,7 @@ export function toErrorBody(error: FastifyError): ErrorBody {
 function fastifyCode(error: FastifyError, status: number): string {
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) return 'INVALID_JSON';
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) return 'INVALID_JSON';
   return error.code ?? 'BAD_REQUEST';
 }
 

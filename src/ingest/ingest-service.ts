@@ -15,6 +15,8 @@ export interface IngestResult {
 }
 
 export interface IngestObserver {
+  /** Events in one request, valid or not: the batch size a client sends. */
+  received(count: number): void;
   accepted(count: number): void;
   rejected(reason: string): void;
   appended(seconds: number, count: number): void;
@@ -28,6 +30,7 @@ export interface IngestService {
 export function createIngestService(log: EventLog, options: EnrichOptions, observer: IngestObserver): IngestService {
   return {
     async track(inputs, context) {
+      observer.received(inputs.length);
       const accepted: TrackedEvent[] = [];
       const rejected: Rejection[] = [];
       inputs.forEach((value, index) => {

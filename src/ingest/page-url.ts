@@ -15,7 +15,8 @@ const BASE = 'http://page.invalid';
  */
 export function parsePageUrl(pageUrl: string): PageLocation {
   const absolute = /^https?:\/\//i.test(pageUrl);
-  if (!absolute && !pageUrl.startsWith('/')) {
+  // `//host/path` is a protocol-relative URL, not a path: refuse it rather than guess the host.
+  if (!absolute && (!pageUrl.startsWith('/') || pageUrl.startsWith('//'))) {
     throw new ClickstreamError('INVALID_EVENT', 'must be a path starting with / or an http(s) URL', { field: 'page_url' });
   }
   let url: URL;

@@ -3,6 +3,7 @@ import { PROPERTY_KEY_PATTERN, TrackInputSchema, type TrackInput } from '../doma
 
 const checker = Compile(TrackInputSchema);
 const propertyKey = new RegExp(PROPERTY_KEY_PATTERN);
+type ValidationError = ReturnType<typeof checker.Errors>[number];
 
 export interface InputProblem {
   /** Dotted path of the offending field, e.g. `element.text`; `event` for the whole event. */
@@ -29,19 +30,34 @@ function describeFirstError(value: object): InputProblem {
   const field = error.instancePath.slice(1).replaceAll('/', '.') || 'event';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'required':
-      return { field: String((params.requiredProperties as string[] | undefined)?.[0] ?? field), message: 'is required' };
+    case 'required': {
+      const missing = String((params.requiredProperties as string[] | undefined)?.[0] ?? '?');
+      return { field: field === 'event' ? missing : `${field}.${missing}`, message: 'is required' };
+    }
     case 'additionalProperties': {
       const extra = (params.additionalProperties as string[] | undefined)?.[0] ?? '?';
       return { field: field === 'event' ? extra : `${field}.${extra}`, message: 'is not a known field' };
     }
+    case 'boolean':
+      // `additionalProperties: false` also reports the extra field itself against the false schema.
+      if (error.schemaPath.endsWith('/additionalProperties')) return { field, message: 'is not a known field' };
+      return { field, message: error.message };
     case 'propertyNames':
     case 'pattern':
       if (field.startsWith('properties')) return propertyNameProblem(value);
-      return { field, message: `${error.message} (${typeof params.pattern === 'string' ? params.pattern : 'pattern'})` };
+      return { field, message: error.message };
+    case 'type':
+      return { field, message: unionTypes(errors, error.instancePath) ?? error.message };
     default:
       return { field, message: error.message };
   }
+}
+
+/** When every branch of a union failed on its type, names them all (`must be string or integer`). */
+function unionTypes(errors: readonly ValidationError[], path: string): string | undefined {
+  const branches = errors.filter((e) => e.instancePath === path && /\/anyOf\/\d+$/.test(e.schemaPath));
+  if (branches.length < 2 || branches.some((e) => e.keyword !== 'type')) return undefined;
+  return `must be ${branches.map((e) => String((e.params as { type?: unknown }).type)).join(' or ')}`;
 }
 
 function propertyNameProblem(value: object): InputProblem {

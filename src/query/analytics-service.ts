@@ -26,7 +26,7 @@ export type BreakdownDimension = Exclude<Dimension, 'total' | 'page'>;
  */
 export function createAnalyticsService(reader: AnalyticsReader, limits: AnalyticsLimits) {
   const query = async (scope: Scope, metrics: readonly Metric[], groupBy: GroupBy, extra: Partial<AggregateQuery> = {}): Promise<AggregateRow[]> => {
-    const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: 30 });
+    const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: defaultDaysOf(groupBy) });
     const q: AggregateQuery = { siteId: scope.siteId ?? limits.defaultSiteId, ...range, metrics, groupBy, includeBots: scope.includeBots ?? false, ...extra };
     return reader.aggregate(q);
   };
@@ -51,7 +51,7 @@ export function createAnalyticsService(reader: AnalyticsReader, limits: Analytic
       return { sessions: v.sessions ?? 0, bounce_rate: v.bounce_rate ?? 0, avg_duration_ms: v.avg_duration_ms ?? 0 };
     },
     timeseries: async (scope: Scope, interval: Granularity, metrics: readonly Metric[], page?: string) => {
-      const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: 30 });
+      const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: defaultDaysOf({ kind: 'time', granularity: interval }) });
       const points = Math.ceil((range.to - range.from) / { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[interval]);
       if (points > limits.maxPoints) {
         throw new ClickstreamError('INVALID_QUERY', `range holds ${points} ${interval}s; at most ${limits.maxPoints} points per series`, { field: 'interval' });
@@ -82,6 +82,11 @@ export function createAnalyticsService(reader: AnalyticsReader, limits: Analytic
 }
 
 export type AnalyticsService = ReturnType<typeof createAnalyticsService>;
+
+/** Without `from`, a minute series covers the last day (1,440 points); everything else 30 days. */
+export function defaultDaysOf(groupBy: GroupBy): number {
+  return groupBy.kind === 'time' && groupBy.granularity === 'minute' ? 1 : 30;
+}
 
 /** `home`, `/home` and `/home/` name the same page. */
 export function normalisePage(page: string): string {

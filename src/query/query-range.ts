@@ -21,9 +21,12 @@ const EPOCH_MS = /^\d{1,15}$/;
  * [from, to) range. A bare date means its UTC midnight; `to` defaults to now.
  */
 export function resolveRange(input: RangeInput, limits: RangeLimits, now = Date.now()): { from: number; to: number } {
-  const to = input.to === undefined ? ceilToBucket(now + 1, 'minute') : ceilToBucket(parseTime(input.to, 'to'), 'minute');
-  const from = input.from === undefined ? to - limits.defaultDays * 86_400_000 : bucketStart(parseTime(input.from, 'from'), 'minute');
-  if (from > to) throw new ClickstreamError('INVALID_QUERY', 'must not be after to', { field: 'from' });
+  const givenTo = input.to === undefined ? undefined : parseTime(input.to, 'to');
+  const to = ceilToBucket(givenTo ?? now + 1, 'minute');
+  const givenFrom = input.from === undefined ? undefined : parseTime(input.from, 'from');
+  // A given `to` is compared before widening to minutes, which would hide an inversion inside one minute.
+  if (givenFrom !== undefined && givenFrom > (givenTo ?? to)) throw new ClickstreamError('INVALID_QUERY', 'must not be after to', { field: 'from' });
+  const from = givenFrom === undefined ? to - limits.defaultDays * 86_400_000 : bucketStart(givenFrom, 'minute');
   if (to - from > limits.maxRangeDays * 86_400_000) {
     throw new ClickstreamError('INVALID_QUERY', `range must span at most ${limits.maxRangeDays} days`, { field: 'from' });
   }

@@ -7,6 +7,8 @@ import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-l
 interface ConsumerDeps {
   appended: EventEmitter;
   pollIntervalMs: number;
+  /** After catching up, wait this long before reading again (see run()). */
+  lingerMs: number;
   logger: Logger;
   onClose: () => void;
 }
@@ -28,7 +30,7 @@ export class SqliteConsumer implements LogConsumer {
   private readonly abort = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private readonly readBatch: Database.Statement<[number, number, number], RecordRow>;
-  private readonly commitOffset: Database.Statement;
+  private readonly commitOffsets: (offsets: Array<[number, number]>) => void;
   private readonly lastOffset: Database.Statement<[number], { last: number | null }>;
 
   constructor(
@@ -38,7 +40,10 @@ export class SqliteConsumer implements LogConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.readBatch = db.prepare('SELECT offset, key, value, ts FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?');
-    this.commitOffset = db.prepare('INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)');
+    const commitOffset = db.prepare('INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)');
+    this.commitOffsets = db.transaction((offsets: Array<[number, number]>) => {
+      for (const [partition, offset] of offsets) commitOffset.run(this.options.groupId, partition, offset);
+    });
     this.lastOffset = db.prepare('SELECT MAX(offset) AS last FROM records WHERE partition = ?');
   }
 
@@ -74,9 +79,14 @@ export class SqliteConsumer implements LogConsumer {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const handled = await this.pollOnce();
+        const pass = await this.pollOnce();
         failures = 0;
-        if (!handled) await this.waitForRecords(signal);
+        if (pass === 'behind') continue;
+        if (pass === 'idle') await this.waitForRecords(signal);
+        // Kafka's fetch.max.wait.ms: once caught up, let appends gather for a moment. Without it a
+        // busy log hands over a batch of a few records per append, and each batch pays the fixed
+        // cost of a store transaction and an offset commit (an fsync on this log).
+        await sleep(this.deps.lingerMs, signal);
       } catch (error) {
         failures++;
         const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
@@ -86,23 +96,32 @@ export class SqliteConsumer implements LogConsumer {
     }
   }
 
-  /** One pass over the partitions; true when any records were handled. */
-  private async pollOnce(): Promise<boolean> {
-    let handled = false;
+  /**
+   * One pass over the partitions: 'idle' when nothing was there, 'behind' when a partition filled
+   * a whole batch (more is waiting), else 'caught-up'. The pass's offsets are committed together
+   * in one transaction (one fsync), after their batches were handled.
+   */
+  private async pollOnce(): Promise<'idle' | 'caught-up' | 'behind'> {
     const max = this.options.maxBatchRecords ?? 5_000;
-    for (let partition = 0; partition < this.partitions; partition++) {
-      if (this.abort.signal.aborted) break;
-      const position = this.positions.get(partition)!;
-      const rows = this.readBatch.all(partition, position, max);
-      if (rows.length === 0) continue;
-      const records: LogRecord[] = rows.map((r) => ({ partition, offset: r.offset, key: r.key, value: r.value, timestamp: r.ts }));
-      const nextOffset = rows.at(-1)!.offset + 1;
-      await this.options.handle({ partition, records, nextOffset });
-      this.commitOffset.run(this.options.groupId, partition, nextOffset);
-      this.positions.set(partition, nextOffset);
-      handled = true;
+    const handled: Array<[partition: number, nextOffset: number]> = [];
+    let behind = false;
+    try {
+      for (let partition = 0; partition < this.partitions; partition++) {
+        if (this.abort.signal.aborted) break;
+        const position = this.positions.get(partition)!;
+        const rows = this.readBatch.all(partition, position, max);
+        if (rows.length === 0) continue;
+        const records: LogRecord[] = rows.map((r) => ({ partition, offset: r.offset, key: r.key, value: r.value, timestamp: r.ts }));
+        const nextOffset = rows.at(-1)!.offset + 1;
+        await this.options.handle({ partition, records, nextOffset });
+        this.positions.set(partition, nextOffset);
+        handled.push([partition, nextOffset]);
+        behind ||= rows.length === max;
+      }
+    } finally {
+      if (handled.length > 0) this.commitOffsets(handled);
     }
-    return handled;
+    return handled.length === 0 ? 'idle' : behind ? 'behind' : 'caught-up';
   }
 
   private async waitForRecords(signal: AbortSignal): Promise<void> {

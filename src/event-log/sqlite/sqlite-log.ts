@@ -18,6 +18,8 @@ export interface SqliteLogOptions {
   retentionMs: number;
   /** How often a consumer looks for records appended by another process. */
   pollIntervalMs?: number;
+  /** How long a consumer that caught up lets new records gather before reading (default 200 ms). */
+  lingerMs?: number;
   logger: Logger;
 }
 
@@ -63,6 +65,7 @@ export class SqliteLog implements EventLog {
     const consumer = new SqliteConsumer(this.db, this.partitions, options, {
       appended: this.appended,
       pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      lingerMs: this.options.lingerMs ?? 200,
       logger: this.options.logger.child({ component: 'sqlite-consumer', group: options.groupId }),
       onClose: () => this.consumers.delete(consumer),
     });

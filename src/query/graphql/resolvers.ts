@@ -34,7 +34,7 @@ export function createResolvers(analytics: AnalyticsService) {
   };
 }
 
-function toGraphqlEvent(e: TrackedEvent) {
+export function toGraphqlEvent(e: TrackedEvent) {
   return {
     eventId: e.event_id, siteId: e.site_id, userId: e.user_id, visitorId: e.visitor_id, eventType: e.event_type, page: e.page,
     timestamp: new Date(e.timestamp).toISOString(), receivedAt: new Date(e.received_at).toISOString(), sessionId: e.session_id,

@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 import { METRICS, type Metric } from '../../domain/analytics-query.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import { resolveRange } from '../query-range.js';
-import { normalisePage, type AnalyticsService, type BreakdownDimension, type Scope } from '../analytics-service.js';
+import { defaultDaysOf, normalisePage, type AnalyticsService, type BreakdownDimension, type Scope } from '../analytics-service.js';
 
 const ScopeQuery = {
   site_id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Site (default: DEFAULT_SITE_ID).' })),
@@ -31,8 +31,8 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { analytics } = options;
   const scopeOf = (q: ScopeParams): Scope => ({ siteId: q.site_id, from: q.from, to: q.to, includeBots: q.include_bots });
-  const rangeOf = (q: ScopeParams) => {
-    const r = resolveRange(q, { maxRangeDays: options.maxRangeDays, defaultDays: 30 });
+  const rangeOf = (q: ScopeParams, defaultDays = 30) => {
+    const r = resolveRange(q, { maxRangeDays: options.maxRangeDays, defaultDays });
     return { from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() };
   };
   const tags = ['analytics'];
@@ -62,7 +62,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     const q = request.query;
     const interval = q.interval ?? 'hour';
     const metrics = parseMetrics(q.metrics ?? (interval === 'minute' ? 'pageviews,events' : 'pageviews,visitors'));
-    return { interval, ...rangeOf(q), points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page) };
+    return { interval, ...rangeOf(q, defaultDaysOf({ kind: 'time', granularity: interval })), points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page) };
   });
 
   app.get('/analytics/top-pages', {

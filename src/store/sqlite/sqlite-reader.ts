@@ -14,7 +14,19 @@ interface CounterRow extends CounterValues {
 /** Reads for the aggregate engine and the visitor timeline, straight from SQLite. */
 export function createSqliteReader(db: Database.Database): AggregateSource & {
   visitorEvents(query: VisitorEventsQuery): VisitorEventsPage;
+  sites(limit: number): string[];
 } {
+  // A skip scan over the primary key (site_id first): one index seek per site, not a scan of
+  // every counter row as SELECT DISTINCT would do.
+  const distinctSites = db.prepare<[number], { site_id: string }>(
+    `WITH RECURSIVE s(site_id) AS (
+       SELECT MIN(site_id) FROM counters
+       UNION ALL
+       SELECT (SELECT MIN(site_id) FROM counters WHERE site_id > s.site_id) FROM s WHERE s.site_id IS NOT NULL
+     )
+     SELECT site_id FROM s WHERE site_id IS NOT NULL LIMIT ?`,
+  );
+
   const where = (read: CounterRead, params: unknown[]): string => {
     params.push(read.siteId, read.dimension);
     const spans = read.spans.map((s) => {
@@ -64,6 +76,10 @@ export function createSqliteReader(db: Database.Database): AggregateSource & {
         sketch.merge(HyperLogLog.fromBytes(r.sketch));
       }
       return Promise.resolve(merged);
+    },
+
+    sites(limit) {
+      return distinctSites.all(limit).map((r) => r.site_id);
     },
 
     visitorEvents(query) {

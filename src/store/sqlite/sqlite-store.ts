@@ -62,6 +62,10 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     return this.reader.visitorEvents(query);
   }
 
+  async sites(limit: number): Promise<string[]> {
+    return this.reader.sites(limit);
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }

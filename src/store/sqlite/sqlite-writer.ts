@@ -50,9 +50,7 @@ export function createSqliteWriter(db: Database.Database): (batch: StoreBatch) =
   const writeSketch = (d: SketchDelta): void => {
     const key = [d.site_id, d.dimension, d.granularity, d.bucket, d.value, d.is_bot ? 1 : 0];
     const stored = sketchOf.get(...key);
-    const merged = HyperLogLog.fromBytes(stored?.sketch);
-    merged.merge(d.sketch);
-    upsertSketch.run(...key, Buffer.from(merged.toBytes()));
+    upsertSketch.run(...key, Buffer.from(HyperLogLog.mergeBytes(stored?.sketch, d.sketch)));
   };
   const changeSessions = (events: readonly TrackedEvent[]): SessionChange[] => {
     const changes: SessionChange[] = [];

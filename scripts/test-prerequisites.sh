@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the whole test suite uses, when missing: kcat (an outside Kafka
+# producer), chromium (browser end-to-end tests), prometheus (promtool and the server the
+# dashboard test scrapes with). Java 17 and Maven fetch Kafka and Cassandra themselves.
+set -euo pipefail
+need=()
+command -v kcat >/dev/null || need+=(kcat)
+command -v chromium >/dev/null || need+=(chromium)
+command -v promtool >/dev/null || need+=(prometheus)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need+=(maven)
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

@@ -1,0 +1,83 @@
+import type { CompressionAlgorithmValue } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+
+/** What the composition root gives a KafkaLog; every field comes from validated configuration. */
+export interface KafkaLogOptions {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: readonly string[];
+  clientId: string;
+  topic: string;
+  dlqTopic: string;
+  /** Partitions and replication factor of the topics when Clickstream has to create them. */
+  partitions: number;
+  replicationFactor: number;
+  /** Bytes of appends queued or in flight before new ones are refused (LOG_OVERLOADED). */
+  maxPendingBytes: number;
+  logger: Logger;
+  tuning?: Partial<KafkaTuning>;
+}
+
+/** Timings and sizes with production defaults; tests shorten them. */
+export interface KafkaTuning {
+  /** How long the first append of an idle log waits for others to share its produce request. */
+  lingerMs: number;
+  /** Most bytes in one produce request (the broker refuses record batches over message.max.bytes, ~1 MiB). */
+  maxSendBytes: number;
+  /** An append that is not acknowledged within this time is answered LOG_UNAVAILABLE. */
+  appendTimeoutMs: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Retries of one request inside the client (the producer uses at least 2); idempotence keeps them duplicate-free. */
+  retries: number;
+  retryDelayMs: number;
+  /** lz4 is implemented in WebAssembly by the client: no native addon, cheap on CPU. */
+  compression: CompressionAlgorithmValue;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  /** Long-poll time of a fetch with nothing new. */
+  fetchMaxWaitMs: number;
+  fetchMaxBytesPerPartition: number;
+  fetchMaxBytes: number;
+  /** Longest wait between retries of a failing batch or an unreachable broker. */
+  maxRetryBackoffMs: number;
+  /** Longest time close() waits for the group to be left before giving up. */
+  closeTimeoutMs: number;
+}
+
+export const defaultTuning = {
+  lingerMs: 5,
+  maxSendBytes: 1_000_000,
+  appendTimeoutMs: 5_000,
+  connectTimeoutMs: 3_000,
+  requestTimeoutMs: 10_000,
+  retries: 3,
+  retryDelayMs: 250,
+  compression: 'lz4',
+  // A crashed processor's partitions wait this long before moving: short, but several heartbeats.
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+  fetchMaxWaitMs: 500,
+  fetchMaxBytesPerPartition: 1_048_576,
+  fetchMaxBytes: 16 * 1_048_576,
+  maxRetryBackoffMs: 30_000,
+  closeTimeoutMs: 5_000,
+} satisfies KafkaTuning;
+
+export function resolveTuning(tuning: Partial<KafkaTuning> = {}): KafkaTuning {
+  return { ...defaultTuning, ...tuning };
+}
+
+/** Client options shared by the producer, the consumers and the admin client. */
+export function baseClientOptions(options: KafkaLogOptions, tuning: KafkaTuning) {
+  return {
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.brokers],
+    connectTimeout: tuning.connectTimeoutMs,
+    requestTimeout: tuning.requestTimeoutMs,
+    retries: tuning.retries,
+    retryDelay: tuning.retryDelayMs,
+    autocreateTopics: false,
+  };
+}

@@ -1,0 +1,85 @@
+import type { Client } from 'cassandra-driver';
+import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import type { AnalyticsReader } from '../../ports/analytics-reader.js';
+import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
+import { runAggregate } from '../aggregate-engine.js';
+import { asStoreError } from './cassandra-errors.js';
+import { createCassandraClient, serialConsistencyOf, type CassandraOptions } from './cassandra-options.js';
+import { createCassandraReader, type CassandraReader } from './cassandra-reader.js';
+import { SCHEMA_VERSION, schemaVersion } from './cassandra-schema.js';
+import { createStatements, type Statements } from './cassandra-statements.js';
+import { createCassandraWriter } from './cassandra-writer.js';
+import { CqlSession } from './cql-session.js';
+import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
+
+/**
+ * The scaled-out store on Apache Cassandra. It owns its driver client and shuts it down on close.
+ * Data model and the exactly-once scheme: cassandra-tables.ts and cassandra-writer.ts.
+ */
+export class CassandraStore implements EventStore, AnalyticsReader {
+  private readonly st: Statements;
+  private readonly cql: CqlSession;
+  private readonly checkpoints: Checkpoints;
+  private readonly write: (batch: StoreBatch) => Promise<CommitResult>;
+  private readonly reader: CassandraReader;
+
+  constructor(
+    private readonly client: Client,
+    options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs'>,
+  ) {
+    this.st = createStatements(options.keyspace);
+    this.cql = new CqlSession(client);
+    this.checkpoints = createCheckpoints(this.cql, this.st, serialConsistencyOf(options.consistency));
+    this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
+    this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
+  }
+
+  commit(batch: StoreBatch): Promise<CommitResult> {
+    return this.write(batch);
+  }
+
+  async checkpoint(partition: number): Promise<number | null> {
+    return (await this.checkpoints.read(partition)).nextOffset;
+  }
+
+  aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    return asStoreError(() => runAggregate(query, this.reader));
+  }
+
+  visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
+    return asStoreError(() => this.reader.visitorEvents(query));
+  }
+
+  sites(limit: number): Promise<string[]> {
+    return asStoreError(() => this.reader.sites(limit));
+  }
+
+  async ping(): Promise<void> {
+    await asStoreError(() => this.cql.execute(this.st.ping, []));
+  }
+
+  close(): Promise<void> {
+    return this.client.shutdown();
+  }
+}
+
+/**
+ * Connects and checks that `migrate` has brought the keyspace to this build's schema version.
+ * The store never changes the schema itself: DDL from every process at start-up would race.
+ */
+export async function openCassandraStore(options: CassandraOptions): Promise<CassandraStore> {
+  const client = createCassandraClient(options);
+  try {
+    await client.connect();
+    const version = await schemaVersion(client, options.keyspace);
+    if (version < SCHEMA_VERSION) {
+      throw new Error(
+        `Cassandra keyspace ${options.keyspace} is at schema version ${version}, this build needs ${SCHEMA_VERSION}: run \`clickstream migrate\` (npx tsx src/cli/migrate.ts) first`,
+      );
+    }
+    return new CassandraStore(client, options);
+  } catch (error) {
+    await client.shutdown();
+    throw error;
+  }
+}

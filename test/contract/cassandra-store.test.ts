@@ -1,0 +1,189 @@
+import type { Client } from 'cassandra-driver';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AggregateQuery } from '../../src/domain/analytics-query.js';
+import type { TrackedEvent } from '../../src/domain/tracked-event.js';
+import type { AnalyticsReader } from '../../src/ports/analytics-reader.js';
+import type { EventStore, StoreBatch } from '../../src/ports/event-store.js';
+import { createCassandraClient, type CassandraOptions } from '../../src/store/cassandra/cassandra-options.js';
+import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
+import { CassandraStore, openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { makeEvent } from '../support/events.js';
+import { describeStoreContract } from './store.contract.js';
+
+/**
+ * One keyspace for the whole file, migrated once and truncated before each harness: creating a
+ * keyspace and its tables costs seconds of schema changes, a TRUNCATE of each table about 0.1 s.
+ */
+const contactPoints = (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean);
+const keyspace = `clickstream_test_${randomBytes(5).toString('hex')}`;
+const options: CassandraOptions = {
+  contactPoints,
+  localDataCenter: process.env.CLICKSTREAM_TEST_CASSANDRA_DC ?? 'datacenter1',
+  keyspace,
+  replication: 'SimpleStrategy:1',
+  consistency: 'LOCAL_QUORUM',
+  rawEventRetentionMs: 90 * 86_400_000,
+};
+let admin: Client;
+
+beforeAll(async () => {
+  const client = createCassandraClient(options);
+  await client.connect();
+  admin = client;
+  await migrate(admin, keyspace, options.replication);
+});
+
+afterAll(async () => {
+  if (!admin) return;
+  await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { prepare: false });
+  await admin.shutdown();
+});
+
+async function emptyKeyspace(): Promise<void> {
+  const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
+  for (const row of tables.rows) {
+    const table = String(row.get('table_name'));
+    if (table !== 'schema_migrations') await admin.execute(`TRUNCATE ${keyspace}.${table}`, [], { prepare: false });
+  }
+}
+
+describeStoreContract('CassandraStore', async () => {
+  await emptyKeyspace();
+  return { open: () => openCassandraStore(options) };
+}, 60_000);
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000;
+
+/** A store whose client fails every statement `failing` picks, as a process killed mid-commit would leave things. */
+function crashingStore(client: Client, failing: (query: string) => boolean): CassandraStore {
+  const crash = () => Promise.reject(new Error('injected crash'));
+  const faulty = new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'execute') {
+        return (query: string, params: unknown, opts: unknown) => (failing(query) ? crash() : target.execute(query, params as unknown[], opts as object));
+      }
+      if (property === 'batch') {
+        return (queries: Array<{ query: string }>, opts: object) => (queries.some((q) => failing(q.query)) ? crash() : target.batch(queries, opts));
+      }
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+  return new CassandraStore(faulty, options);
+}
+
+/** Fails statements whose text includes `fragment`, after the first `allowed` of them. */
+function after(allowed: number, fragment: string): (query: string) => boolean {
+  let seen = 0;
+  return (query) => query.includes(fragment) && ++seen > allowed;
+}
+
+/** Events of a few visitors, out of order, some in the same 30-minute windows, over three hours. */
+function visits(): TrackedEvent[] {
+  const minutes = [5, 40, 12, 95, 20, 150, 33, 61, 7, 100, 58, 130, 26, 3, 88, 119, 44, 71, 9, 160];
+  return minutes.map((m, i) =>
+    makeEvent({
+      visitor_id: `v${i % 4}`,
+      timestamp: T0 + m * MIN,
+      page: ['/a', '/b', '/c'][i % 3]!,
+      event_type: i % 5 === 0 ? 'click' : 'page_view',
+    }),
+  );
+}
+
+const QUERIES: AggregateQuery[] = [
+  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['pageviews', 'events', 'visitors', 'sessions', 'bounce_rate', 'avg_duration_ms'], groupBy: { kind: 'none' }, includeBots: false },
+  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['sessions', 'bounce_rate', 'avg_duration_ms'], groupBy: { kind: 'time', granularity: 'hour' }, includeBots: false },
+  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['pageviews', 'visitors'], groupBy: { kind: 'dimension', dimension: 'page' }, includeBots: false },
+  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['events'], groupBy: { kind: 'time', granularity: 'minute' }, includeBots: false },
+];
+
+/** Everything a reader can see, for comparing two stores. */
+async function snapshot(store: AnalyticsReader & EventStore) {
+  const aggregates = await Promise.all(QUERIES.map((query) => store.aggregate(query)));
+  const timelines = await Promise.all(
+    ['v0', 'v1', 'v2', 'v3'].map(async (visitorId) => (await store.visitorEvents({ siteId: 'test-site', visitorId, limit: 100 })).events.map((e) => e.event_id)),
+  );
+  return { aggregates, timelines, checkpoint: await store.checkpoint(0) };
+}
+
+function withoutVisitors(view: Awaited<ReturnType<typeof snapshot>>) {
+  return { ...view, aggregates: view.aggregates.map((rows) => rows.map(({ key, values: { visitors: _, ...values } }) => ({ key, values }))) };
+}
+
+/** The embedded store given only the batches that committed: what the Cassandra store must equal. */
+async function reference(batches: StoreBatch[]) {
+  const sqlite = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'clickstream-oracle-')), 'store.db'), rawEventRetentionMs: 0 });
+  try {
+    for (const batch of batches) await sqlite.commit(batch);
+    return await snapshot(sqlite);
+  } finally {
+    await sqlite.close();
+  }
+}
+
+describe('CassandraStore: exactly once across crashed commits', { timeout: 60_000 }, () => {
+  let store: CassandraStore;
+  beforeAll(async () => {
+    await emptyKeyspace();
+    store = await openCassandraStore(options);
+  });
+  afterAll(() => store?.close());
+
+  it('a replay cut at other offsets after a crash halfway through the aggregates counts each event once', async () => {
+    await emptyKeyspace();
+    const events = visits();
+    await expect(crashingStore(admin, after(2, '.counters (')).commit({ partition: 0, nextOffset: 20, events })).rejects.toThrow('injected crash');
+    await expect(crashingStore(admin, after(0, '.sessions (')).commit({ partition: 0, nextOffset: 14, events: events.slice(0, 14) })).rejects.toThrow();
+    expect(await store.checkpoint(0)).toBeNull();
+    const replay = [{ partition: 0, nextOffset: 7, events: events.slice(0, 7) }, { partition: 0, nextOffset: 20, events: events.slice(7) }];
+    for (const batch of replay) await store.commit(batch);
+    expect(await snapshot(store)).toEqual(await reference(replay));
+  });
+
+  it('a crash after every write but before the checkpoint leaves nothing counted, and a wider replay counts once', async () => {
+    await emptyKeyspace();
+    const events = visits();
+    await store.commit({ partition: 0, nextOffset: 5, events: events.slice(0, 5) });
+    await expect(crashingStore(admin, after(0, 'committed_attempt = ?')).commit({ partition: 0, nextOffset: 12, events: events.slice(5, 12) })).rejects.toThrow();
+    const committed = [{ partition: 0, nextOffset: 5, events: events.slice(0, 5) }];
+    // Until the replay, readers see the committed counters and sessions only. The raw events and the
+    // visitor sketches (merged idempotently, not stamped) may already show the crashed attempt's events.
+    expect(withoutVisitors(await snapshot(store)).aggregates).toEqual(withoutVisitors(await reference(committed)).aggregates);
+    expect(await store.checkpoint(0)).toBe(5);
+    // The retried client event (same id, a later offset) is a duplicate; the crashed attempt's events are not.
+    const replay = { partition: 0, nextOffset: 21, events: [...events.slice(5), events[2]!] };
+    expect(await store.commit(replay)).toEqual({ stored: 15, duplicates: 1 });
+    expect(await snapshot(store)).toEqual(await reference([...committed, replay]));
+  });
+
+  it("pages a visitor's timeline back across many day partitions, skipping days without events", async () => {
+    await emptyKeyspace();
+    // Two events on every third day for 60 days: 20 day partitions, more than one read of the day index.
+    const events = Array.from({ length: 40 }, (_, i) => makeEvent({ visitor_id: 'regular', timestamp: T0 - Math.floor(i / 2) * 3 * 86_400_000 + (i % 2) * MIN }));
+    await store.commit({ partition: 0, nextOffset: 40, events });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.visitorEvents({ siteId: 'test-site', visitorId: 'regular', limit: 7, cursor });
+      seen.push(...page.events.map((e) => e.event_id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...events].sort((a, b) => b.timestamp - a.timestamp).map((e) => e.event_id));
+  });
+
+  it('lists the sites that have data, in order, up to a limit', async () => {
+    await emptyKeyspace();
+    for (const [i, site] of ['site-c', 'site-a', 'site-b'].entries()) {
+      await store.commit({ partition: i, nextOffset: 1, events: [makeEvent({ site_id: site, timestamp: T0 })] });
+    }
+    expect(await store.sites(10)).toEqual(['site-a', 'site-b', 'site-c']);
+    expect(await store.sites(2)).toEqual(['site-a', 'site-b']);
+  });
+});

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { environmentProblems, hostsOf } from './support/clickstream-env.js';
+import { dependenciesOf, environmentOf, loadCompose, type ComposeService } from './support/compose-file.js';
+import { ROOT } from './support/tools.js';
+
+const SCHEMA_DIR = join(ROOT, 'test/deploy/schemas');
+const { doc } = loadCompose();
+const services = Object.entries(doc.services);
+/** The services that run the Clickstream image: their environment is our configuration. */
+const clickstream = services.filter(([, s]) => s.image === 'clickstream:local');
+const byImage = (prefix: string) => services.filter(([, s]) => s.image?.startsWith(prefix)).map(([name]) => name);
+const inDefaultProfile = (s: ComposeService) => !s.profiles?.length;
+
+describe('docker-compose.yml', () => {
+  it('validates against the Compose Specification schema (compose-go v2.16.2, vendored)', () => {
+    const schemaText = readFileSync(join(SCHEMA_DIR, 'compose-spec.json'), 'utf8');
+    const readme = readFileSync(join(SCHEMA_DIR, 'README.md'), 'utf8');
+    expect(readme, 'README.md records the vendored schema checksum').toContain(createHash('sha256').update(schemaText).digest('hex'));
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(schemaText));
+    const valid = validate(doc);
+    expect(valid ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
+  });
+
+  it('gives Clickstream services only settings our configuration knows, with values it accepts', () => {
+    expect(clickstream.length).toBeGreaterThanOrEqual(4);
+    expect(clickstream.flatMap(([name, s]) => environmentProblems(`services.${name}`, environmentOf(s)))).toEqual([]);
+  });
+
+  it('runs every role in its own service, and the one-shot schema migration', () => {
+    const roles = clickstream.map(([, s]) => environmentOf(s).ROLES).filter(Boolean).sort();
+    expect(roles).toEqual(['ingest', 'processor', 'query']);
+    const [, migrate] = clickstream.find(([name]) => name === 'migrate')!;
+    expect(migrate.command).toEqual(['clickstream', 'migrate']);
+    expect(migrate.restart).toBe('no');
+  });
+
+  it('has every service the configuration needs: Kafka for EVENT_LOG=kafka, Cassandra for STORE=cassandra', () => {
+    for (const [name, service] of clickstream) {
+      const env = environmentOf(service);
+      expect(env.EVENT_LOG, name).toBe('kafka');
+      expect(env.STORE, name).toBe('cassandra');
+      for (const host of hostsOf(env.KAFKA_BROKERS)) expect(byImage('apache/kafka'), `${name}: KAFKA_BROKERS host ${host}`).toContain(host);
+      for (const host of hostsOf(env.CASSANDRA_CONTACT_POINTS)) expect(byImage('cassandra:'), `${name}: CASSANDRA_CONTACT_POINTS host ${host}`).toContain(host);
+      for (const host of [...hostsOf(env.KAFKA_BROKERS), ...hostsOf(env.CASSANDRA_CONTACT_POINTS)]) {
+        expect(inDefaultProfile(doc.services[host]!), `${host} runs without a profile`).toBe(true);
+      }
+    }
+  });
+
+  it('creates the topics the services use, with their partition count', () => {
+    const init = doc.services['kafka-init']!;
+    const script = JSON.stringify(init.command);
+    for (const [, service] of clickstream) {
+      const env = environmentOf(service);
+      expect(script).toContain(env.KAFKA_TOPIC);
+      expect(script).toContain(env.KAFKA_DLQ_TOPIC);
+      expect(script).toContain(`--partitions \\"${env.KAFKA_TOPIC_PARTITIONS}\\"`);
+    }
+  });
+
+  it('has three Cassandra nodes in the cluster profile, one by default', () => {
+    const nodes = services.filter(([, s]) => s.image?.startsWith('cassandra:'));
+    expect(nodes.filter(([, s]) => inDefaultProfile(s)).map(([n]) => n)).toEqual(['cassandra']);
+    expect(nodes.filter(([, s]) => s.profiles?.includes('cluster')).length).toBe(2);
+  });
+
+  it('orders the start with health checks: every depends_on condition can be met', () => {
+    const problems: string[] = [];
+    for (const [name, service] of services) {
+      for (const [dependency, condition] of Object.entries(dependenciesOf(service))) {
+        const target = doc.services[dependency];
+        if (!target) problems.push(`${name} depends on missing ${dependency}`);
+        else if (condition === 'service_healthy' && (!target.healthcheck?.test || target.healthcheck.disable)) problems.push(`${name} waits for ${dependency} to be healthy, which has no healthcheck`);
+        else if (condition === 'service_completed_successfully' && target.restart !== 'no') problems.push(`${name} waits for ${dependency} to complete, which restarts`);
+        else if (inDefaultProfile(service) && !inDefaultProfile(target)) problems.push(`${name} depends on ${dependency}, which runs only in a profile`);
+      }
+    }
+    expect(problems).toEqual([]);
+    for (const [name] of clickstream.filter(([n]) => n !== 'migrate')) {
+      expect(dependenciesOf(doc.services[name]!), name).toMatchObject({ migrate: 'service_completed_successfully', 'kafka-init': 'service_completed_successfully' });
+    }
+  });
+
+  it('runs Prometheus, Grafana and the Kafka and Cassandra exporters, and Prometheus scrapes them all', () => {
+    for (const image of ['prom/prometheus', 'grafana/grafana', 'danielqsj/kafka-exporter', 'criteord/cassandra_exporter']) expect(byImage(image), image).toHaveLength(1);
+    const prometheus = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
+    const targets: string[] = prometheus.scrape_configs.flatMap((job: any) => [
+      ...(job.static_configs ?? []).flatMap((c: any) => c.targets.map((t: string) => t.replace(/:\d+$/, ''))),
+      ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names),
+    ]);
+    for (const target of targets.filter((t) => t !== 'localhost')) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target);
+    expect(targets).toEqual(expect.arrayContaining(['ingest', 'processor', 'query', 'kafka-exporter', 'cassandra-exporter']));
+  });
+
+  it('mounts only files that exist in the repository', () => {
+    for (const [name, service] of services) {
+      for (const volume of service.volumes ?? []) {
+        const source = typeof volume === 'string' ? volume.split(':')[0]! : volume.source ?? '';
+        if (source.startsWith('.')) expect(existsSync(join(ROOT, source)), `${name}: ${source}`).toBe(true);
+        else expect(Object.keys(doc.volumes ?? {}), `${name}: named volume ${source}`).toContain(source);
+      }
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { environmentProblems } from './support/clickstream-env.js';
+import { CHART, KUBE_VERSION, run, template, type Manifest } from './support/helm-chart.js';
+import { ensureHelm, ensureKubernetesValidate } from './support/tools.js';
+
+const FULL = join(CHART, 'ci/full-values.yaml');
+let helm: string;
+let validator: string;
+let dir: string;
+
+const ofKind = (manifests: Manifest[], kind: string) => manifests.filter((m) => m.kind === kind);
+const named = (manifests: Manifest[], kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+
+/** What a container of the chart sees: its ConfigMap, its Secret (when the chart makes it) and its own env. */
+function containerEnvironment(manifests: Manifest[], container: any): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const ref = source.configMapRef ?? source.secretRef;
+    const found = named(manifests, source.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
+    Object.assign(env, found?.data ?? {}, found?.stringData ?? {});
+  }
+  for (const variable of container.env ?? []) env[variable.name] = variable.value;
+  return env;
+}
+
+function workloads(manifests: Manifest[]): { where: string; pod: any }[] {
+  return [...ofKind(manifests, 'Deployment'), ...ofKind(manifests, 'Job')].map((m) => ({ where: `${m.kind}/${m.metadata.name}`, pod: m.spec.template.spec }));
+}
+
+describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernetes ${KUBE_VERSION} schemas)`, () => {
+  beforeAll(() => {
+    helm = ensureHelm();
+    validator = ensureKubernetesValidate();
+    dir = mkdtempSync(join(tmpdir(), 'clickstream-helm-'));
+  }, 600_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([['default values', []], ['every option on (ci/full-values.yaml)', ['-f', FULL]]])('passes helm lint --strict with %s', (_name, args) => {
+    const result = run(helm, ['lint', '--strict', CHART, ...args]);
+    expect(result.status, result.output).toBe(0);
+    expect(result.output).toContain('0 chart(s) failed');
+  });
+
+  it.each([['default values', []], ['every option on', ['-f', FULL]]])('renders manifests that validate against the strict Kubernetes schemas (%s)', (name, args) => {
+    const { manifests } = template(helm, args);
+    const builtIn = manifests.filter((m) => m.kind !== 'ServiceMonitor');
+    const file = join(dir, `${name.replaceAll(' ', '-')}.yaml`);
+    writeFileSync(file, builtIn.map((m) => `---\n${stringify(m)}`).join(''));
+    const result = run(validator, ['--strict', '--kubernetes-version', KUBE_VERSION, '--quiet', file]);
+    expect(result.status, result.output).toBe(0);
+    // The Prometheus Operator's CRD is not in Kubernetes' schemas; its own models check it.
+    for (const monitor of ofKind(manifests, 'ServiceMonitor')) expect(() => new ServiceMonitor(monitor as never).validate()).not.toThrow();
+  });
+
+  it('runs a Deployment per role with a Service, PodDisruptionBudget and probes on /healthz and /readyz', () => {
+    const { manifests } = template(helm);
+    const deployments = ofKind(manifests, 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['demo-clickstream-ingest', 'demo-clickstream-processor', 'demo-clickstream-query']);
+    for (const deployment of deployments) {
+      const [container] = deployment.spec.template.spec.containers;
+      const role = deployment.metadata.labels!['app.kubernetes.io/component']!;
+      expect(containerEnvironment(manifests, container).ROLES, deployment.metadata.name).toBe(role);
+      expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(container.startupProbe.httpGet.path).toBe('/healthz');
+      expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+      expect(container.resources.requests).toBeDefined();
+      expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+      expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      const podLabels = deployment.spec.template.metadata.labels;
+      for (const kind of ['Service', 'PodDisruptionBudget']) {
+        const selecting = ofKind(manifests, kind).filter((m) => {
+          const selector = m.spec.selector.matchLabels ?? m.spec.selector;
+          return Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+        });
+        expect(selecting.length, `${kind} selecting ${deployment.metadata.name}`).toBe(1);
+      }
+    }
+  });
+
+  it('scales ingest with an HPA (the Deployment then leaves replicas to it)', () => {
+    const { manifests } = template(helm);
+    const [hpa] = ofKind(manifests, 'HorizontalPodAutoscaler');
+    expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-clickstream-ingest' });
+    expect(named(manifests, 'Deployment', 'demo-clickstream-ingest')!.spec.replicas).toBeUndefined();
+    expect(named(manifests, 'Deployment', 'demo-clickstream-processor')!.spec.replicas).toBe(2);
+  });
+
+  it.each([['default values', []], ['every option on', ['-f', FULL]]])('gives every container only settings our configuration knows, pointing at Kafka and Cassandra (%s)', (_name, args) => {
+    const { manifests } = template(helm, args);
+    const problems: string[] = [];
+    for (const { where, pod } of workloads(manifests)) {
+      for (const container of pod.containers) {
+        const env = containerEnvironment(manifests, container);
+        problems.push(...environmentProblems(`${where}/${container.name}`, env));
+        expect(env, where).toMatchObject({ EVENT_LOG: 'kafka', STORE: 'cassandra' });
+        expect(env.KAFKA_BROKERS, where).toBeTruthy();
+        expect(env.CASSANDRA_CONTACT_POINTS, where).toBeTruthy();
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps passwords and the visitor salt in a Secret, and can use one the operator manages', () => {
+    const { manifests } = template(helm, ['-f', FULL]);
+    const secret = named(manifests, 'Secret', 'demo-clickstream-secrets')!;
+    expect(Object.keys(secret.stringData!).sort()).toEqual(['CASSANDRA_PASSWORD', 'CASSANDRA_USERNAME', 'VISITOR_SALT_SECRET']);
+    expect(named(manifests, 'ConfigMap', 'demo-clickstream-config')!.data).not.toHaveProperty('CASSANDRA_PASSWORD');
+    const external = template(helm, ['--set', 'secrets.existingSecret=analytics-credentials']).manifests;
+    expect(ofKind(external, 'Secret')).toEqual([]);
+    for (const { pod } of workloads(external)) expect(pod.containers[0].envFrom).toContainEqual({ secretRef: { name: 'analytics-credentials' } });
+  });
+
+  it('migrates the schema in a hook Job before install and upgrade, after its ConfigMap and Secret exist', () => {
+    const { manifests } = template(helm);
+    const job = named(manifests, 'Job', 'demo-clickstream-migrate')!;
+    expect(job.spec.template.spec.containers[0].command).toEqual(['clickstream', 'migrate']);
+    expect(job.metadata.annotations!['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    for (const needed of [named(manifests, 'ConfigMap', 'demo-clickstream-config')!, named(manifests, 'Secret', 'demo-clickstream-secrets')!]) {
+      expect(needed.metadata.annotations!['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      expect(Number(needed.metadata.annotations!['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations!['helm.sh/hook-weight']));
+    }
+  });
+
+  it('refuses to render without Kafka brokers or Cassandra contact points', () => {
+    for (const unset of ['kafka.brokers=[]', 'cassandra.contactPoints=[]']) {
+      expect(() => template(helm, ['--set-json', unset]), unset).toThrow(/minItems/);
+    }
+  });
+
+  it('labels every role job="clickstream" in the optional ServiceMonitor, as the alerts expect', () => {
+    const { manifests } = template(helm, ['-f', FULL]);
+    const [monitor] = ofKind(manifests, 'ServiceMonitor');
+    expect(monitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
+    for (const service of ofKind(manifests, 'Service')) expect(service.metadata.labels!['app.kubernetes.io/name']).toBe('clickstream');
+  });
+});
