@@ -22,7 +22,7 @@ const GIVE_UP_MS = 30_000;
  * stale the dashboards can be. Polling every 5 ms bounds the resolution.
  */
 export async function freshnessSuite(context: SuiteContext, setup: FreshnessSetup = EMBEDDED): Promise<SuiteReport> {
-  const probes = context.quick ? 25 : 200;
+  const probes = context.quick ? 15 : 200;
   const rate = context.quick ? 1000 : 2000;
   const data = tempDir('clickstream-bench-');
   const server = await startClickstream({ ...setup.env, DATA_DIR: data.path });

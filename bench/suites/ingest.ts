@@ -10,9 +10,11 @@ export interface IngestSetup {
 }
 
 interface Mode {
-  name: 'single' | 'batch';
+  name: string;
   batchSize: number;
   concurrency: number[];
+  /** ROLES=ingest: no processor in the process, so the rows show what ingest alone costs. */
+  ingestOnly?: boolean;
 }
 
 interface Row {
@@ -31,7 +33,12 @@ const EMBEDDED: IngestSetup = { suite: 'ingest', title: 'Ingest, embedded (SQLit
 function modes(quick: boolean): Mode[] {
   return quick
     ? [{ name: 'single', batchSize: 1, concurrency: [32] }, { name: 'batch', batchSize: 100, concurrency: [4] }]
-    : [{ name: 'single', batchSize: 1, concurrency: [1, 8, 32, 128] }, { name: 'batch', batchSize: 100, concurrency: [1, 4, 16] }];
+    : [
+        { name: 'single', batchSize: 1, concurrency: [1, 8, 32, 128] },
+        { name: 'batch', batchSize: 100, concurrency: [1, 4, 16] },
+        { name: 'single, ingest role only', batchSize: 1, concurrency: [32], ingestOnly: true },
+        { name: 'batch, ingest role only', batchSize: 100, concurrency: [4, 16], ingestOnly: true },
+      ];
 }
 
 function loadArgs(url: string, mode: Mode, concurrency: number, seconds: number, seed: number): string[] {
@@ -45,14 +52,14 @@ function loadArgs(url: string, mode: Mode, concurrency: number, seconds: number,
  * same machine load. The load generator is its own process (node dist/src/cli/clickstream.js).
  */
 export async function ingestSuite(context: SuiteContext, setup: IngestSetup = EMBEDDED): Promise<SuiteReport> {
-  const seconds = context.quick ? 3 : 10;
+  const seconds = context.quick ? 2 : 10;
   const bare = await startBareServer();
   const rows: Row[] = [];
   const rss: Record<string, number | null> = {};
   try {
     for (const mode of modes(context.quick)) {
       const data = tempDir('clickstream-bench-');
-      const server = await startClickstream({ ...setup.env, DATA_DIR: data.path });
+      const server = await startClickstream({ ...setup.env, DATA_DIR: data.path, ...(mode.ingestOnly ? { ROLES: 'ingest' } : {}) });
       try {
         await warmUp(bare.url, server.url, mode);
         for (const concurrency of mode.concurrency) rows.push(await measure(mode, concurrency, seconds, bare, server));
@@ -99,7 +106,7 @@ function report(setup: IngestSetup, rows: Row[], rss: Record<string, number | nu
   const table = markdownTable(
     ['request', 'conc.', 'node:http ev/s', 'Clickstream ev/s', 'ratio', 'p50 ms', 'p99 ms', 'node:http p50/p99 ms', 'server CPU', 'ev per CPU-s', 'errors'],
     rows.map((r) => [
-      r.batchSize === 1 ? 'POST /track' : `POST /track/batch (${r.batchSize})`,
+      `${r.batchSize === 1 ? 'POST /track' : `POST /track/batch (${r.batchSize})`}${r.mode.includes('ingest role') ? ', ROLES=ingest' : ''}`,
       r.concurrency,
       num(r.bare.eventsPerSecond),
       num(r.clickstream.eventsPerSecond),

@@ -30,7 +30,7 @@ const CASES: QueryCase[] = [
  */
 export async function querySuite(context: SuiteContext): Promise<SuiteReport> {
   const sizes = context.quick ? [100_000] : [1_000_000, 10_000_000];
-  const iterations = context.quick ? 100 : 500;
+  const iterations = context.quick ? 50 : 500;
   const root = join(tmpdir(), 'clickstream-bench-data');
   const results: Array<{ store: FilledStore; rows: Array<{ name: string; p50: number; p99: number; max: number }> }> = [];
   for (const size of sizes) {

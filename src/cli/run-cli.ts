@@ -2,7 +2,6 @@ import type { Command, CommandIo } from './command.js';
 import { UsageError } from './flags.js';
 import { loadgenCommand } from './loadgen/index.js';
 import { migrateCommand } from './migrate.js';
-import { migrateCommand } from './migrate.js';
 import { verifyLedgerCommand } from './verify/index.js';
 
 /** Subcommands by name; each parses its own flags. */
@@ -10,7 +9,6 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   loadgen: { run: loadgenCommand, summary: 'send realistic clickstream traffic and report what was acknowledged' },
   migrate: { run: migrateCommand, summary: 'create or update the store schema (Cassandra keyspace and tables)' },
   'verify-ledger': { run: verifyLedgerCommand, summary: 'prove every event in a loadgen ledger is stored exactly once' },
-  migrate: { run: migrateCommand, summary: 'create or update the store schema (the Cassandra keyspace and tables)' },
 };
 
 function usage(): string {

@@ -38,7 +38,8 @@ export interface ConsumeOptions {
   /**
    * Where a partition with neither a resume offset nor a committed group offset starts: the
    * earliest record (default, for processing) or the end of the log (for live views that only
-   * want what arrives from now on).
+   * want what arrives from now on). A `latest` reader is ephemeral: its offsets are never
+   * committed, so it neither holds back the log's retention nor leaves a group behind.
    */
   startAt?: 'earliest' | 'latest';
 }

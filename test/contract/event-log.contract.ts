@@ -149,6 +149,14 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       await eventually(async () => seen.length, (n) => n >= 1, timeoutMs);
       await new Promise((r) => setTimeout(r, 200));
       expect(seen).toEqual([2]);
+      // Ephemeral: nothing committed, so the same group id starts at the end again.
+      await consumer.close();
+      const again: number[] = [];
+      const second = await log.consume({ groupId: h.groupId('latest'), startAt: 'latest', resumeFrom: () => Promise.resolve(null), handle: async (b) => void again.push(...b.records.map((r) => decode(r.value).n)) });
+      closers.push(() => second.close());
+      await log.append([record('live', 3)]);
+      await eventually(async () => again.length, (n) => n >= 1, timeoutMs);
+      expect(again).toEqual([3]);
     });
 
     it('accepts a dead letter without stopping consumption', async () => {

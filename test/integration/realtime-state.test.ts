@@ -95,7 +95,7 @@ describe('LiveHub', () => {
     const hub = createLiveHub({ ...DEFAULT_LIVE_LIMITS, feedRatePerSecond: 5 }, () => now);
     const all = hub.subscribeEvents({ siteId: 's', includeBots: false });
     const clicks = hub.subscribeEvents({ siteId: 's', includeBots: false, eventTypes: ['click'] });
-    hub.publish(Array.from({ length: 10 }, (_, i) => makeEvent({ site_id: 's', event_type: i % 2 ? 'click' : 'page_view', timestamp: now, event_id: `event-${i}-xxxx` })));
+    hub.publish(Array.from({ length: 10 }, (_, i) => makeEvent({ site_id: 's', event_type: i % 2 ? 'click' : 'page_view', received_at: now, event_id: `event-${i}-xxxx` })));
     const received = async (it: AsyncIterator<unknown>, n: number) => {
       const out = [];
       for (let i = 0; i < n; i++) out.push(((await it.next()).value as { event_id: string }).event_id);
@@ -104,7 +104,7 @@ describe('LiveHub', () => {
     expect(await received(all, 5)).toEqual(['event-0-xxxx', 'event-1-xxxx', 'event-2-xxxx', 'event-3-xxxx', 'event-4-xxxx']);
     expect(await received(clicks, 5)).toEqual(['event-1-xxxx', 'event-3-xxxx', 'event-5-xxxx', 'event-7-xxxx', 'event-9-xxxx']);
     now += 1000; // a second later the budget is back
-    hub.publish([makeEvent({ site_id: 's', event_type: 'click', timestamp: now, event_id: 'event-late-xx' })]);
+    hub.publish([makeEvent({ site_id: 's', event_type: 'click', received_at: now, event_id: 'event-late-xx' })]);
     expect(await received(all, 1)).toEqual(['event-late-xx']);
     expect(hub.recent({ siteId: 's', includeBots: false }, 2).map((e) => e.event_id)).toEqual(['event-late-xx', 'event-9-xxxx']);
     expect(hub.sites()).toEqual(['s']);
@@ -117,7 +117,7 @@ describe('LiveHub', () => {
     const hub = createLiveHub({ ...DEFAULT_LIVE_LIMITS, totalsIntervalMs: 1000 });
     const humans = hub.subscribeTotals({ siteId: 's', includeBots: false, pageLimit: 5, seconds: 10 });
     expect(((await humans.next()).value as { events: number }).events).toBe(0);
-    hub.publish([makeEvent({ site_id: 's', timestamp: T0, visitor_id: 'a' }), makeEvent({ site_id: 's', timestamp: T0, visitor_id: 'bot', is_bot: true })]);
+    hub.publish([makeEvent({ site_id: 's', received_at: T0, visitor_id: 'a' }), makeEvent({ site_id: 's', received_at: T0, visitor_id: 'bot', is_bot: true })]);
     await vi.advanceTimersByTimeAsync(1000);
     expect((await humans.next()).value).toMatchObject({ events: 1, pageviews: 1, activeVisitors: 1, pages: [{ page: '/home', views: 1 }] });
     expect(hub.totals({ siteId: 's', includeBots: true, pageLimit: 5, seconds: 10 })).toMatchObject({ events: 2, activeVisitors: 2 });

@@ -34,7 +34,7 @@ export interface LiveScope {
 
 const EVENT_FIELDS = 'eventId eventType page receivedAt visitorId title referrer scrollDepth properties browser os device element { tag text href outbound }';
 const TOTALS = `subscription($site: String, $bots: Boolean) {
-  liveTotals(siteId: $site, includeBots: $bots, pageLimit: 8, seconds: 120) {
+  liveTotals(siteId: $site, includeBots: $bots, pageLimit: 6, seconds: 120) {
     eventsPerSecond events pageviews activeVisitors pages { page views } perSecond { time events pageviews }
   }
 }`;

@@ -23,7 +23,7 @@ let feedType = '';
 const pageviews: SeriesSpec = { label: 'Page views', color: '#4f46e5', fill: true };
 const visitors: SeriesSpec = { label: 'Visitors', color: '#0d9488' };
 const events: SeriesSpec = { label: 'Events', color: '#0d9488' };
-const mainChart = createTimeChart($('chart-main'), [pageviews, visitors], 260);
+const mainChart = createTimeChart($('chart-main'), [pageviews, visitors], 300);
 const liveChart = createTimeChart($('chart-live'), [{ label: 'Events / s', color: '#f59e0b' }], 90, { axes: false, bars: true });
 
 function showError(error: unknown): void {
@@ -88,7 +88,7 @@ function refreshAfterLive(total: number): void {
 function renderTotals(t: LiveTotals): void {
   $('kpi-active').textContent = count(t.activeVisitors);
   $('kpi-eps').textContent = rate(t.eventsPerSecond);
-  $('kpi-live-events').textContent = `last 5 minutes: ${count(t.events)} events`;
+  $('kpi-live-events').textContent = count(t.events);
   liveChart.update(t.perSecond.map((s) => Date.parse(s.time) / 1000), [t.perSecond.map((s) => s.events)]);
   renderBars($('list-live-pages'), t.pages.map((p) => ({ label: p.page, value: p.views })), 'No page views in the last 5 minutes');
   refreshAfterLive(t.events);

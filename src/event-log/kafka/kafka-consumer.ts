@@ -196,6 +196,7 @@ export class KafkaConsumer implements LogConsumer {
 
   /** A failed commit is not fatal: the store's checkpoint is the truth; it is retried later. */
   private async commit(partition: number, offset: number): Promise<void> {
+    if (this.options.startAt === 'latest') return;
     this.uncommitted.set(partition, offset);
     await this.commitPending().catch((error: unknown) => this.deps.logger.warn({ err: error, partition, offset }, 'committing the group offset failed; will retry'));
   }

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import type { EventEmitter } from 'node:events';
-import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-log.js';
 
@@ -119,18 +118,25 @@ export class SqliteConsumer implements LogConsumer {
         behind ||= rows.length === max;
       }
     } finally {
-      if (handled.length > 0) this.commitOffsets(handled);
+      // An ephemeral (latest) reader keeps no offsets: it must not hold back retention.
+      if (handled.length > 0 && this.options.startAt !== 'latest') this.commitOffsets(handled);
     }
     return handled.length === 0 ? 'idle' : behind ? 'behind' : 'caught-up';
   }
 
-  private async waitForRecords(signal: AbortSignal): Promise<void> {
-    const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.deps.pollIntervalMs)]);
-    try {
-      await once(this.deps.appended, 'records', { signal: timeout });
-    } catch {
-      // Timed out or closing: poll again (another process may have appended).
-    }
+  /** Until the next append, the poll interval (another process may append), or close. */
+  private waitForRecords(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.deps.appended.off('records', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.deps.pollIntervalMs);
+      this.deps.appended.on('records', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 }
 

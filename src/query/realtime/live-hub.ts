@@ -83,8 +83,9 @@ export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock
       for (const event of events) {
         if (!firstTime(event.event_id)) continue;
         const state = siteState(event.site_id);
-        // Bucketed by the event's own time: a backfill of old events is not live traffic.
-        const sample = { visitor: event.visitor_id, page: event.page, pageview: isPageView(event), at: event.timestamp };
+        // Bucketed by arrival, not by the event's own timestamp: "live" is what is coming in now,
+        // also when a sender stamps its events in the past (a load generator, a replay).
+        const sample = { visitor: event.visitor_id, page: event.page, pageview: isPageView(event), at: event.received_at };
         state.all.add(sample, now);
         if (!event.is_bot) state.humans.add(sample, now);
         state.recent.push(event);

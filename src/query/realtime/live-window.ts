@@ -31,8 +31,8 @@ interface Bucket {
 
 /**
  * Bounded by construction: a ring of WINDOW_SECONDS buckets (each with at most
- * maxPagesPerSecond pages) and at most maxVisitors visitors. Times are the events' own
- * timestamps, so every query instance buckets an event the same way whenever it reads it.
+ * maxPagesPerSecond pages) and at most maxVisitors visitors. Times are when ingest received the
+ * events (received_at), so every query instance buckets an event the same way whenever it reads it.
  */
 export class LiveWindow {
   private readonly buckets: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, events: 0, pageviews: 0, pages: new Map() }));
