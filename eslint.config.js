@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.services/', 'data/', 'web/dist/', 'tracker/dist/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.services/', '.cache/', 'test-artifacts/', 'data/', 'web/dist/', 'tracker/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

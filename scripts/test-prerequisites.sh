@@ -9,6 +9,8 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
+# python3 with venv: test/fuzz installs schemathesis (PyPI) into a venv under .cache/.
+python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3 python3-venv)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

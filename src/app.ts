@@ -7,6 +7,9 @@ import { installErrorHandler } from './http/error-handler.js';
 import { timeGraphqlOperations } from './http/graphql-metrics.js';
 import { healthRoutes, type Readiness } from './http/health-routes.js';
 import { registerIngestCors } from './http/ingest-cors.js';
+import { enforceSiteOrigins, parseSiteOrigins } from './http/ingest-origins.js';
+import { registerIngestRateLimit } from './http/ingest-rate-limit.js';
+import { accessOf, registerQueryAuth } from './http/query-auth.js';
 import { dashboardRoutes, defaultStaticAssets, trackerRoute, type StaticAssets } from './http/static-routes.js';
 import { ingestRoutes } from './ingest/ingest-routes.js';
 import type { IngestService } from './ingest/ingest-service.js';
@@ -17,6 +20,7 @@ import type { LiveHub } from './query/realtime/live-hub.js';
 import { liveRoutes } from './query/realtime/live-routes.js';
 import type { SiteDirectory } from './query/realtime/site-directory.js';
 import { analyticsRoutes } from './query/rest/analytics-routes.js';
+import { privacyRoutes } from './query/rest/privacy-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +30,8 @@ export interface AppDeps {
   ingest?: IngestService | undefined;
   /** Present when this process runs the query role. */
   analytics?: AnalyticsService | undefined;
+  /** With the query role: erasure of one visitor (EventStore.eraseVisitor). */
+  eraseVisitor?: ((siteId: string, visitorId: string) => Promise<number>) | undefined;
   /** With the query role: the sites a dashboard can pick. */
   sites?: SiteDirectory | undefined;
   /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
@@ -69,15 +75,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const assets = deps.assets ?? defaultStaticAssets();
   if (deps.ingest) {
-    await registerIngestCors(app, config.CORS_ALLOWED_ORIGINS);
+    const siteOrigins = parseSiteOrigins(config.SITE_ORIGINS);
+    await registerIngestCors(app, config.CORS_ALLOWED_ORIGINS, [...siteOrigins.values()].flatMap((origins) => [...origins]));
+    await registerIngestRateLimit(app, config.INGEST_RATE_LIMIT_PER_MINUTE);
+    enforceSiteOrigins(app, siteOrigins, config.DEFAULT_SITE_ID);
     ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
     trackerRoute(app, assets.trackerFile);
   }
   if (deps.analytics) {
+    const keys = registerQueryAuth(app, { apiKeys: config.API_KEYS, metricsApiKey: config.METRICS_API_KEY, defaultSiteId: config.DEFAULT_SITE_ID });
     analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
+    if (deps.eraseVisitor) privacyRoutes(app, { eraseVisitor: deps.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
     if (deps.sites) liveRoutes(app, { live: deps.live, sites: deps.sites, defaultSiteId: config.DEFAULT_SITE_ID });
     await registerGraphql(app, {
       analytics: deps.analytics, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
+      introspection: config.GRAPHQL_INTROSPECTION, defaultSiteId: config.DEFAULT_SITE_ID,
+      connectionAccess: keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
       sites: deps.sites, live: deps.live ? { hub: deps.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
     });
     timeGraphqlOperations(app, deps.metrics.http);

@@ -50,6 +50,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;
   const app = await buildApp({
     config, logger, metrics, ingest, analytics, live, sites,
+    eraseVisitor: analytics ? (siteId: string, visitorId: string) => store.eraseVisitor(siteId, visitorId) : undefined,
     readiness: {
       check: async () => {
         if (stopping) throw new Error('shutting down');

@@ -7,6 +7,10 @@ import { Type, type Static } from 'typebox';
 const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 const Positive = (options: { maximum?: number; default: number; description: string }) => Type.Integer({ minimum: 1, ...options });
 
+const SITE = '[a-z0-9][a-z0-9._-]{0,63}';
+const ORIGIN = 'https?://[^/\\s|,]+';
+const API_KEY = '[A-Za-z0-9._~+/=-]{16,256}';
+
 export const ROLES = ['ingest', 'processor', 'query'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -53,6 +57,11 @@ export const ConfigSchema = Type.Object({
   GRAPHQL_MAX_COST: Positive({ default: 100, description: 'Most fields (counting aliases) in one GraphQL query.' }),
   GRAPHIQL: Type.Boolean({ default: true, description: 'Serve the GraphiQL IDE at /graphiql.' }),
   CORS_ALLOWED_ORIGINS: Type.Array(Type.String({ pattern: '^(\\*|https?://[^/\\s]+)$' }), { minItems: 1, default: ['*'], description: 'Comma-separated origins (https://example.com) whose pages may send events to /track and /track/batch from a browser; * allows any. Query routes never answer cross-origin.' }),
+  SITE_ORIGINS: Type.Array(Type.String({ pattern: `^${SITE}=${ORIGIN}(\\|${ORIGIN})*$` }), { default: [], description: 'Comma-separated per-site browser origins: site1=https://a.com|https://b.com,site2=https://c.com. Events for a listed site sent with another Origin are refused (403 ORIGIN_NOT_ALLOWED); unlisted sites follow CORS_ALLOWED_ORIGINS.' }),
+  INGEST_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 6000, description: 'Most ingest requests per client address per minute (429 with Retry-After beyond it); 0 turns it off. Loopback clients are not limited.' }),
+  API_KEYS: Type.Array(Type.String({ pattern: `^${API_KEY}(:${SITE}(\\|${SITE})*)?$` }), { default: [], description: 'Comma-separated keys for the query side (REST, GraphQL, dashboard data), sent as Authorization: Bearer <key>. Each entry is key (all sites) or key:site1|site2 (those sites only); a key is 16 to 256 of A-Z a-z 0-9 . _ ~ + / = -. Without keys the query side answers loopback clients only.' }),
+  METRICS_API_KEY: Type.Optional(Type.String({ pattern: `^${API_KEY}$`, description: 'When set, /metrics requires Authorization: Bearer <this key> (16 to 256 of A-Z a-z 0-9 . _ ~ + / = -).' })),
+  GRAPHQL_INTROSPECTION: Type.Boolean({ default: true, description: 'Answer GraphQL introspection queries (__schema, __type).' }),
   LIVE_VIEW: Type.Boolean({ default: true, description: 'Query role: follow the event log (own consumer group) for the live totals, feed and GraphQL subscriptions.' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level.' }),
   SHUTDOWN_TIMEOUT_MS: Positive({ default: 15_000, description: 'Longest graceful shutdown before exiting anyway.' }),
@@ -62,4 +71,7 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 /** Settings given as comma-separated lists in the environment. */
-export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'CORS_ALLOWED_ORIGINS']);
+export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'CORS_ALLOWED_ORIGINS', 'API_KEYS', 'SITE_ORIGINS']);
+
+/** Settings whose values are never echoed: not in a configuration error, not in a log line. */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['API_KEYS', 'METRICS_API_KEY', 'CASSANDRA_PASSWORD', 'VISITOR_SALT_SECRET']);

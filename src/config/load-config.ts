@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
-import { ConfigSchema, LIST_SETTINGS, type Config } from './config-schema.js';
+import { ConfigSchema, LIST_SETTINGS, SECRET_SETTINGS, type Config } from './config-schema.js';
 
 const checker = Compile(ConfigSchema);
 
@@ -31,7 +31,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 function invalid(name: string, env: Record<string, string | undefined>, rule: string): ConfigError {
-  const given = env[name];
+  // A secret's value would land in the terminal or a supervisor's log: name it, never show it.
+  const given = SECRET_SETTINGS.has(name) ? undefined : env[name];
   const description = schemaOf(name)?.description;
   return new ConfigError(`${name}${given === undefined ? '' : `=${JSON.stringify(given)}`} is invalid: ${rule}${description ? ` (${description})` : ''}`);
 }

@@ -8,6 +8,7 @@ type Store = EventStore & AnalyticsReader;
 /** Every store call, named after the port method; `kind` lets a panel split writes from reads. */
 const OPERATIONS = {
   commit: 'write',
+  erase_visitor: 'write',
   checkpoint: 'read',
   aggregate: 'read',
   visitor_events: 'read',
@@ -66,6 +67,7 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
   };
   return {
     commit: (batch) => timed('commit', () => store.commit(batch)),
+    eraseVisitor: (siteId, visitorId) => timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),
     aggregate: (query) => timed('aggregate', () => store.aggregate(query)),
     visitorEvents: (query) => timed('visitor_events', () => store.visitorEvents(query)),

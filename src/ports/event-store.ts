@@ -23,5 +23,10 @@ export interface EventStore {
   commit(batch: StoreBatch): Promise<CommitResult>;
   /** The offset to resume a partition from, or null when nothing was committed for it. */
   checkpoint(partition: number): Promise<number | null>;
+  /**
+   * Privacy erasure: deletes one visitor's raw events and sessions in one site and answers how many
+   * events went. Aggregates stay (anonymous counts). A later resend of an erased event_id is new.
+   */
+  eraseVisitor(siteId: string, visitorId: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -171,6 +171,27 @@ export function describeStoreContract(name: string, newHarness: () => Promise<St
       await expect(store.visitorEvents({ siteId: SITE, visitorId: 'pager', limit: 1, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'INVALID_QUERY' });
     });
 
+    it("erases one visitor's raw events and sessions in one site, keeping the aggregates and everyone else", async () => {
+      const store = await fresh();
+      const gone = [makeEvent({ visitor_id: 'gone', timestamp: T0 + MIN }), makeEvent({ visitor_id: 'gone', timestamp: T0 + DAY + MIN, page: '/blog' })];
+      const kept = makeEvent({ visitor_id: 'kept', timestamp: T0 + MIN });
+      const elsewhere = makeEvent({ visitor_id: 'gone', site_id: 'other-site', timestamp: T0 + MIN });
+      await store.commit({ partition: 0, nextOffset: 4, events: [...gone, kept, elsewhere] });
+      const before = await total(store, { metrics: ['pageviews', 'events', 'sessions'] });
+
+      expect(await store.eraseVisitor(SITE, 'gone')).toBe(2);
+      expect((await store.visitorEvents({ siteId: SITE, visitorId: 'gone', limit: 10 })).events).toEqual([]);
+      expect((await store.visitorEvents({ siteId: SITE, visitorId: 'kept', limit: 10 })).events).toEqual([kept]);
+      expect((await store.visitorEvents({ siteId: 'other-site', visitorId: 'gone', limit: 10 })).events).toEqual([elsewhere]);
+      expect(await total(store, { metrics: ['pageviews', 'events', 'sessions'] })).toEqual(before);
+      expect(await store.eraseVisitor(SITE, 'gone')).toBe(0);
+
+      // The visitor may come back: a new event starts from nothing and is stored and counted.
+      const back = makeEvent({ visitor_id: 'gone', timestamp: T0 + 2 * HOUR });
+      expect(await store.commit({ partition: 0, nextOffset: 5, events: [back] })).toEqual({ stored: 1, duplicates: 0 });
+      expect((await store.visitorEvents({ siteId: SITE, visitorId: 'gone', limit: 10 })).events).toEqual([back]);
+    });
+
     it('refuses questions the aggregates cannot answer exactly', async () => {
       const store = await fresh();
       await expect(store.aggregate(q({ page: '/a', groupBy: { kind: 'dimension', dimension: 'browser' } }))).rejects.toMatchObject({ code: 'INVALID_QUERY' });

@@ -110,7 +110,8 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
   it('keeps passwords and the visitor salt in a Secret, and can use one the operator manages', () => {
     const { manifests } = template(helm, ['-f', FULL]);
     const secret = named(manifests, 'Secret', 'demo-clickstream-secrets')!;
-    expect(Object.keys(secret.stringData!).sort()).toEqual(['CASSANDRA_PASSWORD', 'CASSANDRA_USERNAME', 'VISITOR_SALT_SECRET']);
+    expect(Object.keys(secret.stringData!).sort()).toEqual(['API_KEYS', 'CASSANDRA_PASSWORD', 'CASSANDRA_USERNAME', 'METRICS_API_KEY', 'VISITOR_SALT_SECRET']);
+    expect(secret.stringData!.API_KEYS).toBe('admin-key-0123456789abcdef,shop-key-0123456789abcdef:shop|shop-eu');
     expect(named(manifests, 'ConfigMap', 'demo-clickstream-config')!.data).not.toHaveProperty('CASSANDRA_PASSWORD');
     const external = template(helm, ['--set', 'secrets.existingSecret=analytics-credentials']).manifests;
     expect(ofKind(external, 'Secret')).toEqual([]);
@@ -139,5 +140,12 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
     const [monitor] = ofKind(manifests, 'ServiceMonitor');
     expect(monitor!.spec.jobLabel).toBe('app.kubernetes.io/name');
     for (const service of ofKind(manifests, 'Service')) expect(service.metadata.labels!['app.kubernetes.io/name']).toBe('clickstream');
+  });
+
+  it('scrapes with the metrics key from the Secret when METRICS_API_KEY is set, and without one otherwise', () => {
+    const keyed = ofKind(template(helm, ['-f', FULL]).manifests, 'ServiceMonitor')[0]!;
+    expect(keyed.spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'demo-clickstream-secrets', key: 'METRICS_API_KEY' } });
+    const open = ofKind(template(helm, ['--set', 'serviceMonitor.enabled=true']).manifests, 'ServiceMonitor')[0]!;
+    expect(open.spec.endpoints[0].authorization).toBeUndefined();
   });
 });

@@ -26,6 +26,7 @@ function fakeStore(fail: boolean): EventStore & AnalyticsReader {
   };
   return {
     commit: () => maybe({ stored: 1, duplicates: 0 }),
+    eraseVisitor: () => maybe(0),
     checkpoint: () => maybe(null),
     aggregate: () => maybe([]),
     visitorEvents: () => maybe({ events: [], nextCursor: null }),

@@ -69,7 +69,6 @@ describe('loadConfig', () => {
     ['EVENT_LOG', 'redis'],
     ['GRAPHIQL', 'maybe'],
     ['KAFKA_BROKERS', 'localhost'],
-    ['VISITOR_SALT_SECRET', 'short'],
     ['DEFAULT_SITE_ID', 'Has Spaces'],
     ['LOG_LEVEL', 'verbose'],
     ['MAX_QUERY_RANGE_DAYS', '100000'],
@@ -77,6 +76,15 @@ describe('loadConfig', () => {
     const error = errorOf({ [name]: value });
     expect(error.message.startsWith(`${name}=${JSON.stringify(value)} is invalid`)).toBe(true);
   });
+
+  it.each([['VISITOR_SALT_SECRET', 'short'], ['API_KEYS', 'short-key'], ['METRICS_API_KEY', 'has spaces in it!']])(
+    'names a bad secret setting without echoing its value: %s',
+    (name, value) => {
+      const error = errorOf({ [name]: value });
+      expect(error.message.startsWith(`${name} is invalid`)).toBe(true);
+      expect(error.message).not.toContain(value);
+    },
+  );
 
   it('names the first bad variable when several are bad, and describes it', () => {
     const error = errorOf({ PORT: 'x', IP_STORAGE: 'hash' });

@@ -1,3 +1,5 @@
+import { fetchWithKey } from './auth.js';
+
 /** The REST and GraphQL reads of the dashboard (same origin: the query role serves both). */
 export interface Range {
   key: string;
@@ -38,7 +40,7 @@ export interface Overview {
 }
 
 async function getJson<T>(path: string, params: Record<string, string>): Promise<T> {
-  const response = await fetch(`${path}?${new URLSearchParams(params).toString()}`, { headers: { accept: 'application/json' } });
+  const response = await fetchWithKey(`${path}?${new URLSearchParams(params).toString()}`, { headers: { accept: 'application/json' } });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { message?: string };
     throw new Error(`${path}: ${body.message ?? response.statusText}`);

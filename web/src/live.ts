@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { apiKey, fetchWithKey } from './auth.js';
 
 /** What the live subscriptions deliver (see the Subscription type of the GraphQL schema). */
 export interface LiveTotals {
@@ -59,6 +60,11 @@ export function createLive(handlers: LiveHandlers) {
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     keepAlive: 15_000,
+    // Browsers cannot set headers on a WebSocket: the key goes in connectionInit.
+    connectionParams: () => {
+      const key = apiKey();
+      return key ? { authorization: `Bearer ${key}` } : {};
+    },
     on: { connected: () => handlers.status(true), closed: () => handlers.status(false) },
   });
   let stop: Array<() => void> = [];
@@ -80,7 +86,7 @@ export function createLive(handlers: LiveHandlers) {
     /** The newest events already seen, newest first, for the feed's first screen. */
     async recent(scope: LiveScope): Promise<LiveEvent[]> {
       const filter = { siteId: scope.site, includeBots: scope.includeBots, eventTypes: scope.eventType ? [scope.eventType] : null };
-      const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: RECENT, variables: { filter } }) });
+      const response = await fetchWithKey('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: RECENT, variables: { filter } }) });
       const body = (await response.json()) as { data?: { recentEvents: LiveEvent[] } };
       return body.data?.recentEvents ?? [];
     },

@@ -6,7 +6,9 @@ import { ErrorCodes, isClickstreamError } from '../../domain/errors.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import type { LiveHub } from '../realtime/live-hub.js';
 import type { SiteDirectory } from '../realtime/site-directory.js';
+import { visibleSites, type QueryAccess } from '../query-access.js';
 import { createCostLimitRule } from './cost-limit.js';
+import { guardSites, noIntrospectionRule, type AccessContext } from './graphql-access.js';
 import { createLiveResolvers } from './live-resolvers.js';
 import { liveTypeDefs } from './live-schema.js';
 import { createResolvers } from './resolvers.js';
@@ -17,6 +19,13 @@ export interface GraphqlOptions {
   maxDepth: number;
   maxCost: number;
   graphiql: boolean;
+  introspection: boolean;
+  defaultSiteId: string;
+  /**
+   * With API keys configured: the access a graphql-ws connectionInit payload's `authorization`
+   * ("Bearer <key>") grants, undefined for none or an unknown key. Absent: no keys configured.
+   */
+  connectionAccess?: ((authorization: unknown) => QueryAccess | undefined) | undefined;
   /** The sites a dashboard can pick (`sites` query). */
   sites?: SiteDirectory | undefined;
   /** The live view: live queries and the subscriptions over WebSocket. */
@@ -28,20 +37,34 @@ export interface GraphqlOptions {
  * `extensions`; an internal error's message is replaced, as on the REST side.
  */
 export async function registerGraphql(app: FastifyInstance, options: GraphqlOptions): Promise<void> {
-  const { sites, live } = options;
+  const { sites, live, connectionAccess } = options;
+  refuseMissingDocument(app);
   const base = createResolvers(options.analytics);
   const liveResolvers = live ? createLiveResolvers(live.hub, live.defaultSiteId) : undefined;
   await app.register(mercurius, {
     schema: [typeDefs, sites ? 'extend type Query { "Sites with data, for a site picker." sites: [String!]! }' : '', live ? liveTypeDefs : ''].join('\n'),
     resolvers: {
-      Query: { ...base.Query, ...(sites ? { sites: () => sites.list() } : {}), ...liveResolvers?.Query },
-      ...(liveResolvers ? { Subscription: liveResolvers.Subscription } : {}),
+      Query: {
+        ...guardSites({ ...base.Query, ...liveResolvers?.Query }, options.defaultSiteId),
+        ...(sites ? { sites: async (_: unknown, __: unknown, context: AccessContext) => visibleSites(context.access, await sites.list()) } : {}),
+      },
+      ...(liveResolvers ? { Subscription: guardSites(liveResolvers.Subscription, options.defaultSiteId) } : {}),
     },
+    // The query-auth hook put the caller's access on the request (undefined for a WebSocket
+    // handshake without a header; its key then comes in connectionInit).
+    context: (request): AccessContext => ({ access: request.queryAccess }),
     // graphql-ws (`graphql-transport-ws`) and the legacy `graphql-ws` subprotocol, at /graphql.
-    subscription: live ? { verifyClient: sameOriginOnly, keepAlive: 30_000 } : false,
+    subscription: live
+      ? {
+          verifyClient: sameOriginOnly,
+          keepAlive: 30_000,
+          context: (_socket: unknown, request: { queryAccess?: QueryAccess | undefined }): AccessContext => ({ access: request.queryAccess }),
+          onConnect: ({ payload }: { payload?: unknown }) => authorizeConnection(connectionAccess, payload),
+        }
+      : false,
     graphiql: options.graphiql,
     queryDepth: options.maxDepth,
-    validationRules: [createCostLimitRule(options.maxCost)],
+    validationRules: [createCostLimitRule(options.maxCost), ...(options.introspection ? [] : [noIntrospectionRule])],
     errorFormatter: (execution, context) => {
       const formatted = mercurius.defaultErrorFormatter(execution, context);
       const errors = execution.errors.flatMap(unwrapValidation).map(formatError);
@@ -49,6 +72,44 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
+}
+
+/**
+ * Mercurius reads a `query` that is not GraphQL as a JSON AST (`JSON.parse`), so `"false"` or
+ * `"1"` — what a JSON `false` becomes after type coercion — reaches graphql's execute as a
+ * non-document and fails with a plain Error (a 500). Refuse those as the client's mistake.
+ */
+function refuseMissingDocument(app: FastifyInstance): void {
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.split('?', 1)[0] !== '/graphql' || request.headers.upgrade !== undefined) return;
+    const params = (request.method === 'POST' ? request.body : request.query) as { query?: unknown; persisted?: unknown } | null | undefined;
+    if (params?.persisted === true || isDocumentSource(params?.query)) return;
+    return reply.status(400).send({ data: null, errors: [{ message: 'query must be a GraphQL document', extensions: { code: 'INVALID_QUERY', field: 'query' } }] });
+  });
+}
+
+function isDocumentSource(query: unknown): boolean {
+  if (typeof query !== 'string' || query.trim() === '') return false;
+  try {
+    const parsed: unknown = JSON.parse(query);
+    return typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === 'Document';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A connectionInit payload `{ authorization: "Bearer <key>" }` (or `{ headers: { authorization } }`)
+ * gives the connection that key's access; an unknown key closes it. Without one the connection
+ * keeps the handshake's access, and with keys configured every operation then needs one.
+ */
+function authorizeConnection(connectionAccess: GraphqlOptions['connectionAccess'], payload: unknown): boolean | AccessContext {
+  if (connectionAccess === undefined) return true;
+  const p = (payload ?? {}) as { authorization?: unknown; headers?: { authorization?: unknown } };
+  const authorization = p.authorization ?? p.headers?.authorization;
+  if (authorization === undefined) return true;
+  const access = connectionAccess(authorization);
+  return access === undefined ? false : { access };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { visibleSites } from '../query-access.js';
 import type { LiveHub } from './live-hub.js';
 import { integerIn, toFeedFilter, toTotalsQuery } from './live-args.js';
 import type { SiteDirectory } from './site-directory.js';
@@ -24,7 +25,7 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
   const tags = ['analytics'];
   app.get('/analytics/sites', {
     schema: { tags, summary: 'Sites with data, for a site picker; `live` tells whether this instance has the live view (LIVE_VIEW)' },
-  }, async () => ({ sites: await options.sites.list(), live: options.live !== undefined }));
+  }, async (request) => ({ sites: visibleSites(request.queryAccess, await options.sites.list()), live: options.live !== undefined }));
 
   const live = options.live;
   if (!live) return;

@@ -10,6 +10,7 @@ import { SCHEMA_VERSION, schemaVersion } from './cassandra-schema.js';
 import { createStatements, type Statements } from './cassandra-statements.js';
 import { createCassandraWriter } from './cassandra-writer.js';
 import { CqlSession } from './cql-session.js';
+import { createVisitorErasure } from './visitor-erasure.js';
 import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
 
 /**
@@ -22,6 +23,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   private readonly checkpoints: Checkpoints;
   private readonly write: (batch: StoreBatch) => Promise<CommitResult>;
   private readonly reader: CassandraReader;
+  private readonly erase: (siteId: string, visitorId: string) => Promise<number>;
 
   constructor(
     private readonly client: Client,
@@ -32,6 +34,11 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     this.checkpoints = createCheckpoints(this.cql, this.st, serialConsistencyOf(options.consistency));
     this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
     this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
+    this.erase = createVisitorErasure(this.cql, options.keyspace);
+  }
+
+  eraseVisitor(siteId: string, visitorId: string): Promise<number> {
+    return asStoreError(() => this.erase(siteId, visitorId));
   }
 
   commit(batch: StoreBatch): Promise<CommitResult> {

@@ -70,6 +70,26 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     this.db.prepare('SELECT 1').get();
   }
 
+  /**
+   * secure_delete overwrites the freed pages with zeros, and the checkpoint moves them into the
+   * database file and empties the WAL, so no copy of the erased rows stays on disk.
+   */
+  async eraseVisitor(siteId: string, visitorId: string): Promise<number> {
+    this.db.pragma('secure_delete = ON');
+    try {
+      const erase = this.db.transaction(() => {
+        const deleted = this.db.prepare('DELETE FROM events WHERE site_id = ? AND visitor_id = ?').run(siteId, visitorId).changes;
+        this.db.prepare('DELETE FROM sessions WHERE site_id = ? AND visitor_id = ?').run(siteId, visitorId);
+        return deleted;
+      });
+      const deleted = erase.immediate();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return deleted;
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+  }
+
   /** Deletes raw events past retention. Their event_ids go too, so dedupe holds within retention. */
   expire(now: number): number {
     const cutoff = now - this.options.rawEventRetentionMs;

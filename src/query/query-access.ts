@@ -1,0 +1,40 @@
+import { ClickstreamError } from '../domain/errors.js';
+
+/**
+ * What one caller of the query side may read: every site (a key without sites, or a loopback
+ * client when no key is configured) or the sites its key names.
+ */
+export interface QueryAccess {
+  /** null: every site. */
+  readonly sites: ReadonlySet<string> | null;
+}
+
+export const ALL_SITES: QueryAccess = { sites: null };
+
+export function allowsSite(access: QueryAccess | undefined, siteId: string): boolean {
+  return access !== undefined && (access.sites === null || access.sites.has(siteId));
+}
+
+/** Throws FORBIDDEN unless `access` covers `siteId`; the message names the site, never the key. */
+export function assertSite(access: QueryAccess | undefined, siteId: string): void {
+  if (!allowsSite(access, siteId)) throw new ClickstreamError('FORBIDDEN', `this API key may not read site ${siteId}`, { field: 'site_id' });
+}
+
+/** A listing (the site picker) shows only the sites the caller may read. */
+export function visibleSites(access: QueryAccess | undefined, sites: readonly string[]): string[] {
+  return sites.filter((site) => allowsSite(access, site));
+}
+
+/** The site an operation reads: `siteId` at the top, in `scope` or in `filter` (GraphQL), else the default. */
+export function siteOfArgs(args: unknown, defaultSiteId: string): string {
+  const a = (args ?? {}) as { siteId?: unknown; scope?: { siteId?: unknown } | null; filter?: { siteId?: unknown } | null };
+  const site = a.siteId ?? a.scope?.siteId ?? a.filter?.siteId;
+  return typeof site === 'string' ? site : defaultSiteId;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the query-side authentication hook (src/http/query-auth.ts) for query routes. */
+    queryAccess?: QueryAccess | undefined;
+  }
+}
