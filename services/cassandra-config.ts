@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hostBase, nodeHost } from './layout.js';
 import type { ClusterState, NodeRef } from './types.js';
 
 export const CASSANDRA_PORT = 9042;
@@ -9,9 +10,9 @@ export const CASSANDRA_CLUSTER_NAME = 'clickstream-dev';
 export const CASSANDRA_DATACENTER = 'datacenter1';
 const JMX_BASE_PORT = 7199;
 
-/** JMX is local-only and always binds 127.0.0.1, so each node needs its own port. */
+/** JMX is local-only and always binds 127.0.0.1, so each node needs its own port (shifted with the host base). */
 export function jmxPort(node: NodeRef): number {
-  return JMX_BASE_PORT + node.index - 1;
+  return JMX_BASE_PORT + hostBase() + node.index - 1;
 }
 
 const yamlString = (value: string): string => JSON.stringify(value);
@@ -43,7 +44,7 @@ commitlog_sync_period: 10000ms
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:${CASSANDRA_STORAGE_PORT}"
+      - seeds: "${nodeHost(1)}:${CASSANDRA_STORAGE_PORT}"
 listen_address: ${node.host}
 rpc_address: ${node.host}
 storage_port: ${CASSANDRA_STORAGE_PORT}

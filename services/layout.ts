@@ -22,9 +22,22 @@ export function serviceDir(layout: Layout, service: ServiceName): string {
   return join(layout.root, service);
 }
 
-/** Node i of N binds 127.0.0.i: the whole 127/8 block is loopback on Linux, no setup needed. */
+/**
+ * Node i of N binds 127.0.0.i: the whole 127/8 block is loopback on Linux, no setup needed.
+ * CLICKSTREAM_SERVICES_HOST_BASE=b shifts that to 127.0.0.(b+i), so a second Kafka (with its own
+ * CLICKSTREAM_SERVICES_DIR) can run beside the usual one, e.g. for a fault test that stops it.
+ * Cassandra's seed follows (node 1), and its local-only JMX ports shift by b as well.
+ */
 export function nodeHost(index: number): string {
-  return `127.0.0.${index}`;
+  return `127.0.0.${hostBase() + index}`;
+}
+
+export function hostBase(): number {
+  const base = Number(process.env['CLICKSTREAM_SERVICES_HOST_BASE'] ?? '0');
+  if (!Number.isInteger(base) || base < 0 || base + MAX_NODES > 254) {
+    throw new ServicesError(`CLICKSTREAM_SERVICES_HOST_BASE must be an integer 0..${254 - MAX_NODES}`);
+  }
+  return base;
 }
 
 export function nodeRef(

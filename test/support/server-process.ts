@@ -36,7 +36,11 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${logs.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Do not leave an orphan server running after a failed start.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${logs.join('\n')}`));
+    }, timeoutMs);
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join('\n')}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
