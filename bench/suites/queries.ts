@@ -29,7 +29,7 @@ const CASES: QueryCase[] = [
  * dashboard's "last 30 days". /healthz is the same-run baseline: the cost of the HTTP round trip.
  */
 export async function querySuite(context: SuiteContext): Promise<SuiteReport> {
-  const sizes = context.quick ? [100_000] : [1_000_000, 10_000_000];
+  const sizes = context.querySizes ?? (context.quick ? [100_000] : [1_000_000, 10_000_000]);
   const iterations = context.quick ? 50 : 500;
   const root = join(tmpdir(), 'clickstream-bench-data');
   const results: Array<{ store: FilledStore; rows: Array<{ name: string; p50: number; p99: number; max: number }> }> = [];

@@ -12,7 +12,7 @@ const CASSANDRA = { host: '127.0.0.1', port: 9042 };
  * a Cassandra node answer on their default loopback ports (`npm run services` starts them).
  * Skipped with a reason otherwise, or when this build cannot start with those adapters.
  */
-export async function scaledSuites(context: SuiteContext): Promise<SuiteReport[]> {
+export async function scaledSuites(context: SuiteContext, which: ReadonlyArray<'ingest' | 'freshness'> = ['ingest', 'freshness']): Promise<SuiteReport[]> {
   const run = Date.now().toString(36);
   const env = {
     EVENT_LOG: 'kafka',
@@ -26,11 +26,18 @@ export async function scaledSuites(context: SuiteContext): Promise<SuiteReport[]
     PROCESSOR_GROUP_ID: `bench-${run}`,
   };
   const reason = await unavailable(env);
-  if (reason) return [skipped('ingest-scaled', 'Ingest, Kafka + Cassandra', reason), skipped('freshness-scaled', 'Freshness, Kafka + Cassandra', reason)];
-  return [
-    await ingestSuite(context, { suite: 'ingest-scaled', title: 'Ingest, Kafka + Cassandra (one broker, one node, on this machine)', env }),
-    await freshnessSuite(context, { suite: 'freshness-scaled', title: 'Freshness, Kafka + Cassandra: from 202 to visible in a query', env }),
-  ];
+  const reports: SuiteReport[] = [];
+  if (which.includes('ingest')) {
+    reports.push(reason
+      ? skipped('ingest-scaled', 'Ingest, Kafka + Cassandra', reason)
+      : await ingestSuite(context, { suite: 'ingest-scaled', title: 'Ingest, Kafka + Cassandra (one broker, one node, on this machine)', env }));
+  }
+  if (which.includes('freshness')) {
+    reports.push(reason
+      ? skipped('freshness-scaled', 'Freshness, Kafka + Cassandra', reason)
+      : await freshnessSuite(context, { suite: 'freshness-scaled', title: 'Freshness, Kafka + Cassandra: from 202 to visible in a query', env, rates: context.quick ? [200] : [200, 2000] }));
+  }
+  return reports;
 }
 
 async function unavailable(env: Record<string, string>): Promise<string | null> {

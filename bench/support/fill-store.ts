@@ -29,34 +29,52 @@ export interface FilledStore {
  * A data dir whose store holds `events` synthetic events spread over 30 days, written straight
  * through SqliteStore.commit() in batches — the processor's own write path, without HTTP and the
  * log. Filled once per size and reused by later runs (the marker file records when it was made).
+ * An interrupted fill resumes: the events are a fixed sequence, and the store's checkpoint says
+ * how many of them it holds.
  */
 export async function filledStore(root: string, events: number, log: (line: string) => void): Promise<FilledStore> {
   const dataDir = join(root, `queries-${events}`);
   const marker = join(dataDir, 'bench-fill.json');
   if (existsSync(marker)) return { ...(JSON.parse(readFileSync(marker, 'utf8')) as FilledStore), reused: true };
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const end = fillPlan(dataDir, events);
   const store = new SqliteStore({ path: join(dataDir, 'store.db'), rawEventRetentionMs: 0 });
   const started = Date.now();
   try {
-    const next = syntheticEvents(end, events);
-    for (let written = 0, offset = 0; written < events; ) {
-      const batch: TrackedEvent[] = [];
-      while (batch.length < BATCH && written < events) {
-        batch.push(next());
-        written++;
-      }
-      offset += batch.length;
-      await store.commit({ partition: FILL_PARTITION, nextOffset: offset, events: batch });
-      if (written % 500_000 < BATCH) log(`  filled ${written.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${Math.round(written / ((Date.now() - started) / 1000)).toLocaleString('en-US')} ev/s)`);
-    }
+    await fill(store, end, events, log);
   } finally {
     await store.close();
   }
   const filled: FilledStore = { dataDir, events, end, fillSeconds: (Date.now() - started) / 1000, reused: false };
   writeFileSync(marker, JSON.stringify(filled));
   return filled;
+}
+
+/** The end of the 30 days, fixed when a fill starts (bench-plan.json) so a resumed fill continues the same events. */
+function fillPlan(dataDir: string, events: number): number {
+  const plan = join(dataDir, 'bench-plan.json');
+  if (existsSync(plan)) return (JSON.parse(readFileSync(plan, 'utf8')) as { end: number }).end;
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  writeFileSync(plan, JSON.stringify({ events, end }));
+  return end;
+}
+
+async function fill(store: SqliteStore, end: number, events: number, log: (line: string) => void): Promise<void> {
+  const next = syntheticEvents(end, events);
+  const done = (await store.checkpoint(FILL_PARTITION)) ?? 0;
+  for (let i = 0; i < done; i++) next();
+  if (done > 0) log(`  resuming after ${done.toLocaleString('en-US')} events`);
+  const started = Date.now();
+  for (let written = done; written < events; ) {
+    const batch: TrackedEvent[] = [];
+    while (batch.length < BATCH && written < events) {
+      batch.push(next());
+      written++;
+    }
+    await store.commit({ partition: FILL_PARTITION, nextOffset: written, events: batch });
+    if (written % 500_000 < BATCH) log(`  filled ${written.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${Math.round((written - done) / ((Date.now() - started) / 1000)).toLocaleString('en-US')} ev/s)`);
+  }
 }
 
 /** Visits of ~5 events by visitors drawn from a pool of events/20, pages by a Zipf law over 1,000 pages. */

@@ -6,6 +6,8 @@ import { ROOT } from './processes.js';
 export interface SuiteContext {
   quick: boolean;
   machine: Machine;
+  /** Stored events for the query suite (default: 100,000 quick; 1 and 10 million full). */
+  querySizes?: number[];
 }
 
 export interface SuiteReport {

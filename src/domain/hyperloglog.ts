@@ -14,6 +14,8 @@ const SPARSE = 1;
 const DENSE = 2;
 const SPARSE_LIMIT = Math.floor(REGISTERS / 3);
 const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
+/** 2^-rank for every rank a register can hold (6 bits): estimate() sums one per register. */
+const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, rank) => 2 ** -rank);
 
 export class HyperLogLog {
   private sparse: Map<number, number> | null = new Map();
@@ -88,8 +90,16 @@ export class HyperLogLog {
   }
 
   merge(other: HyperLogLog): void {
-    if (other.dense) other.dense.forEach((rank, index) => rank && this.setMax(index, rank));
-    else other.sparse?.forEach((rank, index) => this.setMax(index, rank));
+    if (other.dense) {
+      // Dense into dense is a plain loop over the registers: queries merge one dense sketch per
+      // day and page, and a callback per register made that most of a top-pages query.
+      if (this.sparse) this.toDense();
+      const mine = this.dense!;
+      const theirs = other.dense;
+      for (let i = 0; i < REGISTERS; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
+      return;
+    }
+    other.sparse?.forEach((rank, index) => this.setMax(index, rank));
   }
 
   estimate(): number {
@@ -101,8 +111,9 @@ export class HyperLogLog {
     const registers = this.dense!;
     let sum = 0;
     let zeros = 0;
-    for (const rank of registers) {
-      sum += 2 ** -rank;
+    for (let i = 0; i < REGISTERS; i++) {
+      const rank = registers[i]!;
+      sum += INVERSE_POWERS[rank]!;
       if (rank === 0) zeros++;
     }
     const raw = (ALPHA * REGISTERS * REGISTERS) / sum;

@@ -68,16 +68,46 @@ export function pagePath(rank: number): string {
  * window ending at `now`; a visitor whose clock passes `now` leaves and a new one arrives.
  */
 export function createTraffic(options: TrafficOptions): { next(): GeneratedEvent } {
-  const random = createRandom(options.seed);
-  const zipfPage = createZipf(options.pages, 1.07, random);
-  const runTag = `lg${options.seed.toString(36)}`;
-  let sequence = 0;
-  let visitorSequence = 0;
+  return new TrafficModel(options);
+}
 
-  const newVisitor = (): Visitor => {
+class TrafficModel {
+  private readonly random: Random;
+  private readonly zipfPage: () => number;
+  private readonly runTag: string;
+  private readonly pool: Visitor[];
+  private sequence = 0;
+  private visitorSequence = 0;
+
+  constructor(private readonly options: TrafficOptions) {
+    this.random = createRandom(options.seed);
+    this.zipfPage = createZipf(options.pages, 1.07, this.random);
+    this.runTag = `lg${options.seed.toString(36)}`;
+    this.pool = Array.from({ length: options.visitors }, () => this.newVisitor());
+  }
+
+  next(): GeneratedEvent {
+    const slot = this.random.int(0, this.pool.length - 1);
+    let body = this.emit(this.pool[slot]!);
+    while (body === null) {
+      this.pool[slot] = this.newVisitor();
+      body = this.emit(this.pool[slot]);
+    }
+    const visitor = this.pool[slot]!;
+    body.event_id = `${this.runTag}-${(this.sequence++).toString(36).padStart(8, '0')}`;
+    const facts: EventFacts = {
+      id: body.event_id as string, site: visitor.site, page: visitor.page ?? '/', type: body.event_type as string,
+      bot: visitor.bot, user: visitor.user, ts: visitor.clock,
+    };
+    const fault = this.random.chance(this.options.bad) ? corruptEvent(body, this.options.now, this.random) : null;
+    return { body, facts, fault };
+  }
+
+  private newVisitor(): Visitor {
+    const { random, options } = this;
     const bot = random.chance(options.bots);
     return {
-      user: `${runTag}-u${(visitorSequence++).toString(36)}`,
+      user: `${this.runTag}-u${(this.visitorSequence++).toString(36)}`,
       site: `${options.sitePrefix}${random.int(1, options.sites)}`,
       agent: random.pick(bot ? BOT_AGENTS : BROWSER_AGENTS),
       bot,
@@ -89,14 +119,15 @@ export function createTraffic(options: TrafficOptions): { next(): GeneratedEvent
       page: null,
       pending: [],
     };
-  };
-  const pool = Array.from({ length: options.visitors }, newVisitor);
+  }
 
-  const emit = (visitor: Visitor): EventBody | null => {
+  /** The visitor's next event, or null when the visitor is done (out of sessions or past `now`). */
+  private emit(visitor: Visitor): EventBody | null {
+    const { random, options } = this;
     const follow = visitor.pending.shift();
     if (follow) {
       visitor.clock += random.int(2_000, 40_000);
-      return visitor.clock > options.now ? null : base(visitor, follow);
+      return visitor.clock > options.now ? null : this.base(visitor, follow);
     }
     if (visitor.viewsLeft === 0) {
       if (--visitor.sessionsLeft <= 0) return null;
@@ -109,10 +140,10 @@ export function createTraffic(options: TrafficOptions): { next(): GeneratedEvent
     }
     if (visitor.clock > options.now) return null;
     visitor.viewsLeft--;
-    return pageView(visitor, zipfPage());
-  };
+    return this.pageView(visitor, this.zipfPage());
+  }
 
-  const base = (visitor: Visitor, fill: (body: EventBody) => void): EventBody => {
+  private base(visitor: Visitor, fill: (body: EventBody) => void): EventBody {
     const body: EventBody = {
       site_id: visitor.site,
       user_id: visitor.user,
@@ -124,42 +155,26 @@ export function createTraffic(options: TrafficOptions): { next(): GeneratedEvent
     };
     fill(body);
     return body;
-  };
+  }
 
-  const pageView = (visitor: Visitor, rank: number): EventBody => {
+  private pageView(visitor: Visitor, rank: number): EventBody {
+    const { random } = this;
     const previous = visitor.page;
-    visitor.page = pagePath(rank);
+    const page = pagePath(rank);
+    visitor.page = page;
     const landing = previous === null;
     const campaign = landing && !visitor.bot && random.chance(0.1) ? '?utm_source=newsletter&utm_medium=email&utm_campaign=launch' : '';
     if (!visitor.bot) visitor.pending = followUps(random);
-    return base(visitor, (body) => {
+    const referrer = landing ? random.pick(REFERRERS) : `https://${visitor.site}.example${previous}`;
+    const screen = visitor.bot ? null : random.pick(SCREENS);
+    return this.base(visitor, (body) => {
       body.event_type = 'page_view';
-      body.page_url = `https://${visitor.site}.example${visitor.page!}${campaign}`;
-      body.title = `Page ${visitor.page!}`;
-      const referrer = landing ? random.pick(REFERRERS) : `https://${visitor.site}.example${previous}`;
+      body.page_url = `https://${visitor.site}.example${page}${campaign}`;
+      body.title = `Page ${page}`;
       if (referrer) body.referrer = referrer;
-      if (!visitor.bot) body.screen = random.pick(SCREENS);
+      if (screen) body.screen = screen;
     });
-  };
-
-  return {
-    next(): GeneratedEvent {
-      const slot = random.int(0, pool.length - 1);
-      let body = emit(pool[slot]!);
-      while (body === null) {
-        pool[slot] = newVisitor();
-        body = emit(pool[slot]);
-      }
-      const visitor = pool[slot]!;
-      body.event_id = `${runTag}-${(sequence++).toString(36).padStart(8, '0')}`;
-      const facts: EventFacts = {
-        id: body.event_id as string, site: visitor.site, page: visitor.page ?? '/', type: body.event_type as string,
-        bot: visitor.bot, user: visitor.user, ts: visitor.clock,
-      };
-      const fault = random.chance(options.bad) ? corruptEvent(body, options.now, random) : null;
-      return { body, facts, fault };
-    },
-  };
+  }
 }
 
 /** What a human does on a page after viewing it: scroll milestones, clicks, now and then a custom event. */

@@ -73,9 +73,11 @@ export function createSqliteReader(db: Database.Database): AggregateSource & {
       const merged = new Map<string | number, HyperLogLog>();
       for (const r of rows) {
         const key = groupKey(read, r.value, r.bucket);
-        let sketch = merged.get(key);
-        if (!sketch) merged.set(key, (sketch = new HyperLogLog()));
-        sketch.merge(HyperLogLog.fromBytes(r.sketch));
+        const sketch = merged.get(key);
+        // Most keys have one sketch (a time series point, a page without bots): take it as it is
+        // rather than merging it into an empty one, which parsed every register twice.
+        if (sketch) sketch.merge(HyperLogLog.fromBytes(r.sketch));
+        else merged.set(key, HyperLogLog.fromBytes(r.sketch));
       }
       return Promise.resolve(merged);
     },
