@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import { startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
+import { diagnoseCounters } from '../support/cassandra-diagnose.js';
 import { describeReport, freePort, spawnLoadgen, verify } from '../support/faults.js';
 
 type Role = 'ingest' | 'processor' | 'query';
@@ -68,6 +69,7 @@ describe('fault: crash of each scaled role under load', () => {
 
     const result = await verify(queryUrl, ledger, 60_000);
     console.info(`crash-scaled: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, down ${JSON.stringify(downtimes)} ms, last kill at ${lastKillAt} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`);
+    if (!result.ok) console.info(await diagnoseCounters([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE));
     expect(report.accepted).toBeGreaterThan(4_000);
     expect(result.ok, describeReport(result)).toBe(true);
     expect(result.acknowledged).toBe(report.accepted);

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import { startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
+import { diagnoseCounters } from '../support/cassandra-diagnose.js';
 import { describeReport, freePort, spawnLoadgen, verify } from '../support/faults.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -71,6 +72,7 @@ describe.runIf(enabled)('fault: loss of one Kafka broker and one Cassandra node 
     const status = await services('status');
     const result = await verify(url, ledger, 120_000);
     console.info(`node-loss: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms\n${status.stdout}`);
+    if (!result.ok) console.info(await diagnoseCounters(env.CASSANDRA_CONTACT_POINTS.split(','), env.CASSANDRA_KEYSPACE));
     expect(report.accepted).toBeGreaterThan(5_000);
     expect(result.ok, describeReport(result)).toBe(true);
     expect(result.acknowledged).toBe(report.accepted);
