@@ -70,7 +70,9 @@ describe.runIf(enabled)('fault: loss of one Kafka broker and one Cassandra node 
     load.finish();
     const { report } = await load.done;
     const status = await services('status');
-    const result = await verify(url, ledger, 120_000);
+    const result = await verify(url, ledger, 120_000).catch((error: unknown) => {
+      throw new Error(`verify failed (${String(error)}); the server's last log lines:\n${server!.logs.slice(-40).join('\n')}`);
+    });
     console.info(`node-loss: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms\n${status.stdout}`);
     if (!result.ok) console.info(await diagnoseCounters(env.CASSANDRA_CONTACT_POINTS.split(','), env.CASSANDRA_KEYSPACE));
     expect(report.accepted).toBeGreaterThan(5_000);

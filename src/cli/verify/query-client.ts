@@ -1,7 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
+/** A 503 or 429 (a store briefly unavailable, a rate limit) is asked again this many times. */
+const RETRIES = 8;
+
 export interface QueryClient {
-  /** GETs a JSON answer; anything but 200 is an error naming the path and the status. */
+  /**
+   * GETs a JSON answer; anything but 200 is an error naming the path and the status. 503 and 429
+   * say "retry shortly": those are retried after their Retry-After (1 s when absent, 10 s at most).
+   */
   get(path: string): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -11,10 +18,14 @@ export function createQueryClient(base: URL, connections: number, timeoutMs: num
   const prefix = base.pathname.replace(/\/+$/, '');
   return {
     async get(path) {
-      const response = await pool.request({ path: prefix + path, method: 'GET' });
-      const text = await response.body.text();
-      if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
-      return JSON.parse(text) as unknown;
+      for (let attempt = 0; ; attempt++) {
+        const response = await pool.request({ path: prefix + path, method: 'GET' });
+        const text = await response.body.text();
+        if (response.statusCode === 200) return JSON.parse(text) as unknown;
+        const transient = response.statusCode === 503 || response.statusCode === 429;
+        if (!transient || attempt >= RETRIES) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+        await sleep(retryAfterMs(response.headers['retry-after']));
+      }
     },
     close: () => pool.close(),
   };
@@ -32,4 +43,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Retry-After in seconds (the form our server sends), bounded to 0.1–10 s; 1 s when absent. */
+export function retryAfterMs(header: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && header !== undefined ? Math.min(10_000, Math.max(100, seconds * 1000)) : 1_000;
 }
