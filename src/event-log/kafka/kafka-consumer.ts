@@ -6,6 +6,7 @@ import type { FetchedPartition } from './kafka-fetch.js';
 import { fetchPartitions } from './kafka-fetch.js';
 import { listOffsets, startOffsets } from './kafka-offsets.js';
 import type { KafkaTuning } from './kafka-options.js';
+import { abortableSleep as sleep } from '../abortable-sleep.js';
 
 export interface KafkaConsumerDeps {
   topic: string;
@@ -229,14 +230,6 @@ export class KafkaConsumer implements LogConsumer {
       this.positions.set(p, clamped);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

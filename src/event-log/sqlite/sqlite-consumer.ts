@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-log.js';
+import { abortableSleep as sleep } from '../abortable-sleep.js';
 
 interface ConsumerDeps {
   appended: EventEmitter;
@@ -140,9 +141,3 @@ export class SqliteConsumer implements LogConsumer {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
