@@ -71,6 +71,39 @@ export async function readRows(
   return rows;
 }
 
+/**
+ * The rows one log partition owns for some keys, read by their exact clustering key: values,
+ * buckets and bot flags as IN lists and the log partition fixed. Reading by value alone would bring
+ * every bucket of the period and every log partition's row (a busy page's minute rows: 60 buckets
+ * × 2 × the partition count), which is what made commits slow. The IN lists form a cartesian
+ * product, so a read may return a few rows no key asked for; callers look rows up by rowId.
+ */
+export async function readOwnRows(
+  cql: CqlSession,
+  query: string,
+  partition: AggregatePartition,
+  keys: ReadonlyArray<{ value: string; bucket: number; is_bot: boolean }>,
+  logPartition: number,
+): Promise<StoredRow[]> {
+  const byValue = new Map<string, Array<{ bucket: number; is_bot: boolean }>>();
+  for (const key of keys) {
+    const list = byValue.get(key.value);
+    if (list) list.push(key);
+    else byValue.set(key.value, [key]);
+  }
+  const values = [...byValue.keys()];
+  const rows: StoredRow[] = [];
+  for (let i = 0; i < values.length; i += VALUES_PER_READ) {
+    const chunk = values.slice(i, i + VALUES_PER_READ);
+    const ofChunk = chunk.flatMap((value) => byValue.get(value)!);
+    const buckets = [...new Set(ofChunk.map((k) => k.bucket))].map((bucket) => new Date(bucket));
+    const bots = [...new Set(ofChunk.map((k) => k.is_bot))];
+    const params = [...partitionParams(partition), chunk, buckets, bots, logPartition];
+    for (const row of await cql.rows(query, params)) rows.push(storedRow(row));
+  }
+  return rows;
+}
+
 function storedRow(row: types.Row): StoredRow {
   return {
     value: textOf(row.get('value')),

@@ -1,6 +1,6 @@
-import { emptyValues, type CounterDelta, type CounterValues, type SketchDelta } from '../../domain/counters.js';
+import { emptyValues, type CounterDelta, type CounterKey, type CounterValues, type SketchDelta } from '../../domain/counters.js';
 import { HyperLogLog } from '../../domain/hyperloglog.js';
-import { committedValues, groupByPartition, partitionParams, readRows, rowId, type AggregatePartition, type StoredRow } from './aggregate-rows.js';
+import { committedValues, groupByPartition, partitionParams, readOwnRows, rowId, type AggregatePartition, type StoredRow } from './aggregate-rows.js';
 import type { Statements } from './cassandra-statements.js';
 import { bytesOf } from './cassandra-values.js';
 import type { CqlSession, Statement } from './cql-session.js';
@@ -14,13 +14,10 @@ const METRICS = ['events', 'pageviews', 'sessions', 'bounces', 'duration_ms'] as
  * race; how a replay avoids counting twice is explained in cassandra-writer.ts.
  */
 export function createAggregateWriter(cql: CqlSession, st: Statements) {
-  const counterReads = { wholePartition: st.countersOfPeriod, ofValues: st.countersOfValues };
-  const sketchReads = { wholePartition: st.sketchesOfPeriod, ofValues: st.sketchesOfValues };
-
-  /** This log partition's rows among the values of a group, by row id. */
-  const ownRows = async (reads: typeof counterReads, partition: AggregatePartition, values: string[], attempt: Attempt) => {
+  /** This log partition's rows for the keys of a group, by row id. */
+  const ownRows = async (query: string, partition: AggregatePartition, keys: readonly CounterKey[], attempt: Attempt) => {
     const own = new Map<string, StoredRow>();
-    for (const stored of await readRows(cql, reads, partition, values)) {
+    for (const stored of await readOwnRows(cql, query, partition, keys, attempt.partition)) {
       if (stored.logPartition === attempt.partition) own.set(rowId(stored.value, stored.bucket, stored.isBot), stored);
     }
     return own;
@@ -34,7 +31,7 @@ export function createAggregateWriter(cql: CqlSession, st: Statements) {
     async writeCounters(deltas: Iterable<CounterDelta>, attempt: Attempt): Promise<void> {
       const changed = [...deltas].filter((d) => METRICS.some((m) => d[m] !== 0));
       const writes = await cql.map(groupByPartition(changed), async ({ partition, items }) => {
-        const own = await ownRows(counterReads, partition, items.map((d) => d.value), attempt);
+        const own = await ownRows(st.countersOfKeys, partition, items, attempt);
         return items.map((delta): Statement => {
           const stored = own.get(rowId(delta.value, delta.bucket, delta.is_bot));
           const base = stored ? committedValues(stored.row, attempt.uncommitted) : null;
@@ -57,7 +54,7 @@ export function createAggregateWriter(cql: CqlSession, st: Statements) {
      */
     async writeSketches(deltas: Iterable<SketchDelta>, attempt: Attempt): Promise<void> {
       const writes = await cql.map(groupByPartition(deltas), async ({ partition, items }) => {
-        const own = await ownRows(sketchReads, partition, items.map((d) => d.value), attempt);
+        const own = await ownRows(st.sketchesOfKeys, partition, items, attempt);
         return items.map((delta): Statement => {
           const stored = own.get(rowId(delta.value, delta.bucket, delta.is_bot));
           const merged = HyperLogLog.fromBytes(stored ? bytesOf(stored.row.get('sketch')) : null);

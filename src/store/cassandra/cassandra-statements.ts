@@ -41,6 +41,8 @@ export function createStatements(keyspace: string) {
       WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ?`,
     countersOfValues: `SELECT value, bucket, is_bot, log_partition, ${VALUES}, ${PREV_VALUES}, attempt FROM ${ks}.counters
       WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ? AND value IN ?`,
+    countersOfKeys: `SELECT value, bucket, is_bot, log_partition, ${VALUES}, ${PREV_VALUES}, attempt FROM ${ks}.counters
+      WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ? AND value IN ? AND bucket IN ? AND is_bot IN ? AND log_partition = ?`,
     writeCounter: `INSERT INTO ${ks}.counters (${COUNTER_KEY}, value, bucket, is_bot, log_partition, ${VALUES}, ${PREV_VALUES}, attempt)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
@@ -48,6 +50,8 @@ export function createStatements(keyspace: string) {
       WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ?`,
     sketchesOfValues: `SELECT value, bucket, is_bot, log_partition, sketch FROM ${ks}.sketches
       WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ? AND value IN ?`,
+    sketchesOfKeys: `SELECT value, bucket, is_bot, log_partition, sketch FROM ${ks}.sketches
+      WHERE site_id = ? AND dimension = ? AND granularity = ? AND period = ? AND value IN ? AND bucket IN ? AND is_bot IN ? AND log_partition = ?`,
     writeSketch: `INSERT INTO ${ks}.sketches (${COUNTER_KEY}, value, bucket, is_bot, log_partition, sketch)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
