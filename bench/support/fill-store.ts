@@ -98,7 +98,8 @@ function syntheticEvents(end: number, total: number): () => TrackedEvent {
       page: pagePath(zipf()), hostname: 'bench.example', timestamp: session.time, received_at: session.time, session_id: null,
       referrer: null, referrer_host: random.chance(0.3) ? random.pick(['google.com', 'news.ycombinator.com', 't.co']) : null, title: null,
       properties: null, element: null, scroll_depth: null, screen_width: 1920, screen_height: 1080,
-      utm_source: null, utm_medium: null, utm_campaign: null, ...session.agent,
+      utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null,
+      browser_version: null, os_version: null, country: null, region: null, city: null, ...session.agent,
       device: session.bot ? 'bot' : session.agent.device, ip_prefix: '198.51.100.0', is_bot: session.bot,
     };
   };

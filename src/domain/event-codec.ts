@@ -1,7 +1,7 @@
 import { Compile } from 'typebox/compile';
-import { TrackedEventSchema, type TrackedEvent } from './tracked-event.js';
+import { ADDED_FIELDS, TrackedEventWireSchema, type TrackedEvent } from './tracked-event.js';
 
-const checker = Compile(TrackedEventSchema);
+const checker = Compile(TrackedEventWireSchema);
 
 /** The log key keeps one visitor's events on one partition, in order. */
 export function logKey(event: Pick<TrackedEvent, 'site_id' | 'visitor_id'>): string {
@@ -22,7 +22,11 @@ export function decodeEvent(value: Uint8Array): DecodeResult {
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
-  if (checker.Check(parsed)) return { ok: true, event: parsed };
+  if (checker.Check(parsed)) {
+    const event = parsed as Record<string, unknown>;
+    for (const field of ADDED_FIELDS) event[field] ??= null;
+    return { ok: true, event: event as TrackedEvent };
+  }
   const first = checker.Errors(parsed)[0];
   const where = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'event';
   return { ok: false, reason: `${where} ${first?.message ?? 'is not a valid event'}` };

@@ -8,7 +8,23 @@ import { Type, type Static } from 'typebox';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-export const TrackedEventSchema = Type.Object({
+/**
+ * Fields added after the first release. Records already in a log may lack them, so the wire schema
+ * takes them as optional and decoding fills the missing ones with null (see event-codec.ts).
+ */
+const AddedFields = {
+  utm_content: Nullable(Type.String({ maxLength: 256 })),
+  utm_term: Nullable(Type.String({ maxLength: 256 })),
+  browser_version: Nullable(Type.String({ maxLength: 32 })),
+  os_version: Nullable(Type.String({ maxLength: 32 })),
+  /** ISO 3166-1 alpha-2, looked up at ingest from the client address; null for private and reserved ones. */
+  country: Nullable(Type.String({ minLength: 2, maxLength: 2 })),
+  region: Nullable(Type.String({ maxLength: 128 })),
+  city: Nullable(Type.String({ maxLength: 128 })),
+};
+export const ADDED_FIELDS = Object.keys(AddedFields) as Array<keyof typeof AddedFields>;
+
+const BaseFields = {
   event_id: Type.String({ minLength: 8, maxLength: 64 }),
   site_id: Type.String({ minLength: 1, maxLength: 64 }),
   visitor_id: Type.String({ minLength: 1, maxLength: 128 }),
@@ -44,6 +60,14 @@ export const TrackedEventSchema = Type.Object({
   device: Type.String({ maxLength: 32 }),
   ip_prefix: Nullable(Type.String({ maxLength: 64 })),
   is_bot: Type.Boolean(),
+};
+
+/** The full event, as ingest writes it and as the processor sees it after decoding. */
+export const TrackedEventSchema = Type.Object({ ...BaseFields, ...AddedFields });
+/** What a log record may hold: older records lack the added fields. */
+export const TrackedEventWireSchema = Type.Object({
+  ...BaseFields,
+  ...Object.fromEntries(Object.entries(AddedFields).map(([k, v]) => [k, Type.Optional(v)])),
 });
 
 export type TrackedEvent = Static<typeof TrackedEventSchema>;

@@ -67,6 +67,14 @@ export function enrichEvent(input: TrackInput, context: RequestContext, options:
     utm_source: location.utm.source,
     utm_medium: location.utm.medium,
     utm_campaign: location.utm.campaign,
+    // Filled by the ingest work on enrichment (UA versions, UTM content/term, geography).
+    utm_content: null,
+    utm_term: null,
+    browser_version: null,
+    os_version: null,
+    country: null,
+    region: null,
+    city: null,
     ...agent,
     ip_prefix: anonymiseIp(ip, options.ipStorage),
   };
