@@ -25,9 +25,9 @@ const cases: Record<string, AggregateQuery> = {
 };
 const rows: string[][] = [];
 for (const [name, query] of Object.entries(cases)) {
-  for (let i = 0; i < 5; i++) await store.aggregate(query);
+  for (let i = 0; i < 5; i++) await store.legacyAggregate(query);
   const started = performance.now();
-  for (let i = 0; i < 30; i++) await store.aggregate(query);
+  for (let i = 0; i < 30; i++) await store.legacyAggregate(query);
   rows.push([name, ((performance.now() - started) / 30).toFixed(2)]);
 }
 await store.close();

@@ -11,6 +11,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { instrumentStore } from '../observability/store-metrics.js';
 import { startProcessor, type Processor } from '../processor/processor.js';
 import { createAnalyticsService } from '../query/analytics-service.js';
+import { createStatsEngine } from '../query/stats/stats-engine.js';
 import { startLiveFeed, type LiveFeed } from '../query/realtime/live-feed.js';
 import { createLiveHub } from '../query/realtime/live-hub.js';
 import { createSiteDirectory } from '../query/realtime/site-directory.js';
@@ -43,8 +44,11 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
         visitorHash: createVisitorHasher(resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)),
       }, metrics.ingest)
     : undefined;
-  const analytics = roles.has('query')
-    ? createAnalyticsService(store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
+  const stats = roles.has('query')
+    ? createStatsEngine({ reader: store, goals: () => Promise.resolve([]), timezoneOf: () => 'UTC', maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
+    : undefined;
+  const analytics = stats
+    ? createAnalyticsService(stats, store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
     : undefined;
   const live = analytics && config.LIVE_VIEW ? createLiveHub() : undefined;
   const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;

@@ -15,7 +15,10 @@ const DENSE = 2;
 const SPARSE_LIMIT = Math.floor(REGISTERS / 3);
 const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 /** 2^-rank for every rank a register can hold (6 bits): estimate() sums one per register. */
-const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, rank) => 2 ** -rank);
+const RANKS = 64;
+const INVERSE_POWERS = Float64Array.from({ length: RANKS }, (_, rank) => 2 ** -rank);
+/** Registers in a sketch: a rank histogram's counts add up to it. */
+export const HLL_REGISTERS = REGISTERS;
 
 export class HyperLogLog {
   private sparse: Map<number, number> | null = new Map();
@@ -103,23 +106,37 @@ export class HyperLogLog {
   }
 
   estimate(): number {
+    return HyperLogLog.estimateRanks(this.rankHistogram());
+  }
+
+  /** How many registers hold each rank (index 0: registers still at zero). */
+  rankHistogram(): Uint32Array {
+    const histogram = new Uint32Array(RANKS);
     if (this.sparse) {
-      // Few registers set: linear counting over the empty registers is near exact.
-      const zeros = REGISTERS - this.sparse.size;
-      return zeros === REGISTERS ? 0 : Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+      histogram[0] = REGISTERS - this.sparse.size;
+      this.sparse.forEach((rank) => histogram[rank]!++);
+      return histogram;
     }
-    const registers = this.dense!;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < REGISTERS; i++) {
-      const rank = registers[i]!;
-      sum += INVERSE_POWERS[rank]!;
-      if (rank === 0) zeros++;
-    }
+    for (const rank of this.dense!) histogram[rank]!++;
+    return histogram;
+  }
+
+  /**
+   * The estimate from a rank histogram. Every store computes visitors through this one function,
+   * from the same histogram (a store's SQL can count registers by rank), summing in rank order so
+   * the floating-point result is the same bit for bit wherever it is computed. While at most a
+   * third of the registers are set, linear counting over the empty ones is near exact; beyond,
+   * the HyperLogLog estimate, with linear counting below 2.5 × registers.
+   */
+  static estimateRanks(histogram: ArrayLike<number>): number {
+    const zeros = histogram[0] ?? 0;
+    if (zeros === REGISTERS) return 0;
+    const linear = (): number => Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+    if (REGISTERS - zeros <= SPARSE_LIMIT) return linear();
+    let sum = zeros;
+    for (let rank = 1; rank < histogram.length; rank++) sum += (histogram[rank] ?? 0) * INVERSE_POWERS[rank]!;
     const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
-    if (raw <= 2.5 * REGISTERS && zeros > 0) {
-      return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
-    }
+    if (raw <= 2.5 * REGISTERS && zeros > 0) return linear();
     return Math.round(raw);
   }
 

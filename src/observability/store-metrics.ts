@@ -11,6 +11,7 @@ const OPERATIONS = {
   erase_visitor: 'write',
   checkpoint: 'read',
   aggregate: 'read',
+  first_event: 'read',
   visitor_events: 'read',
   sites: 'read',
   ping: 'read',
@@ -66,10 +67,12 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
     }
   };
   return {
+    kind: store.kind,
     commit: (batch) => timed('commit', () => store.commit(batch)),
     eraseVisitor: (siteId, visitorId) => timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),
-    aggregate: (query) => timed('aggregate', () => store.aggregate(query)),
+    aggregate: (plan) => timed('aggregate', () => store.aggregate(plan)),
+    firstEventAt: (siteId) => timed('first_event', () => store.firstEventAt(siteId)),
     visitorEvents: (query) => timed('visitor_events', () => store.visitorEvents(query)),
     sites: (limit) => timed('sites', () => store.sites(limit)),
     ping: () => timed('ping', () => store.ping()),

@@ -1,9 +1,13 @@
-import type { AggregateQuery, AggregateRow, GroupBy, Metric, VisitorEventsPage } from '../domain/analytics-query.js';
-import type { Dimension } from '../domain/dimensions.js';
+import type { Metric, VisitorEventsPage } from '../domain/analytics-query.js';
 import { ClickstreamError } from '../domain/errors.js';
+import type { GroupAggregate } from '../domain/stats/aggregate-plan.js';
+import { bucketStarts, offsetSegments } from '../domain/stats/local-time.js';
+import type { FilterExpr, StatsDimension, StatsMetric, StatsQuery } from '../domain/stats/query-model.js';
 import type { Granularity } from '../domain/time-buckets.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
 import { resolveRange, type RangeInput } from './query-range.js';
+import type { StatsEngine } from './stats/stats-engine.js';
+import { keyedRows } from './stats/finalize.js';
 
 export interface Scope extends RangeInput {
   siteId?: string | undefined;
@@ -18,22 +22,41 @@ export interface AnalyticsLimits {
   maxPoints: number;
 }
 
-export type BreakdownDimension = Exclude<Dimension, 'total' | 'page'>;
+export type BreakdownDimension = 'event_type' | 'referrer' | 'browser' | 'os' | 'device' | 'utm_source' | 'utm_medium' | 'utm_campaign';
+
+/** What each fixed breakdown route groups by in the general query. */
+const BREAKDOWN_DIMENSIONS: Record<BreakdownDimension, StatsDimension> = {
+  event_type: 'event:name', referrer: 'visit:source', browser: 'visit:browser', os: 'visit:os', device: 'visit:device',
+  utm_source: 'visit:utm_source', utm_medium: 'visit:utm_medium', utm_campaign: 'visit:utm_campaign',
+};
+const LEGACY_DIRECT = '(direct)';
 
 /**
- * The questions REST and GraphQL both answer, each compiled into the one general AggregateQuery.
- * Validation of ranges and limits lives here so both edges refuse the same things the same way.
+ * The fixed REST routes and GraphQL fields, each a thin caller of the general query (UTC, ranges
+ * as [from, to) instants). Validation of ranges and limits lives here so both edges refuse the
+ * same things the same way.
  */
-export function createAnalyticsService(reader: AnalyticsReader, limits: AnalyticsLimits) {
-  const query = async (scope: Scope, metrics: readonly Metric[], groupBy: GroupBy, extra: Partial<AggregateQuery> = {}): Promise<AggregateRow[]> => {
-    const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: defaultDaysOf(groupBy) });
-    const q: AggregateQuery = { siteId: scope.siteId ?? limits.defaultSiteId, ...range, metrics, groupBy, includeBots: scope.includeBots ?? false, ...extra };
-    return reader.aggregate(q);
-  };
-  const single = async (scope: Scope, metrics: readonly Metric[], page?: string) =>
-    (await query(scope, metrics, { kind: 'none' }, { page }))[0]?.values ?? {};
-  const checkLimit = (limit: number | undefined): number => {
-    const value = limit ?? 10;
+export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsReader, limits: AnalyticsLimits) {
+  const queryOf = (scope: Scope, metrics: StatsMetric[], extra: Partial<StatsQuery> = {}, defaultDays = 30): StatsQuery => ({
+    siteId: scope.siteId ?? limits.defaultSiteId,
+    metrics,
+    ...resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays }),
+    timezone: 'UTC',
+    dimensions: [],
+    filter: null,
+    orderBy: [],
+    includeBots: scope.includeBots ?? false,
+    includeTotalRows: false,
+    includeTimeLabels: false,
+    limit: limits.maxRows,
+    offset: 0,
+    ...extra,
+  });
+  const pageFilter = (page: string | undefined): FilterExpr | null =>
+    page === undefined ? null : { kind: 'leaf', op: 'is', dimension: 'event:page', values: [normalisePage(page)] };
+  const values = async (query: StatsQuery) => (await engine.answer(query)).results;
+  const checkLimit = (limit: number | undefined, fallback = 10): number => {
+    const value = limit ?? fallback;
     if (!Number.isInteger(value) || value < 1 || value > limits.maxRows) {
       throw new ClickstreamError('INVALID_QUERY', `must be an integer from 1 to ${limits.maxRows}`, { field: 'limit' });
     }
@@ -42,40 +65,59 @@ export function createAnalyticsService(reader: AnalyticsReader, limits: Analytic
 
   return {
     pageViews: async (scope: Scope, page: string) => {
-      const values = await single(scope, ['pageviews', 'events', 'visitors'], normalisePage(page));
-      return { pageviews: values.pageviews ?? 0, events: values.events ?? 0, visitors: values.visitors ?? 0 };
+      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(page) }));
+      const [pageviews = 0, events = 0, visitors = 0] = (row?.metrics ?? []) as number[];
+      return { pageviews, events, visitors };
     },
-    uniqueVisitors: async (scope: Scope, page?: string) => (await single(scope, ['visitors'], page === undefined ? undefined : normalisePage(page))).visitors ?? 0,
+    uniqueVisitors: async (scope: Scope, page?: string) => {
+      const [row] = await values(queryOf(scope, ['visitors'], { filter: pageFilter(page) }));
+      return (row?.metrics[0] as number | undefined) ?? 0;
+    },
     sessions: async (scope: Scope) => {
-      const v = await single(scope, ['sessions', 'bounce_rate', 'avg_duration_ms']);
-      return { sessions: v.sessions ?? 0, bounce_rate: v.bounce_rate ?? 0, avg_duration_ms: v.avg_duration_ms ?? 0 };
+      const { groups } = await engine.sums(queryOf(scope, ['visits']));
+      return sessionValues(groups[0]);
     },
     timeseries: async (scope: Scope, interval: Granularity, metrics: readonly Metric[], page?: string) => {
-      const range = resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays: defaultDaysOf({ kind: 'time', granularity: interval }) });
-      const points = Math.ceil((range.to - range.from) / { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[interval]);
-      if (points > limits.maxPoints) {
-        throw new ClickstreamError('INVALID_QUERY', `range holds ${points} ${interval}s; at most ${limits.maxPoints} points per series`, { field: 'interval' });
+      const defaultDays = interval === 'minute' ? 1 : 30;
+      const query = queryOf(scope, ['pageviews', 'events', 'visitors'], { dimensions: [`time:${interval}`], filter: pageFilter(page) }, defaultDays);
+      const segments = offsetSegments('UTC', query.from, query.to);
+      const starts = bucketStarts(query.from, query.to, interval, segments, limits.maxPoints);
+      if (starts.length > limits.maxPoints) {
+        throw new ClickstreamError('INVALID_QUERY', `range holds more than ${limits.maxPoints} ${interval}s; at most ${limits.maxPoints} points per series`, { field: 'interval' });
       }
-      const rows = await query(scope, metrics, { kind: 'time', granularity: interval }, { page: page === undefined ? undefined : normalisePage(page) });
-      return rows.map((r) => ({ time: new Date(Number(r.key)).toISOString(), ...r.values }));
+      const needsVisits = metrics.some((m) => m === 'sessions' || m === 'bounce_rate' || m === 'avg_duration_ms');
+      const { groups, sampleFraction } = await engine.sums({ ...query, metrics: needsVisits ? ['pageviews', 'events', 'visitors', 'visits'] : query.metrics });
+      const byBucket = new Map(groups.map((g) => [Number(g.key[0]), g]));
+      const context = { timeGranularity: null, timeIndex: -1, sampleFraction, totalVisitors: null, goalBaseVisitors: null };
+      return starts.map((start) => {
+        const group = byBucket.get(start);
+        const [pageviews = 0, events = 0, visitors = 0] = group ? (keyedRows([group], ['pageviews', 'events', 'visitors'], context)[0]!.row.metrics as number[]) : [];
+        const all: Record<Metric, number> = { pageviews, events, visitors, ...sessionValuesAs(group) };
+        return { time: new Date(start).toISOString(), ...Object.fromEntries(metrics.map((m) => [m, all[m]])) };
+      });
     },
     topPages: async (scope: Scope, limit?: number) =>
-      (await query(scope, ['pageviews', 'visitors'], { kind: 'dimension', dimension: 'page' }, { limit: checkLimit(limit) })).map((r) => ({
-        page: String(r.key),
-        pageviews: r.values.pageviews ?? 0,
-        visitors: r.values.visitors ?? 0,
+      (await values(queryOf(scope, ['pageviews', 'visitors'], { dimensions: ['event:page'], limit: checkLimit(limit) }))).map((r) => ({
+        page: r.dimensions[0]!,
+        pageviews: r.metrics[0] as number,
+        visitors: r.metrics[1] as number,
       })),
     eventCounts: async (scope: Scope, limit?: number) =>
-      (await query(scope, ['events'], { kind: 'dimension', dimension: 'event_type' }, { limit: checkLimit(limit ?? 50) })).map((r) => ({
-        event_type: String(r.key),
-        events: r.values.events ?? 0,
+      (await values(queryOf(scope, ['events'], { dimensions: ['event:name'], limit: checkLimit(limit, 50) }))).map((r) => ({
+        event_type: r.dimensions[0]!,
+        events: r.metrics[0] as number,
       })),
-    breakdown: async (scope: Scope, dimension: BreakdownDimension, limit?: number) =>
-      (await query(scope, ['pageviews', 'events'], { kind: 'dimension', dimension }, { limit: checkLimit(limit) })).map((r) => ({
-        value: String(r.key),
-        pageviews: r.values.pageviews ?? 0,
-        events: r.values.events ?? 0,
-      })),
+    breakdown: async (scope: Scope, dimension: BreakdownDimension, limit?: number) => {
+      const dim = BREAKDOWN_DIMENSIONS[dimension];
+      // UTM breakdowns list the visits that had the parameter, as before the general query.
+      const filter: FilterExpr | null = dim.startsWith('visit:utm_') ? { kind: 'leaf', op: 'is_not', dimension: dim as 'visit:utm_source', values: ['(none)'] } : null;
+      const rows = await values(queryOf(scope, ['pageviews', 'events'], { dimensions: [dim], filter, limit: checkLimit(limit) }));
+      return rows.map((r) => ({
+        value: dimension === 'referrer' && r.dimensions[0] === 'Direct / None' ? LEGACY_DIRECT : r.dimensions[0]!,
+        pageviews: r.metrics[0] as number,
+        events: r.metrics[1] as number,
+      }));
+    },
     userEvents: (siteId: string | undefined, userId: string, limit: number | undefined, cursor: string | undefined): Promise<VisitorEventsPage> =>
       reader.visitorEvents({ siteId: siteId ?? limits.defaultSiteId, visitorId: userId, limit: checkLimit(limit ?? 50), cursor }),
   };
@@ -83,9 +125,23 @@ export function createAnalyticsService(reader: AnalyticsReader, limits: Analytic
 
 export type AnalyticsService = ReturnType<typeof createAnalyticsService>;
 
+/** The session figures of the fixed routes: a bounce rate as a fraction, durations in ms. */
+function sessionValues(group: GroupAggregate | undefined) {
+  if (!group || group.visits === 0) return { sessions: 0, bounce_rate: 0, avg_duration_ms: 0 };
+  return {
+    sessions: group.visits,
+    bounce_rate: Math.round((group.bounces / group.visits) * 10_000) / 10_000,
+    avg_duration_ms: Math.round(group.visitDurationMs / group.visits),
+  };
+}
+
+function sessionValuesAs(group: GroupAggregate | undefined): Pick<Record<Metric, number>, 'sessions' | 'bounce_rate' | 'avg_duration_ms'> {
+  return sessionValues(group);
+}
+
 /** Without `from`, a minute series covers the last day (1,440 points); everything else 30 days. */
-export function defaultDaysOf(groupBy: GroupBy): number {
-  return groupBy.kind === 'time' && groupBy.granularity === 'minute' ? 1 : 30;
+export function defaultDaysOf(interval: Granularity | null): number {
+  return interval === 'minute' ? 1 : 30;
 }
 
 /** `home`, `/home` and `/home/` name the same page. */

@@ -25,10 +25,12 @@ function fakeStore(fail: boolean): EventStore & AnalyticsReader {
     return value;
   };
   return {
+    kind: 'fake',
     commit: () => maybe({ stored: 1, duplicates: 0 }),
     eraseVisitor: () => maybe(0),
     checkpoint: () => maybe(null),
-    aggregate: () => maybe([]),
+    aggregate: () => maybe({ groups: [], rowsRead: 0, sampleFraction: 1 }),
+    firstEventAt: () => maybe(null),
     visitorEvents: () => maybe({ events: [], nextCursor: null }),
     sites: () => maybe([]),
     ping: () => maybe(undefined),

@@ -62,7 +62,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     const q = request.query;
     const interval = q.interval ?? 'hour';
     const metrics = parseMetrics(q.metrics ?? (interval === 'minute' ? 'pageviews,events' : 'pageviews,visitors'));
-    return { interval, ...rangeOf(q, defaultDaysOf({ kind: 'time', granularity: interval })), points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page) };
+    return { interval, ...rangeOf(q, defaultDaysOf(interval)), points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page) };
   });
 
   app.get('/analytics/top-pages', {

@@ -1,5 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import { ClickstreamError } from '../../domain/errors.js';
+import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { runAggregate } from '../aggregate-engine.js';
@@ -49,8 +51,19 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     return (await this.checkpoints.read(partition)).nextOffset;
   }
 
-  aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+  readonly kind = 'cassandra';
+
+  /** Being rebuilt on raw events (issue 11); the pre-aggregated path stays until then. */
+  aggregate(_plan: AggregatePlan): Promise<AggregateResult> {
+    return Promise.reject(new ClickstreamError('INVALID_QUERY', 'the general query is not available on Cassandra yet', { field: 'query' }));
+  }
+
+  legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return asStoreError(() => runAggregate(query, this.reader));
+  }
+
+  firstEventAt(_siteId: string): Promise<number | null> {
+    return Promise.resolve(null);
   }
 
   visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {

@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import { ClickstreamError } from '../../domain/errors.js';
+import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { runAggregate } from '../aggregate-engine.js';
@@ -54,8 +56,20 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     return this.checkpointOf.get(partition)?.next_offset ?? null;
   }
 
-  aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+  readonly kind = 'sqlite';
+
+  /** Replaced by the DuckDB store (issue 11). */
+  aggregate(_plan: AggregatePlan): Promise<AggregateResult> {
+    return Promise.reject(new ClickstreamError('INVALID_QUERY', 'the general query is not available on the SQLite store', { field: 'query' }));
+  }
+
+  legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return runAggregate(query, this.reader);
+  }
+
+  async firstEventAt(siteId: string): Promise<number | null> {
+    const row = this.db.prepare<[string], { ts: number | null }>('SELECT MIN(ts) AS ts FROM events WHERE site_id = ?').get(siteId);
+    return row?.ts ?? null;
   }
 
   async visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
