@@ -20,6 +20,8 @@ import type { LiveHub } from './query/realtime/live-hub.js';
 import { liveRoutes } from './query/realtime/live-routes.js';
 import type { SiteDirectory } from './query/realtime/site-directory.js';
 import { analyticsRoutes } from './query/rest/analytics-routes.js';
+import { statsRoutes } from './query/rest/stats-routes.js';
+import type { StatsEngine } from './query/stats/stats-engine.js';
 import { privacyRoutes } from './query/rest/privacy-routes.js';
 
 export interface AppDeps {
@@ -30,6 +32,8 @@ export interface AppDeps {
   ingest?: IngestService | undefined;
   /** Present when this process runs the query role. */
   analytics?: AnalyticsService | undefined;
+  /** With the query role: the general query. */
+  stats?: StatsEngine | undefined;
   /** With the query role: erasure of one visitor (EventStore.eraseVisitor). */
   eraseVisitor?: ((siteId: string, visitorId: string) => Promise<number>) | undefined;
   /** With the query role: the sites a dashboard can pick. */
@@ -82,13 +86,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
     trackerRoute(app, assets.trackerFile);
   }
-  if (deps.analytics) {
+  if (deps.analytics && deps.stats) {
     const keys = registerQueryAuth(app, { apiKeys: config.API_KEYS, metricsApiKey: config.METRICS_API_KEY, defaultSiteId: config.DEFAULT_SITE_ID });
     analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
+    statsRoutes(app, { stats: deps.stats });
     if (deps.eraseVisitor) privacyRoutes(app, { eraseVisitor: deps.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
     if (deps.sites) liveRoutes(app, { live: deps.live, sites: deps.sites, defaultSiteId: config.DEFAULT_SITE_ID });
     await registerGraphql(app, {
-      analytics: deps.analytics, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
+      analytics: deps.analytics, stats: deps.stats, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
       introspection: config.GRAPHQL_INTROSPECTION, defaultSiteId: config.DEFAULT_SITE_ID,
       connectionAccess: keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
       sites: deps.sites, live: deps.live ? { hub: deps.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
@@ -8,7 +9,8 @@ import type { EventLog } from '../ports/event-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
 import { openCassandraStore } from '../store/cassandra/cassandra-store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openMigratingSqliteStore } from '../store/duckdb/migrate-sqlite-store.js';
+import { resolveVisitorSecret } from './visitor-secret.js';
 
 /** The one place that chooses adapters. Everything else sees only the ports. */
 export async function createEventLog(config: Config, logger: Logger): Promise<EventLog> {
@@ -33,11 +35,15 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
   });
 }
 
-export async function createStore(config: Config, _logger: Logger): Promise<EventStore & AnalyticsReader> {
+export async function createStore(config: Config, logger: Logger): Promise<EventStore & AnalyticsReader> {
   // `clickstream migrate` creates Cassandra's schema; the store only checks its version.
   if (config.STORE === 'cassandra') return openCassandraStore(cassandraOptionsFrom(config));
-  return new SqliteStore({
-    path: join(config.DATA_DIR, 'store.db'),
+  // The embedded store keys visitors with a secret of its own, derived from the visitor secret.
+  const secret = createHmac('sha256', resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)).update('store visitor keys').digest('hex');
+  return openMigratingSqliteStore(join(config.DATA_DIR, 'store.db'), {
+    path: join(config.DATA_DIR, 'store.duckdb'),
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
-  });
+    dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
+    visitorSecret: secret,
+  }, logger.child({ component: 'store' }));
 }

@@ -26,6 +26,12 @@ export interface Clickstream {
   stop(): Promise<void>;
 }
 
+/** The time zone of each site: SITE_TIMEZONES, else DEFAULT_TIMEZONE. */
+function siteTimezones(config: Config): (siteId: string) => string {
+  const zones = new Map(config.SITE_TIMEZONES.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  return (siteId) => zones.get(siteId) ?? config.DEFAULT_TIMEZONE;
+}
+
 /** Wires the adapters, services and HTTP app for the roles in the configuration, and starts them. */
 export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
   const roles = new Set(config.ROLES);
@@ -45,7 +51,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
       }, metrics.ingest)
     : undefined;
   const stats = roles.has('query')
-    ? createStatsEngine({ reader: store, goals: () => Promise.resolve([]), timezoneOf: () => 'UTC', maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
+    ? createStatsEngine({ reader: store, goals: () => Promise.resolve([]), timezoneOf: siteTimezones(config), maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
     : undefined;
   const analytics = stats
     ? createAnalyticsService(stats, store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
@@ -53,7 +59,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   const live = analytics && config.LIVE_VIEW ? createLiveHub() : undefined;
   const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;
   const app = await buildApp({
-    config, logger, metrics, ingest, analytics, live, sites,
+    config, logger, metrics, ingest, analytics, stats, live, sites,
     eraseVisitor: analytics ? (siteId: string, visitorId: string) => store.eraseVisitor(siteId, visitorId) : undefined,
     readiness: {
       check: async () => {

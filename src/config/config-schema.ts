@@ -24,7 +24,10 @@ export const ConfigSchema = Type.Object({
     description: 'Comma-separated roles this process runs: ingest, processor, query.',
   }),
   EVENT_LOG: Type.Union([Type.Literal('sqlite'), Type.Literal('kafka')], { default: 'sqlite', description: 'Event log adapter: sqlite (embedded) or kafka.' }),
-  STORE: Type.Union([Type.Literal('sqlite'), Type.Literal('cassandra')], { default: 'sqlite', description: 'Store adapter: sqlite (embedded) or cassandra.' }),
+  STORE: Type.Union([Type.Literal('duckdb'), Type.Literal('sqlite'), Type.Literal('cassandra')], { default: 'duckdb', description: 'Store adapter: duckdb (embedded, columnar) or cassandra. sqlite is the former name of the embedded store and means duckdb; its data folder is migrated on start.' }),
+  DEDUPE_WINDOW_HOURS: Positive({ maximum: 24 * 90, default: 24, description: 'A resent event (same event_id) is stored once when it arrives within this many hours of the first copy.' }),
+  DEFAULT_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'IANA time zone in which days, weeks and months of queries begin, for sites without their own (SITE_TIMEZONES).' }),
+  SITE_TIMEZONES: Type.Array(Type.String({ pattern: `^${SITE}=[A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*$` }), { default: [], description: 'Comma-separated per-site time zones: site1=Europe/Berlin,site2=America/New_York.' }),
   KAFKA_BROKERS: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), { minItems: 1, default: ['127.0.0.1:9092'], description: 'Comma-separated Kafka bootstrap brokers (host:port).' }),
   KAFKA_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', default: 'clickstream.events', description: 'Topic of the event log (created when missing).' }),
   KAFKA_DLQ_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', default: 'clickstream.events.dlq', description: 'Dead-letter topic for records that cannot be decoded.' }),
@@ -41,7 +44,7 @@ export const ConfigSchema = Type.Object({
   LOG_PARTITIONS: Positive({ maximum: 256, default: 4, description: 'Partitions of the embedded event log (fixed once created).' }),
   LOG_RETENTION_HOURS: Type.Integer({ minimum: 0, default: 168, description: 'Processed log records older than this are deleted; 0 keeps them.' }),
   LOG_MAX_PENDING_MB: Positive({ maximum: 4096, default: 64, description: 'Events waiting for the log before ingest answers 503.' }),
-  RAW_EVENT_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 90, description: 'Raw events older than this are deleted; aggregates stay. 0 keeps them.' }),
+  RAW_EVENT_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 400, description: 'Raw events older than this are deleted (queries answer from raw events, so this is how far back they reach; Cassandra rollups stay). 0 keeps them.' }),
   DEFAULT_SITE_ID: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'default', description: 'Site of events sent without site_id.' }),
   TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed.' }),
   BODY_LIMIT_BYTES: Positive({ maximum: 64 * 1024 * 1024, default: 1_048_576, description: 'Largest request body.' }),
@@ -71,7 +74,7 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 /** Settings given as comma-separated lists in the environment. */
-export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'CORS_ALLOWED_ORIGINS', 'API_KEYS', 'SITE_ORIGINS']);
+export const LIST_SETTINGS: ReadonlySet<string> = new Set(['ROLES', 'TRUSTED_PROXIES', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'CORS_ALLOWED_ORIGINS', 'API_KEYS', 'SITE_ORIGINS', 'SITE_TIMEZONES']);
 
 /** Settings whose values are never echoed: not in a configuration error, not in a log line. */
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['API_KEYS', 'METRICS_API_KEY', 'CASSANDRA_PASSWORD', 'VISITOR_SALT_SECRET']);

@@ -1,5 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
+import { isValidTimezone } from '../domain/stats/local-time.js';
 import { ConfigSchema, LIST_SETTINGS, SECRET_SETTINGS, type Config } from './config-schema.js';
 
 const checker = Compile(ConfigSchema);
@@ -26,6 +27,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!checker.Check(candidate)) {
     const error = checker.Errors(candidate)[0];
     throw invalid(error?.instancePath.split('/')[1] ?? 'configuration', env, error?.message ?? 'unknown rule');
+  }
+  if (!isValidTimezone(candidate.DEFAULT_TIMEZONE)) throw invalid('DEFAULT_TIMEZONE', env, 'must be an IANA time zone (UTC, Europe/Berlin)');
+  for (const entry of candidate.SITE_TIMEZONES) {
+    if (!isValidTimezone(entry.slice(entry.indexOf('=') + 1))) throw invalid('SITE_TIMEZONES', env, `${entry} does not name an IANA time zone`);
   }
   return candidate;
 }

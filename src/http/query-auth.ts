@@ -101,11 +101,14 @@ export function registerQueryAuth(app: FastifyInstance, options: QueryAuthOption
     request.queryAccess = access;
   });
 
-  // After validation, so site_id is the parsed query parameter; the listing filters instead.
+  // After validation, so site_id is the parsed query parameter (or the body's, for the general
+  // query and other JSON bodies); the listing filters instead.
   app.addHook('preHandler', async (request) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!path.startsWith('/analytics/') || path === '/analytics/sites') return;
-    const siteId = (request.query as { site_id?: unknown } | undefined)?.site_id;
+    const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
+    const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
+    const siteId = typeof fromBody === 'string' ? fromBody : fromQuery;
     assertSite(request.queryAccess, typeof siteId === 'string' ? siteId : options.defaultSiteId);
   });
   return table;

@@ -25,10 +25,10 @@ export function visibleSites(access: QueryAccess | undefined, sites: readonly st
   return sites.filter((site) => allowsSite(access, site));
 }
 
-/** The site an operation reads: `siteId` at the top, in `scope` or in `filter` (GraphQL), else the default. */
+/** The site an operation reads: `siteId` at the top, in `scope`, `filter` or `query` (GraphQL), else the default. */
 export function siteOfArgs(args: unknown, defaultSiteId: string): string {
-  const a = (args ?? {}) as { siteId?: unknown; scope?: { siteId?: unknown } | null; filter?: { siteId?: unknown } | null };
-  const site = a.siteId ?? a.scope?.siteId ?? a.filter?.siteId;
+  const a = (args ?? {}) as { siteId?: unknown; scope?: { siteId?: unknown } | null; filter?: { siteId?: unknown } | null; query?: { siteId?: unknown } | null };
+  const site = a.siteId ?? a.scope?.siteId ?? a.filter?.siteId ?? a.query?.siteId;
   return typeof site === 'string' ? site : defaultSiteId;
 }
 

@@ -4,7 +4,6 @@ import { matchesFilter } from '../../src/query/realtime/live-subscribers.js';
 import { toFeedFilter, toTotalsQuery } from '../../src/query/realtime/live-args.js';
 import { LiveWindow, OTHER_PAGES, WINDOW_SECONDS } from '../../src/query/realtime/live-window.js';
 import { createSubscriptionQueue } from '../../src/query/realtime/subscription-queue.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { makeEvent } from '../support/events.js';
 
 const T0 = Date.UTC(2026, 0, 31, 12, 0, 0);
@@ -141,20 +140,5 @@ describe('LiveHub', () => {
     const hub = createLiveHub({ ...DEFAULT_LIVE_LIMITS, maxSites: 2 });
     for (const site of ['a', 'b', 'a', 'c']) hub.publish([makeEvent({ site_id: site })]);
     expect(hub.sites()).toEqual(['a', 'c']);
-  });
-});
-
-describe('SqliteStore.sites', () => {
-  it('lists the sites that have counters, in order, up to the limit', async () => {
-    const store = new SqliteStore({ path: ':memory:', rawEventRetentionMs: 0 });
-    try {
-      expect(await store.sites(10)).toEqual([]);
-      const events = ['shop', 'blog', 'shop', 'docs'].map((site) => makeEvent({ site_id: site }));
-      await store.commit({ partition: 0, nextOffset: 4, events });
-      expect(await store.sites(10)).toEqual(['blog', 'docs', 'shop']);
-      expect(await store.sites(2)).toEqual(['blog', 'docs']);
-    } finally {
-      await store.close();
-    }
   });
 });

@@ -55,14 +55,14 @@ describe('privacy and secrets (real process)', { timeout: 60_000 }, () => {
     expect(await eventsOf('ip-forwarded')).toHaveLength(1);
 
     expect(await server.stop()).toBe(0);
-    const files = readdirSync(dataDir).filter((name) => /\.db(-wal|-shm)?$/.test(name));
-    expect(files).toContain('store.db');
+    const files = readdirSync(dataDir).filter((name) => /\.(db|duckdb)(-wal|-shm|\.wal)?$/.test(name));
+    expect(files).toContain('store.duckdb');
     for (const name of files) {
       const bytes = readFileSync(join(dataDir, name)).toString('latin1');
       for (const ip of IPS) expect(bytes.includes(ip), `${ip} in ${name}`).toBe(false);
     }
     // The event log keeps records until LOG_RETENTION_HOURS (README); the store must not.
-    for (const name of files.filter((n) => n.startsWith('store.db'))) {
+    for (const name of files.filter((n) => n.startsWith('store.'))) {
       expect(readFileSync(join(dataDir, name)).toString('latin1').includes('erase-me'), `erased visitor in ${name}`).toBe(false);
     }
 

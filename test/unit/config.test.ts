@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       DATA_DIR: './data',
       ROLES: ['ingest', 'processor', 'query'],
       EVENT_LOG: 'sqlite',
-      STORE: 'sqlite',
+      STORE: 'duckdb',
       TRUSTED_PROXIES: [],
       BODY_LIMIT_BYTES: 1_048_576,
       MAX_BATCH_EVENTS: 1000,

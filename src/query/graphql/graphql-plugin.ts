@@ -13,9 +13,13 @@ import { createLiveResolvers } from './live-resolvers.js';
 import { liveTypeDefs } from './live-schema.js';
 import { createResolvers } from './resolvers.js';
 import { typeDefs } from './schema.js';
+import { createStatsResolvers } from './stats-resolvers.js';
+import { statsTypeDefs } from './stats-schema.js';
+import type { StatsEngine } from '../stats/stats-engine.js';
 
 export interface GraphqlOptions {
   analytics: AnalyticsService;
+  stats: StatsEngine;
   maxDepth: number;
   maxCost: number;
   graphiql: boolean;
@@ -39,10 +43,10 @@ export interface GraphqlOptions {
 export async function registerGraphql(app: FastifyInstance, options: GraphqlOptions): Promise<void> {
   const { sites, live, connectionAccess } = options;
   refuseMissingDocument(app);
-  const base = createResolvers(options.analytics);
+  const base = { Query: { ...createResolvers(options.analytics).Query, ...createStatsResolvers(options.stats) } };
   const liveResolvers = live ? createLiveResolvers(live.hub, live.defaultSiteId) : undefined;
   await app.register(mercurius, {
-    schema: [typeDefs, sites ? 'extend type Query { "Sites with data, for a site picker." sites: [String!]! }' : '', live ? liveTypeDefs : ''].join('\n'),
+    schema: [typeDefs, statsTypeDefs, sites ? 'extend type Query { "Sites with data, for a site picker." sites: [String!]! }' : '', live ? liveTypeDefs : ''].join('\n'),
     resolvers: {
       Query: {
         ...guardSites({ ...base.Query, ...liveResolvers?.Query }, options.defaultSiteId),

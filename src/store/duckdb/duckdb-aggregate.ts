@@ -1,0 +1,143 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
+import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
+import { int, Params } from './duckdb-sql.js';
+
+/**
+ * Answers an aggregate plan with SQL over the raw events and visits (docs/query.md, "Which events
+ * and visits a query counts"). One scan of the events gives counts and the visitors' rank
+ * histogram per group (registers grouped by rank, so the estimate is computed in TypeScript from
+ * integers, the same on every store); visits are summed in a second query.
+ */
+export async function aggregateDuckDb(connection: DuckDBConnection, plan: AggregatePlan): Promise<AggregateResult> {
+  const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
+  let rowsRead = 0;
+  const eventSide = plan.needs.counts || plan.needs.visitors || plan.needs.scroll;
+  if (eventSide) {
+    const rows = await eventSums(connection, plan);
+    rowsRead += rows.read;
+    parts.push(...rows.parts);
+  }
+  if (plan.needs.visits) {
+    const rows = await visitSums(connection, plan);
+    rowsRead += rows.read;
+    parts.push(...rows.parts);
+  }
+  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
+}
+
+const keyColumns = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i}`);
+
+/** The counted events of the plan, each with its group key columns k0…kn. */
+function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string): string {
+  const exitPage = plan.groupBy.some((k) => k.kind === 'attribute' && k.dimension === 'visit:exit_page');
+  const keys = plan.groupBy.map((key, i) => `${exitPage && isExitPage(key) ? 'v.visit_exit_page' : groupSql(key, 'events', ctx)} AS k${i}`);
+  const where = [
+    `e.site_id = ${ctx.params.bind(plan.siteId)}`,
+    `e.ts >= ${int(plan.from)}`,
+    `e.ts < ${int(plan.to)}`,
+    ...(plan.includeBots ? [] : ['NOT e.is_bot']),
+    ...(plan.filter ? [filterSql(plan.filter, 'events', ctx)] : []),
+  ];
+  const join = exitPage ? 'LEFT JOIN visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
+  return `SELECT ${[...keys, extra].join(', ')} FROM events e ${join} WHERE ${where.join(' AND ')}`;
+}
+
+function isExitPage(key: GroupKey): boolean {
+  return key.kind === 'attribute' && key.dimension === 'visit:exit_page';
+}
+
+async function eventSums(connection: DuckDBConnection, plan: AggregatePlan) {
+  const params = new Params();
+  const ctx: SqlContext = { params, siteId: plan.siteId };
+  const k = keyColumns(plan.groupBy.length);
+  const by = (extra: string[]) => [...k, ...extra].join(', ') || 'ALL';
+  const events = countedEvents(plan, ctx, 'e.hll_reg, e.hll_rank, e.is_pageview, e.visit_id, e.page, e.scroll_depth');
+  const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
+  let read = 0;
+  const keyOf = (row: readonly unknown[]): string[] => row.slice(0, k.length).map(String);
+
+  if (plan.needs.visitors) {
+    // Per group and register the highest rank, then per group the registers at each rank.
+    const sql = `WITH ev AS (${events})
+      SELECT ${[...k, 'r'].join(', ')}, count(*) AS registers, sum(n) AS events, sum(pv) AS pageviews
+      FROM (SELECT ${[...k, 'hll_reg'].join(', ')}, max(hll_rank) AS r, count(*) AS n, count_if(is_pageview) AS pv FROM ev GROUP BY ${by(['hll_reg'])})
+      GROUP BY ${by(['r'])}`;
+    const groups = new Map<string, Partial<GroupAggregate> & { key: string[]; visitorRanks: number[] }>();
+    for (const row of (await connection.runAndReadAll(sql, params.values)).getRows()) {
+      const key = keyOf(row);
+      const id = key.join('\u0000');
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, visitorRanks: emptyRanks() }));
+      const [rank, registers, n, pv] = row.slice(k.length).map(Number) as [number, number, number, number];
+      group.visitorRanks[rank] = registers;
+      group.visitorRanks[0]! -= registers;
+      group.events! += n;
+      group.pageviews! += pv;
+    }
+    for (const group of groups.values()) {
+      read += group.events!;
+      if (!plan.needs.counts) {
+        delete group.events;
+        delete group.pageviews;
+      }
+      parts.push(group);
+    }
+  } else if (plan.needs.counts) {
+    const sql = `WITH ev AS (${events}) SELECT ${[...k, 'count(*)', 'count_if(is_pageview)'].join(', ')} FROM ev ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;
+    for (const row of (await connection.runAndReadAll(sql, params.values)).getRows()) {
+      const [events, pageviews] = row.slice(k.length).map(Number) as [number, number];
+      if (events === 0) continue;
+      read += events;
+      parts.push({ key: keyOf(row), events, pageviews });
+    }
+  }
+  if (plan.needs.scroll) {
+    const scrollParams = new Params();
+    const scrollCtx: SqlContext = { params: scrollParams, siteId: plan.siteId };
+    const scrollEvents = countedEvents(plan, scrollCtx, 'e.is_pageview, e.visit_id, e.page, e.scroll_depth');
+    const sql = `WITH ev AS (${scrollEvents})
+      SELECT ${[...k, 'sum(d)', 'count(*)'].join(', ')}
+      FROM (SELECT ${[...k, 'visit_id', 'page'].join(', ')}, max(coalesce(scroll_depth, 0)) AS d FROM ev GROUP BY ${by(['visit_id', 'page'])} HAVING bool_or(is_pageview))
+      ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;
+    for (const row of (await connection.runAndReadAll(sql, scrollParams.values)).getRows()) {
+      const [depth, pages] = row.slice(k.length).map(Number) as [number, number];
+      if (pages > 0) parts.push({ key: keyOf(row), scrollDepthSum: depth, scrollPages: pages });
+    }
+  }
+  return { parts, read };
+}
+
+async function visitSums(connection: DuckDBConnection, plan: AggregatePlan) {
+  const params = new Params();
+  const ctx: SqlContext = { params, siteId: plan.siteId };
+  const k = keyColumns(plan.groupBy.length);
+  const keys = plan.groupBy.map((key, i) => `${groupSql(key, 'visits', ctx)} AS k${i}`);
+  const where = [
+    `v.site_id = ${params.bind(plan.siteId)}`,
+    `v.start_ts >= ${int(plan.from)}`,
+    `v.start_ts < ${int(plan.to)}`,
+    ...(plan.includeBots ? [] : ['NOT v.is_bot']),
+  ];
+  if (plan.filter && isVisitOnly(plan.filter)) where.push(filterSql(plan.filter, 'visits', ctx));
+  else if (plan.filter) {
+    // A visit counts when one of its counted events makes the filter hold.
+    const eventWhere = [
+      `e.site_id = ${params.bind(plan.siteId)}`, `e.ts >= ${int(plan.from)}`, `e.ts < ${int(plan.to)}`,
+      ...(plan.includeBots ? [] : ['NOT e.is_bot']), filterSql(plan.filter, 'events', ctx),
+    ];
+    where.push(`v.visit_id IN (SELECT e.visit_id FROM events e WHERE ${eventWhere.join(' AND ')})`);
+  }
+  const measures = ['count(*)', 'count_if(v.pageviews <= 1 AND v.interactions = 0)', 'coalesce(sum(v.end_ts - v.start_ts), 0)', 'coalesce(sum(v.pageviews), 0)'];
+  const sql = `SELECT ${[...keys, ...measures].join(', ')} FROM visits v WHERE ${where.join(' AND ')} ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;
+  const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
+  let read = 0;
+  for (const row of (await connection.runAndReadAll(sql, params.values)).getRows()) {
+    const [visits, bounces, duration, pageviews] = row.slice(k.length).map(Number) as [number, number, number, number];
+    if (visits === 0) continue;
+    read += visits;
+    parts.push({ key: row.slice(0, k.length).map(String), visits, bounces, visitDurationMs: duration, visitPageviews: pageviews });
+  }
+  return { parts, read };
+}
+

@@ -1,0 +1,101 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { VISIT_ATTRIBUTE_NAMES } from '../../domain/visit-attributes.js';
+
+/**
+ * The embedded columnar store's tables. Raw events are the source of truth: each row keeps what
+ * the visitor timeline gives back, plus what queries filter and group by — the event's visit and
+ * that visit's attributes (copied from its first event, rewritten in the rare case they change:
+ * see duckdb-writer.ts), and the visitor's HyperLogLog register and rank. Visits hold what only a
+ * visit knows (entry and exit page, duration, bounce). Visitors are kept as a keyed 128-bit hash,
+ * never as the id a client sent: erasing a visitor leaves no readable trace of the id in the file.
+ */
+const VISIT_ATTRIBUTES = VISIT_ATTRIBUTE_NAMES.map((name) => `visit_${name} VARCHAR NOT NULL`).join(',\n  ');
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+  site_id VARCHAR NOT NULL,
+  ts BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  event_id VARCHAR NOT NULL,
+  visitor_key UHUGEINT NOT NULL,
+  has_user_id BOOLEAN NOT NULL,
+  visit_id VARCHAR NOT NULL,
+  hll_reg USMALLINT NOT NULL,
+  hll_rank UTINYINT NOT NULL,
+  event_type VARCHAR NOT NULL,
+  is_pageview BOOLEAN NOT NULL,
+  page VARCHAR NOT NULL,
+  hostname VARCHAR,
+  is_bot BOOLEAN NOT NULL,
+  scroll_depth UTINYINT,
+  props MAP(VARCHAR, VARCHAR),
+  properties VARCHAR,
+  session_id VARCHAR,
+  referrer VARCHAR,
+  referrer_host VARCHAR,
+  title VARCHAR,
+  element VARCHAR,
+  screen_width INTEGER,
+  screen_height INTEGER,
+  utm_source VARCHAR,
+  utm_medium VARCHAR,
+  utm_campaign VARCHAR,
+  utm_content VARCHAR,
+  utm_term VARCHAR,
+  browser VARCHAR NOT NULL,
+  browser_version VARCHAR,
+  os VARCHAR NOT NULL,
+  os_version VARCHAR,
+  device VARCHAR NOT NULL,
+  country VARCHAR,
+  region VARCHAR,
+  city VARCHAR,
+  ip_prefix VARCHAR,
+  visit_entry_page VARCHAR NOT NULL,
+  ${VISIT_ATTRIBUTES}
+);
+CREATE TABLE visits (
+  site_id VARCHAR NOT NULL,
+  visit_id VARCHAR NOT NULL,
+  visitor_key UHUGEINT NOT NULL,
+  hll_reg USMALLINT NOT NULL,
+  hll_rank UTINYINT NOT NULL,
+  start_ts BIGINT NOT NULL,
+  end_ts BIGINT NOT NULL,
+  first_event_id VARCHAR NOT NULL,
+  last_event_id VARCHAR NOT NULL,
+  entry_ts BIGINT,
+  entry_event_id VARCHAR,
+  exit_ts BIGINT,
+  exit_event_id VARCHAR,
+  pageviews INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  interactions INTEGER NOT NULL,
+  is_bot BOOLEAN NOT NULL,
+  visit_entry_page VARCHAR NOT NULL,
+  visit_exit_page VARCHAR NOT NULL,
+  ${VISIT_ATTRIBUTES}
+);
+CREATE TABLE checkpoints (log_partition INTEGER PRIMARY KEY, next_offset BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE sites (site_id VARCHAR PRIMARY KEY, first_event_at BIGINT NOT NULL);`,
+];
+
+export const DUCKDB_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Applies the migrations a database has not seen, each in its own transaction. */
+export async function migrateDuckDb(connection: DuckDBConnection): Promise<void> {
+  await connection.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)');
+  const result = await connection.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_version');
+  const current = Number(result.getRowObjects()[0]?.v ?? 0);
+  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const statement of MIGRATIONS[version - 1]!.split(';').map((s) => s.trim()).filter(Boolean)) await connection.run(statement);
+      await connection.run(`INSERT INTO schema_version VALUES (${version}, ${Date.now()})`);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+}

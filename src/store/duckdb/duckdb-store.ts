@@ -1,0 +1,199 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import { DedupeWindow } from '../../domain/dedupe-window.js';
+import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
+import type { AnalyticsReader } from '../../ports/analytics-reader.js';
+import type { TrackedEvent } from '../../domain/tracked-event.js';
+import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
+import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
+import { aggregateDuckDb } from './duckdb-aggregate.js';
+import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
+import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
+import { migrateDuckDb } from './duckdb-schema.js';
+import { int, Params, uhugeint } from './duckdb-sql.js';
+import { createDuckDbWriter } from './duckdb-writer.js';
+
+export interface DuckDbStoreOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+  /** Raw events older than this are deleted. 0 keeps them forever. */
+  rawEventRetentionMs: number;
+  /** How long after an event arrived a resend with its event_id is still recognised. */
+  dedupeWindowMs: number;
+  /** Keys the visitor hashes (the data folder's visitor secret). */
+  visitorSecret: string;
+  /** Threads DuckDB may use for a query (default: one per core). */
+  threads?: number;
+  expiryIntervalMs?: number;
+}
+
+/**
+ * The embedded store: raw events and visits in DuckDB, a columnar engine that aggregates them at
+ * query time. Commits are serialised on one connection (each one transaction with its partition's
+ * checkpoint); queries run on their own connections and see committed data only.
+ */
+export class DuckDbStore implements EventStore, AnalyticsReader {
+  readonly kind = 'duckdb';
+  private commits: Promise<unknown> = Promise.resolve();
+  private readonly expiryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly write: ReturnType<typeof createDuckDbWriter>,
+    private readonly keyOf: VisitorKeyer,
+    private readonly options: DuckDbStoreOptions,
+  ) {
+    if (options.rawEventRetentionMs > 0) {
+      this.expiryTimer = setInterval(() => void this.expire(Date.now()).catch(() => undefined), options.expiryIntervalMs ?? 3_600_000);
+      this.expiryTimer.unref();
+    }
+  }
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const instance = await DuckDBInstance.create(options.path, { threads: String(options.threads ?? 2) });
+    const writer = await instance.connect();
+    try {
+      await migrateDuckDb(writer);
+      const window = new DedupeWindow(options.dedupeWindowMs);
+      await loadWindow(writer, window, options.dedupeWindowMs);
+      const keyOf = createVisitorKeyer(options.visitorSecret);
+      return new DuckDbStore(instance, writer, createDuckDbWriter(writer, window, keyOf), keyOf, options);
+    } catch (error) {
+      writer.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+  }
+
+  /** Commits run one at a time: each reads the visits the one before it wrote. */
+  commit(batch: StoreBatch): Promise<CommitResult> {
+    return this.serial(() => this.write(batch));
+  }
+
+  /** Stores events that come from elsewhere than the log (a migration): no checkpoint moves. */
+  importEvents(events: readonly TrackedEvent[]): Promise<CommitResult> {
+    return this.serial(() => this.write({ partition: null, events }));
+  }
+
+  /** Sets checkpoints taken over with imported events (a migration). */
+  async setCheckpoints(checkpoints: ReadonlyMap<number, number>): Promise<void> {
+    await this.serial(async () => {
+      for (const [partition, offset] of checkpoints) {
+        await this.writer.run(`INSERT OR REPLACE INTO checkpoints VALUES (${int(partition)}, ${int(offset)}, ${int(Date.now())})`);
+      }
+    });
+  }
+
+  async checkpoint(partition: number): Promise<number | null> {
+    const rows = await this.read(`SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`);
+    return rows.length === 0 ? null : Number(rows[0]![0]);
+  }
+
+  aggregate(plan: AggregatePlan): Promise<AggregateResult> {
+    return this.withConnection((c) => aggregateDuckDb(c, plan));
+  }
+
+  async firstEventAt(siteId: string): Promise<number | null> {
+    const p = new Params();
+    const rows = await this.read(`SELECT first_event_at FROM sites WHERE site_id = ${p.bind(siteId)}`, p);
+    return rows.length === 0 ? null : Number(rows[0]![0]);
+  }
+
+  async sites(limit: number): Promise<string[]> {
+    return (await this.read(`SELECT site_id FROM sites ORDER BY site_id LIMIT ${int(limit)}`)).map((r) => String(r[0]));
+  }
+
+  async ping(): Promise<void> {
+    await this.read('SELECT 1');
+  }
+
+  async visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const p = new Params();
+    const rows = await this.read(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ${p.bind(query.siteId)} AND visitor_key = ${uhugeint(this.keyOf(query.siteId, query.visitorId))}
+       ${after ? `AND (ts < ${int(after.ts)} OR (ts = ${int(after.ts)} AND event_id < ${p.bind(after.eventId)}))` : ''}
+       ORDER BY ts DESC, event_id DESC LIMIT ${int(query.limit + 1)}`,
+      p,
+    );
+    const events = rows.slice(0, query.limit).map((row) => eventOfRow(row, query.visitorId));
+    const last = events.at(-1);
+    return { events, nextCursor: rows.length > query.limit && last ? encodeCursor(last.timestamp, last.event_id) : null };
+  }
+
+  /**
+   * Deletes one visitor's events and visits in one site; answers how many events went. Counts drop
+   * with them (raw events are the source of truth). The file holds the visitor only as a keyed
+   * hash, and the checkpoint folds the deletion into it.
+   */
+  async eraseVisitor(siteId: string, visitorId: string): Promise<number> {
+    const key = uhugeint(this.keyOf(siteId, visitorId));
+    return this.serial(async () => {
+      const p = new Params();
+      const site = p.bind(siteId);
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        const deleted = await this.writer.runAndReadAll(`DELETE FROM events WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`, p.values);
+        await this.writer.run(`DELETE FROM visits WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
+        await this.writer.run('COMMIT');
+        await this.writer.run('CHECKPOINT');
+        return deleted.getRows().length;
+      } catch (error) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes raw events and visits past retention. */
+  async expire(now: number): Promise<void> {
+    const cutoff = now - this.options.rawEventRetentionMs;
+    await this.serial(async () => {
+      await this.writer.run(`DELETE FROM events WHERE ts < ${int(cutoff)}`);
+      await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.expiryTimer);
+    await this.commits;
+    await this.writer.run('CHECKPOINT').catch(() => undefined);
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.commits.then(work);
+    this.commits = next.catch(() => undefined);
+    return next;
+  }
+
+  private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      return await work(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  private read(sql: string, params?: Params): Promise<unknown[][]> {
+    return this.withConnection(async (c) => (await c.runAndReadAll(sql, params?.values ?? [])).getRows() as unknown[][]);
+  }
+}
+
+/** The dedupe window after a restart: ids that arrived within it, from the table. */
+async function loadWindow(connection: DuckDBConnection, window: DedupeWindow, windowMs: number): Promise<void> {
+  const newest = (await connection.runAndReadAll('SELECT max(received_at) FROM events')).getRows()[0]?.[0];
+  if (newest === null || newest === undefined) return;
+  const since = Number(newest) - windowMs;
+  const reader = await connection.streamAndReadUntil(`SELECT event_id, received_at FROM events WHERE received_at >= ${int(since)} ORDER BY received_at`, Number.MAX_SAFE_INTEGER);
+  for (const [id, at] of reader.getRows()) window.add(String(id), Number(at));
+}
