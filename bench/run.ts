@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { endToEndSuite } from './suites/end-to-end.js';
 import { freshnessSuite } from './suites/freshness.js';
 import { ingestSuite } from './suites/ingest.js';
 import { querySuite } from './suites/queries.js';
@@ -9,6 +10,7 @@ import { publish, type SuiteContext, type SuiteReport } from './support/results.
 
 const SUITES: Record<string, (context: SuiteContext) => Promise<SuiteReport[]>> = {
   ingest: async (c) => [await ingestSuite(c)],
+  'end-to-end': async (c) => [await endToEndSuite(c)],
   freshness: async (c) => [await freshnessSuite(c)],
   queries: async (c) => [await querySuite(c)],
   scaled: (c) => scaledSuites(c),
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, suite: { type: 'string' }, 'query-sizes': { type: 'string' } }, strict: true });
   // --quick is a smoke run of the default deployment (under a minute); the Kafka + Cassandra
   // suites need their own minutes, so they run in the full mode or when named with --suite.
-  const names = values.suite ? values.suite.split(',') : ['ingest', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
+  const names = values.suite ? values.suite.split(',') : ['ingest', 'end-to-end', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
   const unknown = names.filter((n) => !(n in SUITES));
   if (unknown.length) throw new Error(`--suite: unknown ${unknown.join(', ')}; choose from ${Object.keys(SUITES).join(', ')}`);
   assertBuilt();

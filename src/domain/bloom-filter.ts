@@ -29,7 +29,15 @@ export class BloomFilter {
   }
 
   add(item: string): void {
-    const [h1, h2] = digest(item);
+    this.addDigest(bloomDigest(item));
+  }
+
+  mayContain(item: string): boolean {
+    return this.mayContainDigest(bloomDigest(item));
+  }
+
+  /** With the digest computed once (bloomDigest), an item is looked up in several filters cheaply. */
+  addDigest([h1, h2]: readonly [number, number]): void {
     for (let i = 0; i < this.probes; i++) {
       const bit = (h1 + i * h2) % this.size;
       this.bits[bit >>> 5]! |= 1 << (bit & 31);
@@ -37,8 +45,7 @@ export class BloomFilter {
     this.count++;
   }
 
-  mayContain(item: string): boolean {
-    const [h1, h2] = digest(item);
+  mayContainDigest([h1, h2]: readonly [number, number]): boolean {
     for (let i = 0; i < this.probes; i++) {
       const bit = (h1 + i * h2) % this.size;
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
@@ -47,7 +54,7 @@ export class BloomFilter {
   }
 }
 
-function digest(item: string): [number, number] {
+export function bloomDigest(item: string): [number, number] {
   const d = createHash('md5').update(item).digest();
   // Two 32-bit halves as non-negative numbers; h2 odd so the probes cover the table.
   return [d.readUInt32LE(0), (d.readUInt32LE(4) | 1) >>> 0];

@@ -1,4 +1,4 @@
-import { BloomFilter } from './bloom-filter.js';
+import { BloomFilter, bloomDigest } from './bloom-filter.js';
 
 /**
  * Recently stored event ids, to spot a client's retry without reading the store for every event
@@ -7,8 +7,9 @@ import { BloomFilter } from './bloom-filter.js';
  * exact check. Hours older than the window are dropped, so a retry that comes more than the window
  * after the first copy counts again: the window is the promise (README, Reliability).
  *
- * Memory: one filter holds `perFilter` ids at a false-positive rate of 1e-6, 28.8 bits an id, about
- * 3.6 MB per million ids in the window.
+ * Memory: filters hold `perFilter` ids each (a new one starts when one is full) at a false-positive
+ * rate of 1e-6 per filter: 28.8 bits an id, about 3.6 MB per million ids in the window. A lookup
+ * hashes the id once (MD5) and probes every filter of the window with that digest.
  */
 export const DEDUPE_FALSE_POSITIVE_RATE = 1e-6;
 const HOUR_MS = 3_600_000;
@@ -17,11 +18,12 @@ export class DedupeWindow {
   private readonly hours = new Map<number, BloomFilter[]>();
   private newest = -Infinity;
 
-  constructor(readonly windowMs: number, private readonly perFilter = 200_000) {}
+  constructor(readonly windowMs: number, private readonly perFilter = 50_000) {}
 
   /** Whether an id may have been stored in the window (false: certainly not). */
   mayContain(eventId: string): boolean {
-    for (const filters of this.hours.values()) for (const f of filters) if (f.mayContain(eventId)) return true;
+    const digest = bloomDigest(eventId);
+    for (const filters of this.hours.values()) for (const f of filters) if (f.mayContainDigest(digest)) return true;
     return false;
   }
 

@@ -107,13 +107,13 @@ function fold(group: readonly Item[], plan: VisitPlan): void {
   const events = group.filter((i): i is Extract<Item, { kind: 'event' }> => i.kind === 'event').map((i) => i.event);
   if (events.length === 0) return;
   const survivor = visits[0] ?? null;
-  let visit: Visit = survivor ? { ...survivor } : startVisit(events[0]!);
-  const folded = survivor ? events : events.slice(1);
+  // A working copy, changed in place: a batch adds many events to one visit.
+  const visit: Visit = survivor ? { ...survivor } : startVisit(events[0]!);
   for (const other of visits.slice(1)) {
-    visit = combine(visit, other);
+    combineInto(visit, other);
     plan.merged.push({ visit: other, into: visit.visitId });
   }
-  for (const event of folded) visit = addEvent(visit, event);
+  for (let i = survivor ? 0 : 1; i < events.length; i++) addEvent(visit, events[i]!);
   for (const event of events) plan.visitOf.set(event.event_id, visit.visitId);
   const rewriteEvents = survivor !== null && (visits.length > 1 || survivor.first.eventId !== visit.first.eventId || survivor.entry?.eventId !== visit.entry?.eventId);
   plan.changes.push({ before: survivor, after: visit, rewriteEvents });
@@ -138,25 +138,37 @@ function startVisit(event: TrackedEvent): Visit {
   };
 }
 
-function addEvent(visit: Visit, event: TrackedEvent): Visit {
-  return combine(visit, { ...startVisit(event), visitId: visit.visitId });
+function addEvent(visit: Visit, event: TrackedEvent): void {
+  const mark = { ts: event.timestamp, eventId: event.event_id };
+  if (before(mark, visit.first)) {
+    visit.first = mark;
+    // Only an event that becomes the first one needs its attributes worked out.
+    visit.attributes = visitAttributesOf(event);
+    visit.isBot = event.is_bot;
+  }
+  if (before(visit.last, mark)) visit.last = mark;
+  if (event.event_type === PAGE_VIEW) {
+    const page = { ...mark, page: event.page };
+    if (visit.entry === null || before(page, visit.entry)) visit.entry = page;
+    if (visit.exit === null || before(visit.exit, page)) visit.exit = page;
+    visit.pageviews++;
+  } else if (isInteraction(event)) visit.interactions++;
+  visit.events++;
 }
 
-/** `a` with `b`'s events added; `a` keeps its id. */
-function combine(a: Visit, b: Visit): Visit {
-  const firstIsB = before(b.first, a.first);
-  return {
-    ...a,
-    first: firstIsB ? b.first : a.first,
-    last: before(a.last, b.last) ? b.last : a.last,
-    attributes: firstIsB ? b.attributes : a.attributes,
-    isBot: firstIsB ? b.isBot : a.isBot,
-    entry: a.entry === null || (b.entry !== null && before(b.entry, a.entry)) ? b.entry : a.entry,
-    exit: a.exit === null || (b.exit !== null && before(a.exit, b.exit)) ? b.exit : a.exit,
-    pageviews: a.pageviews + b.pageviews,
-    events: a.events + b.events,
-    interactions: a.interactions + b.interactions,
-  };
+/** Adds `other`'s events to `visit`, which keeps its id. */
+function combineInto(visit: Visit, other: Visit): void {
+  if (before(other.first, visit.first)) {
+    visit.first = other.first;
+    visit.attributes = other.attributes;
+    visit.isBot = other.isBot;
+  }
+  if (before(visit.last, other.last)) visit.last = other.last;
+  if (visit.entry === null || (other.entry !== null && before(other.entry, visit.entry))) visit.entry = other.entry;
+  if (visit.exit === null || (other.exit !== null && before(visit.exit, other.exit))) visit.exit = other.exit;
+  visit.pageviews += other.pageviews;
+  visit.events += other.events;
+  visit.interactions += other.interactions;
 }
 
 function isInteraction(event: TrackedEvent): boolean {

@@ -39,7 +39,7 @@ function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string): str
     ...(plan.includeBots ? [] : ['NOT e.is_bot']),
     ...(plan.filter ? [filterSql(plan.filter, 'events', ctx)] : []),
   ];
-  const join = exitPage ? 'LEFT JOIN visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
+  const join = exitPage ? 'LEFT JOIN all_visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
   return `SELECT ${[...keys, extra].join(', ')} FROM events e ${join} WHERE ${where.join(' AND ')}`;
 }
 
@@ -129,7 +129,7 @@ async function visitSums(connection: DuckDBConnection, plan: AggregatePlan) {
     where.push(`v.visit_id IN (SELECT e.visit_id FROM events e WHERE ${eventWhere.join(' AND ')})`);
   }
   const measures = ['count(*)', 'count_if(v.pageviews <= 1 AND v.interactions = 0)', 'coalesce(sum(v.end_ts - v.start_ts), 0)', 'coalesce(sum(v.pageviews), 0)'];
-  const sql = `SELECT ${[...keys, ...measures].join(', ')} FROM visits v WHERE ${where.join(' AND ')} ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;
+  const sql = `SELECT ${[...keys, ...measures].join(', ')} FROM all_visits v WHERE ${where.join(' AND ')} ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   let read = 0;
   for (const row of (await connection.runAndReadAll(sql, params.values)).getRows()) {

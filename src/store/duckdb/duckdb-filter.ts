@@ -63,7 +63,7 @@ export function filterSql(filter: FilterExpr, source: Source, ctx: SqlContext): 
       if (source === 'events') {
         // The exit page changes with every page view, so it lives on the visit only.
         const positive = filter.op.replace('_not', '') as FilterOperator;
-        const inVisits = `e.visit_id IN (SELECT v.visit_id FROM visits v WHERE v.site_id = ${ctx.params.bind(ctx.siteId)} AND ${leafSql(positive, 'v.visit_exit_page', filter.values, ctx)})`;
+        const inVisits = `e.visit_id IN (SELECT v.visit_id FROM all_visits v WHERE v.site_id = ${ctx.params.bind(ctx.siteId)} AND ${leafSql(positive, 'v.visit_exit_page', filter.values, ctx)})`;
         return filter.op.endsWith('_not') ? `(NOT ${inVisits})` : `(${inVisits})`;
       }
       throw new Error(`${filter.dimension} cannot be evaluated on visits`);

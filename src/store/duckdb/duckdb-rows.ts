@@ -1,6 +1,5 @@
 import { mapValue, type DuckDBAppender } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
-import { HyperLogLog } from '../../domain/hyperloglog.js';
 import { NONE } from '../../domain/stats/query-model.js';
 import { PAGE_VIEW, type TrackedEvent } from '../../domain/tracked-event.js';
 import { VISIT_ATTRIBUTE_NAMES, type VisitAttributes } from '../../domain/visit-attributes.js';
@@ -23,10 +22,6 @@ const text = (appender: DuckDBAppender, value: string | null | undefined): void 
   if (value === null || value === undefined) appender.appendNull();
   else appender.appendVarchar(value);
 };
-const integer = (appender: DuckDBAppender, value: number | null): void => {
-  if (value === null) appender.appendNull();
-  else appender.appendInteger(value);
-};
 
 function appendAttributes(appender: DuckDBAppender, attributes: VisitAttributes): void {
   for (const name of VISIT_ATTRIBUTE_NAMES) appender.appendVarchar(attributes[name]);
@@ -44,17 +39,43 @@ export function propertyStrings(properties: TrackedEvent['properties']): Array<{
   return entries;
 }
 
-export function appendEvent(appender: DuckDBAppender, event: TrackedEvent, visitorKey: bigint, visit: Visit): void {
-  const position = HyperLogLog.position(event.visitor_id);
+/** A visitor's key and HyperLogLog register, computed once per visitor and batch. */
+export interface VisitorIdentity {
+  key: bigint;
+  position: { index: number; rank: number };
+}
+
+/** Fields only the visitor timeline gives back, kept together as one JSON column (nulls left out). */
+const RAW_FIELDS = [
+  'user_id', 'session_id', 'referrer', 'referrer_host', 'title', 'properties', 'element', 'screen_width', 'screen_height',
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'browser', 'browser_version', 'os', 'os_version',
+  'device', 'country', 'region', 'city', 'ip_prefix',
+] as const satisfies ReadonlyArray<keyof TrackedEvent>;
+export type RawFields = Pick<TrackedEvent, (typeof RAW_FIELDS)[number]>;
+
+/** The user id itself is never kept (only that there was one: it equals the visitor id). */
+function rawOf(event: TrackedEvent): string {
+  const raw: Record<string, unknown> = {};
+  for (const field of RAW_FIELDS) if (event[field] !== null) raw[field] = field === 'user_id' ? true : event[field];
+  return JSON.stringify(raw);
+}
+
+/** The timeline fields back; `user_id` is '' when the event had one (the caller knows which). */
+export function rawFieldsOf(json: string): RawFields {
+  const raw = JSON.parse(json) as Record<string, unknown>;
+  const fields = Object.fromEntries(RAW_FIELDS.map((f) => [f, raw[f] ?? null])) as unknown as RawFields;
+  return { ...fields, user_id: raw.user_id ? '' : null };
+}
+
+export function appendEvent(appender: DuckDBAppender, event: TrackedEvent, who: VisitorIdentity, visit: Visit): void {
   appender.appendVarchar(event.site_id);
   appender.appendBigInt(BigInt(event.timestamp));
   appender.appendBigInt(BigInt(event.received_at));
   appender.appendVarchar(event.event_id);
-  appender.appendUHugeInt(visitorKey);
-  appender.appendBoolean(event.user_id !== null);
+  appender.appendUHugeInt(who.key);
   appender.appendVarchar(visit.visitId);
-  appender.appendUSmallInt(position.index);
-  appender.appendUTinyInt(position.rank);
+  appender.appendUSmallInt(who.position.index);
+  appender.appendUTinyInt(who.position.rank);
   appender.appendVarchar(event.event_type);
   appender.appendBoolean(event.event_type === PAGE_VIEW);
   appender.appendVarchar(event.page);
@@ -65,40 +86,18 @@ export function appendEvent(appender: DuckDBAppender, event: TrackedEvent, visit
   const props = propertyStrings(event.properties);
   if (props.length === 0) appender.appendNull();
   else appender.appendMap(mapValue(props));
-  text(appender, event.properties ? JSON.stringify(event.properties) : null);
-  text(appender, event.session_id);
-  text(appender, event.referrer);
-  text(appender, event.referrer_host);
-  text(appender, event.title);
-  text(appender, event.element ? JSON.stringify(event.element) : null);
-  integer(appender, event.screen_width);
-  integer(appender, event.screen_height);
-  text(appender, event.utm_source);
-  text(appender, event.utm_medium);
-  text(appender, event.utm_campaign);
-  text(appender, event.utm_content);
-  text(appender, event.utm_term);
-  appender.appendVarchar(event.browser);
-  text(appender, event.browser_version);
-  appender.appendVarchar(event.os);
-  text(appender, event.os_version);
-  appender.appendVarchar(event.device);
-  text(appender, event.country);
-  text(appender, event.region);
-  text(appender, event.city);
-  text(appender, event.ip_prefix);
+  appender.appendVarchar(rawOf(event));
   appender.appendVarchar(visit.entry?.page ?? NONE);
   appendAttributes(appender, visit.attributes);
   appender.endRow();
 }
 
-export function appendVisit(appender: DuckDBAppender, visit: Visit, visitorKey: bigint): void {
-  const position = HyperLogLog.position(visit.visitorId);
+export function appendVisit(appender: DuckDBAppender, visit: Visit, who: VisitorIdentity): void {
   appender.appendVarchar(visit.siteId);
   appender.appendVarchar(visit.visitId);
-  appender.appendUHugeInt(visitorKey);
-  appender.appendUSmallInt(position.index);
-  appender.appendUTinyInt(position.rank);
+  appender.appendUHugeInt(who.key);
+  appender.appendUSmallInt(who.position.index);
+  appender.appendUTinyInt(who.position.rank);
   appender.appendBigInt(BigInt(visit.first.ts));
   appender.appendBigInt(BigInt(visit.last.ts));
   appender.appendVarchar(visit.first.eventId);

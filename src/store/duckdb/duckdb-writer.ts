@@ -1,11 +1,29 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DedupeWindow } from '../../domain/dedupe-window.js';
+import { HyperLogLog } from '../../domain/hyperloglog.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { VISIT_ATTRIBUTE_NAMES } from '../../domain/visit-attributes.js';
 import { byVisitor, planVisits, touchWindow, type Visit, type VisitChange } from '../../domain/visits.js';
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
-import { appendEvent, appendVisit, VISIT_COLUMNS, visitOfRow, type VisitorKeyer } from './duckdb-rows.js';
+import { appendEvent, appendVisit, VISIT_COLUMNS, visitOfRow, type VisitorIdentity, type VisitorKeyer } from './duckdb-rows.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
+import { HotVisits } from './hot-visits.js';
+
+/** How long after its last event a visit stays in `visits_hot` (by event time). */
+const HOT_MS = 2 * 3_600_000;
+/** Visits cool down in steps of this much, not at every commit. */
+const COOL_STEP_MS = 10 * 60_000;
+
+export type BatchToWrite = StoreBatch | { partition: null; events: readonly TrackedEvent[] };
+
+interface VisitorGroup {
+  siteId: string;
+  visitorId: string;
+  cacheKey: string;
+  who: VisitorIdentity;
+  events: TrackedEvent[];
+  window: { from: number; to: number };
+}
 
 /**
  * Commits a micro-batch in one DuckDB transaction: the new events, the visits they change and the
@@ -14,12 +32,27 @@ import { int, Params, uhugeint } from './duckdb-sql.js';
  * - Duplicates: an event_id seen before (a client's retry) is stored once. The dedupe window in
  *   memory says "certainly new" for almost every event; only a "maybe" is checked against the
  *   rows that arrived within the window. Ids join the window only once their commit is durable.
- * - Visits: the batch's visitors' stored visits near the new events are read and folded with them
- *   (domain/visits.ts). Event rows carry their visit's attributes; when those change (an earlier
- *   event arrived, a first page view came late, two visits joined) the visit's older rows are
- *   rewritten in the same transaction — rare, since the tracker's first event is a page view.
+ * - Visits: the stored visits near the new events come from the hot visits in memory (or, for
+ *   events older than those, from the tables) and are folded with them (domain/visits.ts). Event
+ *   rows carry their visit's attributes; when those change (an earlier event arrived, a first page
+ *   view came late, two visits joined) the visit's older rows are rewritten in the same
+ *   transaction — rare, since the tracker's first event is a page view.
+ * - Changed visits are rewritten in the small `visits_hot` table; every few minutes the ones
+ *   whose last event is over two hours old move to `visits`, which only grows.
  */
 export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeWindow, keyOf: VisitorKeyer) {
+  let hot: HotVisits | null = null;
+  const identities = new Map<string, VisitorIdentity>();
+  const identityOf = (siteId: string, visitorId: string): VisitorIdentity => {
+    const id = `${siteId}\u0000${visitorId}`;
+    let who = identities.get(id);
+    if (!who) {
+      if (identities.size >= 100_000) identities.clear();
+      identities.set(id, (who = { key: keyOf(siteId, visitorId), position: HyperLogLog.position(visitorId) }));
+    }
+    return who;
+  };
+
   const checkpointOf = async (partition: number): Promise<number | null> => {
     const rows = (await connection.runAndReadAll(`SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`)).getRows();
     return rows.length === 0 ? null : Number(rows[0]![0]);
@@ -39,83 +72,102 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     return [...firsts.values()];
   };
 
-  const storedVisits = async (visitorEvents: readonly TrackedEvent[][]): Promise<Map<string, Visit[]>> => {
-    const stored = new Map<string, Visit[]>();
-    const bySite = new Map<string, Array<{ key: bigint; id: string; from: number; to: number }>>();
-    for (const events of visitorEvents) {
-      const { site_id, visitor_id } = events[0]!;
-      const window = touchWindow(events);
-      const list = bySite.get(site_id) ?? [];
-      list.push({ key: keyOf(site_id, visitor_id), id: visitor_id, ...window });
-      bySite.set(site_id, list);
+  const loadHot = async (): Promise<HotVisits> => {
+    const cooled = (await connection.runAndReadAll('SELECT max(cooled_before) FROM visit_cooling')).getRows()[0]?.[0];
+    const visits = new HotVisits(cooled === null || cooled === undefined ? -Infinity : Number(cooled));
+    const reader = await connection.streamAndReadUntil(`SELECT ${VISIT_COLUMNS}, visitor_key FROM visits_hot`, Number.MAX_SAFE_INTEGER);
+    for (const row of reader.getRows()) {
+      const visit = visitOfRow(row, '');
+      visits.put(HotVisits.keyOf(visit.siteId, row.at(-1) as bigint), visit);
     }
-    for (const [site, visitors] of bySite) {
-      const ids = new Map(visitors.map((v) => [v.key, v.id]));
-      const from = Math.min(...visitors.map((v) => v.from));
-      const to = Math.max(...visitors.map((v) => v.to));
+    return visits;
+  };
+
+  /** Visits of visitors whose events reach further back than the hot visits: from both tables. */
+  const storedVisits = async (groups: readonly VisitorGroup[]): Promise<Map<string, Visit[]>> => {
+    const found = new Map<string, Visit[]>();
+    const bySite = new Map<string, VisitorGroup[]>();
+    for (const g of groups) {
+      const list = bySite.get(g.siteId);
+      if (list) list.push(g);
+      else bySite.set(g.siteId, [g]);
+    }
+    for (const [site, list] of bySite) {
+      const ids = new Map(list.map((g) => [g.who.key, g]));
       const p = new Params();
       const result = await connection.runAndReadAll(
-        `SELECT ${VISIT_COLUMNS}, visitor_key FROM visits WHERE site_id = ${p.bind(site)} AND end_ts >= ${int(from)} AND start_ts <= ${int(to)}
+        `SELECT ${VISIT_COLUMNS}, visitor_key FROM all_visits WHERE site_id = ${p.bind(site)}
+           AND end_ts >= ${int(Math.min(...list.map((g) => g.window.from)))} AND start_ts <= ${int(Math.max(...list.map((g) => g.window.to)))}
            AND visitor_key IN (${[...ids.keys()].map(uhugeint).join(', ')})`,
         p.values,
       );
       for (const row of result.getRows()) {
-        const key = row.at(-1) as bigint;
-        const visitorId = ids.get(key)!;
-        const list = stored.get(`${site}\u0000${visitorId}`) ?? [];
-        list.push(visitOfRow(row, visitorId));
-        stored.set(`${site}\u0000${visitorId}`, list);
+        const group = ids.get(row.at(-1) as bigint)!;
+        const list = found.get(group.cacheKey);
+        if (list) list.push(visitOfRow(row, group.visitorId));
+        else found.set(group.cacheKey, [visitOfRow(row, group.visitorId)]);
       }
     }
-    return stored;
+    return found;
   };
 
-  /** A batch of the log (checkpointed), or of events imported from elsewhere (`partition` null). */
-  return async (batch: StoreBatch | { partition: null; events: readonly TrackedEvent[] }): Promise<CommitResult> => {
+  const write = async (batch: BatchToWrite): Promise<CommitResult> => {
     if (batch.partition !== null) {
       const done = await checkpointOf(batch.partition);
       if (done !== null && done >= batch.nextOffset) return { stored: 0, duplicates: batch.events.length };
     }
+    hot ??= await loadHot();
+    const visits = hot;
     const fresh = await freshEvents(batch.events);
-    const visitorEvents = byVisitor(fresh);
-    const stored = await storedVisits(visitorEvents);
-    const changes: VisitChange[] = [];
-    const gone: Array<{ site: string; visitId: string }> = [];
+    const groups: VisitorGroup[] = byVisitor(fresh).map((events) => {
+      const { site_id: siteId, visitor_id: visitorId } = events[0]!;
+      const who = identityOf(siteId, visitorId);
+      return { siteId, visitorId, who, events, cacheKey: HotVisits.keyOf(siteId, who.key), window: touchWindow(events) };
+    });
+    const late = groups.filter((g) => !visits.covers(g.window.from));
+    const fromTables = late.length > 0 ? await storedVisits(late) : new Map<string, Visit[]>();
+
+    const changes: Array<VisitChange & { who: VisitorIdentity; cacheKey: string }> = [];
+    const gone: Array<{ site: string; visitId: string; cacheKey: string }> = [];
     const visitOf = new Map<string, Visit>();
-    const rewrites: Array<{ change: VisitChange; ids: string[] }> = [];
-    for (const events of visitorEvents) {
-      const { site_id, visitor_id } = events[0]!;
-      const near = stored.get(`${site_id}\u0000${visitor_id}`) ?? [];
-      const window = touchWindow(events);
-      const plan = planVisits(near.filter((v) => v.last.ts >= window.from && v.first.ts <= window.to), events);
+    const rewrites: Array<{ visit: Visit; who: VisitorIdentity; ids: string[] }> = [];
+    for (const g of groups) {
+      const near = (fromTables.get(g.cacheKey) ?? visits.near(g.cacheKey, g.window.from, g.window.to)).map((v) => ({ ...v, visitorId: g.visitorId }));
+      const plan = planVisits(near, g.events);
       const after = new Map(plan.changes.map((c) => [c.after.visitId, c.after]));
       for (const [eventId, visitId] of plan.visitOf) visitOf.set(eventId, after.get(visitId)!);
       for (const change of plan.changes) {
-        changes.push(change);
-        if (change.before) gone.push({ site: site_id, visitId: change.before.visitId });
+        changes.push({ ...change, who: g.who, cacheKey: g.cacheKey });
+        if (change.before) gone.push({ site: g.siteId, visitId: change.before.visitId, cacheKey: g.cacheKey });
         if (change.rewriteEvents) {
           const merged = plan.merged.filter((m) => m.into === change.after.visitId).map((m) => m.visit.visitId);
-          rewrites.push({ change, ids: [change.after.visitId, ...merged] });
+          rewrites.push({ visit: change.after, who: g.who, ids: [change.after.visitId, ...merged] });
         }
       }
-      for (const m of plan.merged) gone.push({ site: site_id, visitId: m.visit.visitId });
+      for (const m of plan.merged) gone.push({ site: g.siteId, visitId: m.visit.visitId, cacheKey: g.cacheKey });
     }
+    const newest = fresh.reduce((max, e) => Math.max(max, e.timestamp), -Infinity);
+    const coolTo = Math.floor((newest - HOT_MS) / COOL_STEP_MS) * COOL_STEP_MS;
+    const cooling = Number.isFinite(coolTo) && coolTo > visits.coveredFrom + COOL_STEP_MS ? coolTo : null;
 
     await connection.run('BEGIN TRANSACTION');
     try {
-      const events = await connection.createAppender('events');
-      for (const event of fresh) appendEvent(events, event, keyOf(event.site_id, event.visitor_id), visitOf.get(event.event_id)!);
-      events.flushSync();
-      events.closeSync();
-      for (const { change, ids } of rewrites) await rewriteVisitEvents(connection, change.after, keyOf(change.after.siteId, change.after.visitorId), ids);
-      for (const [site, visitIds] of groupBySite(gone)) {
-        const p = new Params();
-        await connection.run(`DELETE FROM visits WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`, p.values);
+      const eventRows = await connection.createAppender('events');
+      for (const event of fresh) appendEvent(eventRows, event, identityOf(event.site_id, event.visitor_id), visitOf.get(event.event_id)!);
+      eventRows.flushSync();
+      eventRows.closeSync();
+      for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who.key, r.ids);
+      await deleteVisits(connection, gone, late.length > 0);
+      const visitRows = await connection.createAppender('visits_hot');
+      for (const { after, who } of changes) appendVisit(visitRows, after, who);
+      visitRows.flushSync();
+      visitRows.closeSync();
+      if (cooling !== null) {
+        await connection.run(`INSERT INTO visits SELECT * FROM visits_hot WHERE end_ts < ${int(cooling)}`);
+        await connection.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cooling)}`);
+        await connection.run('DELETE FROM visit_cooling');
+        await connection.run(`INSERT INTO visit_cooling VALUES (${int(cooling)})`);
       }
-      const visits = await connection.createAppender('visits');
-      for (const { after } of changes) appendVisit(visits, after, keyOf(after.siteId, after.visitorId));
-      visits.flushSync();
-      visits.closeSync();
       for (const [site, first] of firstEventBySite(fresh)) {
         const p = new Params();
         await connection.run(
@@ -129,11 +181,38 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
       await connection.run('COMMIT');
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
+      hot = null;
       throw error;
     }
+    for (const g of gone) visits.remove(g.cacheKey, g.visitId);
+    for (const c of changes) visits.put(c.cacheKey, c.after);
+    if (cooling !== null) visits.cool(cooling);
     for (const event of fresh) window.add(event.event_id, event.received_at);
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   };
+  return {
+    write,
+    /** After rows were deleted behind the writer's back (erasure, retention): reload the hot visits. */
+    invalidate(): void {
+      hot = null;
+    },
+  };
+}
+
+/** Removes the stored rows of visits that changed or merged; a late batch may touch cooled ones too. */
+async function deleteVisits(connection: DuckDBConnection, gone: ReadonlyArray<{ site: string; visitId: string }>, includeCooled: boolean): Promise<void> {
+  const bySite = new Map<string, string[]>();
+  for (const { site, visitId } of gone) {
+    const list = bySite.get(site);
+    if (list) list.push(visitId);
+    else bySite.set(site, [visitId]);
+  }
+  for (const [site, visitIds] of bySite) {
+    for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
+      const p = new Params();
+      await connection.run(`DELETE FROM ${table} WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`, p.values);
+    }
+  }
 }
 
 /** Gives a visit's stored events (its own and those of visits that joined it) its current id and attributes. */
@@ -149,12 +228,6 @@ async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, vi
        AND ts >= ${int(visit.first.ts)} AND ts <= ${int(visit.last.ts)} AND visit_id IN (${p.list(visitIds)})`,
     p.values,
   );
-}
-
-function groupBySite(items: ReadonlyArray<{ site: string; visitId: string }>): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const { site, visitId } of items) groups.set(site, [...(groups.get(site) ?? []), visitId]);
-  return groups;
 }
 
 function firstEventBySite(events: readonly TrackedEvent[]): Map<string, number> {
