@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Goal } from '../../src/domain/stats/goals.js';
 import type { FilterExpr, StatsQuery } from '../../src/domain/stats/query-model.js';
@@ -233,5 +235,20 @@ describe('reference: time', () => {
     expect(labels.slice(0, 3)).toEqual(['2026-03-29 00:00:00', '2026-03-29 01:00:00', '2026-03-29 03:00:00']);
     expect(timeLabels(Date.UTC(2026, 9, 24, 22), Date.UTC(2026, 9, 25, 23), 'hour', 'Europe/Berlin', 10_000)).toHaveLength(24);
     expect(timeLabels(Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1), 'minute', 'UTC', 10_000)).toHaveLength(10_001);
+  });
+});
+
+describe('reference: written apart from the engines it checks', () => {
+  // Types are free to share; code of the stores, the engine and the domain parts they run on is not.
+  const FORBIDDEN = [/\/src\/store\//, /\/src\/query\/stats\//, /\/domain\/visits\.js$/, /\/domain\/hyperloglog\.js$/,
+    /\/domain\/stats\/local-time\.js$/, /\/domain\/stats\/aggregate-plan\.js$/, /\/domain\/stats\/goals\.js$/];
+
+  it('imports no code from the stores, the engine, the visit planner, HyperLogLog, local time, the plan or goals', () => {
+    const dir = join(import.meta.dirname, 'reference');
+    const offending = readdirSync(dir).flatMap((file) =>
+      [...readFileSync(join(dir, file), 'utf8').matchAll(/^import (type )?[^;]*? from '([^']+)';$/gms)]
+        .filter(([, type, from]) => type === undefined && FORBIDDEN.some((re) => re.test(from!)))
+        .map(([, , from]) => `${file}: ${from}`));
+    expect(offending).toEqual([]);
   });
 });
