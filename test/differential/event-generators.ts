@@ -67,6 +67,8 @@ export const REFERRERS: ReadonlyArray<readonly [string, string] | 'internal' | n
   ['https://www.youtube.com/watch?v=x#t=1', 'youtube.com'],
   ['https://duckduckgo.com/', 'duckduckgo.com'],
   ['https://example.org/path/', 'example.org'],
+  // The other site: internal on alpha.test (same host), a referral on beta.test.
+  ['https://alpha.test/pricing?ref=1', 'alpha.test'],
 ];
 
 export const UTM = {
@@ -158,7 +160,8 @@ function toEvent(visitor: VisitorSpec, spec: EventSpec, timestamp: number, index
   const hostname = hostOf(site, spec.hostname);
   const profile = spec.otherProfile ?? visitor.profile;
   const place = spec.otherPlace ?? visitor.place;
-  const referrer = spec.referrer === 'internal' ? [`https://${hostname ?? site}/blog`, hostname ?? site] as const : spec.referrer;
+  // Ingest keeps a referrer's host without `www.`.
+  const referrer = spec.referrer === 'internal' ? [`https://${hostname ?? site}/blog`, (hostname ?? site).replace(/^www\./, '')] as const : spec.referrer;
   return {
     // A random-looking prefix: ties of the same millisecond are ordered by it.
     event_id: `${spec.idKey.toString(16).padStart(4, '0')}-evt-${String(index).padStart(4, '0')}`,
