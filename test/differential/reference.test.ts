@@ -131,14 +131,14 @@ describe('reference: dimensions and order', () => {
     expect(answer(withClickOnly, { ...q, limit: 2, offset: 1, includeTotalRows: true }).totalRows).toBe(4);
   });
 
-  it('takes scroll depth over pages of counted visits, the deepest scroll on the page in the visit', () => {
+  it('takes scroll depth over the pages viewed among the counted events, the deepest counted scroll of the same group', () => {
     const events = [...sample(), ev('a', 12, { event_type: 'scroll', page: '/pricing', scroll_depth: 80 })];
-    // From minute 8, a's first visit (started at 0) does not count: its /pricing view and 80 % scroll
-    // are left out; the only page of a counted visit is /blog of a's second visit, not scrolled: 0.
-    expect(rows(events, { from: T + 8 * MIN, metrics: ['scroll_depth', 'pageviews'] })).toEqual([[0, 2]]);
-    // By event name: page views make the pages; the scrolls (another group) give their depth:
-    // (a1 /: 0, a1 /pricing: 80, a2 /blog: 0, b /pricing: 60) → 140 / 4 = 35. Scrolls alone make no page.
-    expect(rows(events, { dimensions: ['event:name'], metrics: ['scroll_depth'] })).toEqual([['page_view', 35]]);
+    // From minute 8 the counted events are a's /pricing view, its 80 % scroll there, and /blog of
+    // a's second visit, not scrolled: (80 + 0) / 2 = 40 — whether or not the visit itself counts.
+    expect(rows(events, { from: T + 8 * MIN, metrics: ['scroll_depth', 'pageviews'] })).toEqual([[40, 2]]);
+    // By event name the scrolls fall in another group than the page views: every viewed page has 0,
+    // and scrolls alone make no page.
+    expect(rows(events, { dimensions: ['event:name'], metrics: ['scroll_depth'] })).toEqual([['page_view', 0]]);
   });
 
   it('breaks events down by goal, once per goal an event completes; percentage and conversion rate', () => {

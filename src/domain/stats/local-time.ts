@@ -98,10 +98,28 @@ export function nextBucket(start: number, granularity: TimeGranularity): number 
   return start + { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS, week: 7 * DAY_MS }[granularity];
 }
 
-/** Every bucket start (local epoch) that [from, to) touches, in order; at most `max` + 1 of them. */
+/**
+ * Every bucket start (local epoch) that [from, to) touches, in order; at most `max` + 1 of them.
+ * Minutes and hours are found by walking the instants, so a local time that clocks skip (the hour
+ * lost when summer time begins) is no bucket; days and longer all exist.
+ */
 export function bucketStarts(from: number, to: number, granularity: TimeGranularity, segments: readonly OffsetSegment[], max: number): number[] {
   const starts: number[] = [];
   const last = bucketOfLocal(toLocal(to - 1, segments), granularity);
+  if (granularity === 'minute' || granularity === 'hour') {
+    // Offsets are whole multiples of 15 minutes, so stepping by the smaller of that and the bucket meets every bucket.
+    const step = granularity === 'minute' ? MINUTE_MS : 15 * MINUTE_MS;
+    let previous = -Infinity;
+    for (let t = from; t < to && starts.length <= max; t += step) {
+      const b = bucketOfLocal(toLocal(t, segments), granularity);
+      if (b > previous) {
+        starts.push(b);
+        previous = b;
+      }
+    }
+    if (starts.length <= max && last > previous) starts.push(last);
+    return starts;
+  }
   for (let b = bucketOfLocal(toLocal(from, segments), granularity); b <= last && starts.length <= max; b = nextBucket(b, granularity)) starts.push(b);
   return starts;
 }

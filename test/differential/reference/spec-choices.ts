@@ -9,7 +9,7 @@ export const SPEC_CHOICES = {
    * view)". true: only visits that count (start in the range, not a bot visit) give pages, as the
    * text says. false: any visit with a counted page view does (the DuckDB store on main, WIP).
    */
-  scrollPagesOfCountedVisitsOnly: true,
+  scrollPagesOfCountedVisitsOnly: false,
   /**
    * scroll_depth: "the deepest scroll_depth counted on that page in that visit". false: over every
    * counted event of the visit on that page, whatever group it falls in (a scroll two minutes after
@@ -17,7 +17,7 @@ export const SPEC_CHOICES = {
    * events of the same group (the DuckDB store on main, WIP; by event:name, page views then never
    * get the depth of the scroll events).
    */
-  scrollDepthWithinGroup: false,
+  scrollDepthWithinGroup: true,
   /**
    * meta.time_labels: "every bucket label of the range". false: a local hour or minute that does
    * not exist (clocks going forward skip it) is no bucket of the range. true: it is listed (the
