@@ -37,6 +37,7 @@ export interface DuckDbStoreOptions {
 export class DuckDbStore implements EventStore, AnalyticsReader {
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
+  private readonly idle: DuckDBConnection[] = [];
   private readonly expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -172,6 +173,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
     clearInterval(this.expiryTimer);
     await this.commits;
     await this.writer.run('CHECKPOINT').catch(() => undefined);
+    for (const connection of this.idle.splice(0)) connection.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }
@@ -182,12 +184,14 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
     return next;
   }
 
+  /** Query connections are reused: one per query in flight, kept for the next. */
   private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const connection = await this.instance.connect();
+    const connection = this.idle.pop() ?? (await this.instance.connect());
     try {
       return await work(connection);
     } finally {
-      connection.closeSync();
+      if (this.closed || this.idle.length >= 4) connection.closeSync();
+      else this.idle.push(connection);
     }
   }
 
