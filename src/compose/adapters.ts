@@ -45,5 +45,6 @@ export async function createStore(config: Config, logger: Logger): Promise<Event
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
     dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
     visitorSecret: secret,
+    queryRowBudget: config.QUERY_ROW_BUDGET,
   }, logger.child({ component: 'store' }));
 }
