@@ -76,10 +76,11 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
       const window = new DedupeWindow(options.dedupeWindowMs);
       await loadWindow(writer, window, options.dedupeWindowMs);
       const keyOf = createVisitorKeyer(options.visitorSecret);
-      let store: DuckDbStore | undefined;
-      const write = createDuckDbWriter(writer, window, keyOf, (events) => store?.counted(events));
-      store = new DuckDbStore(instance, writer, write, keyOf, options);
-      return store;
+      // The writer reports each commit's events to the store it belongs to, made just below.
+      const owner: { store?: DuckDbStore } = {};
+      const write = createDuckDbWriter(writer, window, keyOf, (events) => owner.store?.counted(events));
+      owner.store = new DuckDbStore(instance, writer, write, keyOf, options);
+      return owner.store;
     } catch (error) {
       writer.closeSync();
       instance.closeSync();
