@@ -1,15 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects. `unit` is pure code: no build, no JVMs, no child processes (`npm run test:unit`,
+ * seconds). `system` is everything else: it builds the tracker and the dashboard when missing or
+ * stale, and starts Kafka and Cassandra when they are not running (test/support/services-setup.ts).
+ * `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Builds the tracker and the dashboard when missing or stale, and starts Kafka and Cassandra
-    // when they are not running (see test/support/services-setup.ts).
-    globalSetup: ['test/support/build-frontend.ts', 'test/support/services-setup.ts'],
-    // Integration suites start real servers and child processes: keep them in separate
-    // forks, two at a time (the CI machine has two cores).
-    pool: 'forks',
-    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     coverage: {
@@ -17,5 +15,24 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'lcov'],
     },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          globalSetup: ['test/support/build-frontend.ts', 'test/support/services-setup.ts'],
+          // Integration suites start real servers and child processes: keep them in separate
+          // forks, two at a time (the CI machine has two cores).
+          pool: 'forks',
+          maxWorkers: 2,
+        },
+      },
+    ],
   },
 });
