@@ -18,7 +18,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -31,6 +31,8 @@ export default defineConfig({
           // forks, two at a time (the CI machine has two cores).
           pool: 'forks',
           maxWorkers: 2,
+          // After the unit project (vitest runs groups with different worker limits in turn).
+          sequence: { groupOrder: 1 },
         },
       },
     ],
