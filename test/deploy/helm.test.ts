@@ -107,6 +107,14 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
     expect(problems).toEqual([]);
   });
 
+  it("believes the ingress controller's X-Forwarded-For on every role (the ingest rate limit is per client)", () => {
+    const { manifests } = template(helm);
+    for (const deployment of ofKind(manifests, 'Deployment')) {
+      const env = containerEnvironment(manifests, deployment.spec.template.spec.containers[0]);
+      expect(env.TRUSTED_PROXIES, deployment.metadata.name).toBe('10.0.0.0/8,172.16.0.0/12,192.168.0.0/16');
+    }
+  });
+
   it('keeps passwords and the visitor salt in a Secret, and can use one the operator manages', () => {
     const { manifests } = template(helm, ['-f', FULL]);
     const secret = named(manifests, 'Secret', 'demo-clickstream-secrets')!;
