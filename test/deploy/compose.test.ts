@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentProblems, hostsOf } from './support/clickstream-env.js';
 import { dependenciesOf, environmentOf, loadCompose, type ComposeService } from './support/compose-file.js';
+import { CASSANDRA_VERSION, KAFKA_VERSION } from '../../services/versions.js';
 import { ROOT } from './support/tools.js';
 
 const SCHEMA_DIR = join(ROOT, 'test/deploy/schemas');
@@ -35,7 +36,8 @@ describe('docker-compose.yml', () => {
     const roles = clickstream.map(([, s]) => environmentOf(s).ROLES).filter(Boolean).sort();
     expect(roles).toEqual(['ingest', 'processor', 'query']);
     const [, migrate] = clickstream.find(([name]) => name === 'migrate')!;
-    expect(migrate.command).toEqual(['clickstream', 'migrate']);
+    // It waits for the nodes the replication needs (the cluster profile starts them one by one).
+    expect(migrate.command).toEqual(['clickstream', 'migrate', '--wait', '15m']);
     expect(migrate.restart).toBe('no');
   });
 
@@ -95,6 +97,28 @@ describe('docker-compose.yml', () => {
     ]);
     for (const target of targets.filter((t) => t !== 'localhost')) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target);
     expect(targets).toEqual(expect.arrayContaining(['ingest', 'processor', 'query', 'kafka-exporter', 'cassandra-exporter']));
+  });
+
+  it('pins every image to an exact version, and runs the Kafka and Cassandra the tests run', () => {
+    const floating = services.filter(([, s]) => s.image !== 'clickstream:local' && !/:v?\d+\.\d+\.\d+(-[a-z0-9.]+)?$/.test(s.image ?? '')).map(([n, s]) => `${n}: ${s.image}`);
+    expect(floating).toEqual([]);
+    for (const name of byImage('apache/kafka')) expect(doc.services[name]!.image, name).toBe(`apache/kafka:${KAFKA_VERSION}`);
+    for (const name of byImage('cassandra:')) expect(doc.services[name]!.image, name).toBe(`cassandra:${CASSANDRA_VERSION}`);
+  });
+
+  it("keeps Kafka's log on its volume, so a restart keeps the topic the processor's checkpoints refer to", () => {
+    const kafka = doc.services.kafka!;
+    const logDirs = environmentOf(kafka).KAFKA_LOG_DIRS;
+    expect(logDirs).toBeTruthy();
+    const mounts = (kafka.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, '']));
+    expect(mounts.some(([source, target]) => Object.keys(doc.volumes ?? {}).includes(source ?? '') && logDirs!.split(',').every((dir) => dir.startsWith(target ?? '')))).toBe(true);
+  });
+
+  it("believes the gateway's X-Forwarded-For on every role, and the gateway sets it to the connecting address", () => {
+    for (const [name, service] of clickstream) expect(environmentOf(service).TRUSTED_PROXIES, name).toMatch(/172\.16\.0\.0\/12/);
+    const gateway = readFileSync(join(ROOT, 'deploy/compose/gateway.conf'), 'utf8');
+    expect(gateway).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(gateway).toMatch(/proxy_set_header Host \$http_host;/);
   });
 
   it('mounts only files that exist in the repository', () => {
