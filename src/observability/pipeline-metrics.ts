@@ -57,6 +57,11 @@ export function createProcessorMetrics(registry: Registry): ProcessorObserver {
     registers,
   });
   const lag = new Gauge({ name: 'clickstream_processor_lag_records', help: 'Records in the log not yet processed, per partition this process owns.', labelNames: ['partition'] as const, registers });
+  const stopped = new Gauge({
+    name: 'clickstream_processor_partitions_stopped',
+    help: 'Partitions this process owns but will not read: their checkpoint is past the end of the log (recreated or wiped); see clickstream checkpoints reset.',
+    registers,
+  });
   for (const outcome of OUTCOMES) processed.inc({ outcome }, 0);
 
   return {
@@ -75,6 +80,9 @@ export function createProcessorMetrics(registry: Registry): ProcessorObserver {
       // rather than report a lag another consumer is now responsible for.
       lag.reset();
       for (const [partition, records] of byPartition) lag.set({ partition: String(partition) }, records);
+    },
+    stopped(partitions) {
+      stopped.set(partitions.size);
     },
   };
 }

@@ -28,6 +28,7 @@ function fakeStore(fail: boolean): EventStore & AnalyticsReader {
     commit: () => maybe({ stored: 1, duplicates: 0 }),
     eraseVisitor: () => maybe(0),
     checkpoint: () => maybe(null),
+    resetCheckpoint: () => maybe(undefined),
     aggregate: () => maybe([]),
     visitorEvents: () => maybe({ events: [], nextCursor: null }),
     sites: () => maybe([]),

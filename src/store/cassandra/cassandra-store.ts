@@ -49,6 +49,10 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     return (await this.checkpoints.read(partition)).nextOffset;
   }
 
+  resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    return asStoreError(() => this.checkpoints.reset(partition, nextOffset));
+  }
+
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return asStoreError(() => runAggregate(query, this.reader));
   }
