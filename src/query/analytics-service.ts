@@ -3,6 +3,7 @@ import type { Dimension } from '../domain/dimensions.js';
 import { ClickstreamError } from '../domain/errors.js';
 import type { Granularity } from '../domain/time-buckets.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
+import { leftOut, type LeftOut } from './left-out.js';
 import { resolveRange, type RangeInput } from './query-range.js';
 
 export interface Scope extends RangeInput {
@@ -19,6 +20,14 @@ export interface AnalyticsLimits {
 }
 
 export type BreakdownDimension = Exclude<Dimension, 'total' | 'page'>;
+
+export interface PageViews {
+  pageviews: number;
+  events: number;
+  visitors: number;
+  /** Set when nothing was counted and something was left out (bots, other event types): why. */
+  leftOut?: LeftOut;
+}
 
 /**
  * The questions REST and GraphQL both answer, each compiled into the one general AggregateQuery.
@@ -41,9 +50,15 @@ export function createAnalyticsService(reader: AnalyticsReader, limits: Analytic
   };
 
   return {
-    pageViews: async (scope: Scope, page: string) => {
-      const values = await single(scope, ['pageviews', 'events', 'visitors'], normalisePage(page));
-      return { pageviews: values.pageviews ?? 0, events: values.events ?? 0, visitors: values.visitors ?? 0 };
+    pageViews: async (scope: Scope, page: string): Promise<PageViews> => {
+      const path = normalisePage(page);
+      const values = await single(scope, ['pageviews', 'events', 'visitors'], path);
+      const counts = { pageviews: values.pageviews ?? 0, events: values.events ?? 0, visitors: values.visitors ?? 0 };
+      // Only when nothing was counted is a second look worth its cost: then the answer says why.
+      if (counts.pageviews > 0) return counts;
+      const everyone = scope.includeBots === true ? values : await single({ ...scope, includeBots: true }, ['pageviews', 'events'], path);
+      const explained = leftOut(path, counts, { pageviews: everyone.pageviews ?? 0, events: everyone.events ?? 0 });
+      return explained ? { ...counts, leftOut: explained } : counts;
     },
     uniqueVisitors: async (scope: Scope, page?: string) => (await single(scope, ['visitors'], page === undefined ? undefined : normalisePage(page))).visitors ?? 0,
     sessions: async (scope: Scope) => {
