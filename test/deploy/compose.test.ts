@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentProblems, hostsOf } from './support/clickstream-env.js';
 import { dependenciesOf, environmentOf, loadCompose, type ComposeService } from './support/compose-file.js';
-import { CASSANDRA_VERSION, KAFKA_VERSION } from '../../services/versions.js';
+import { CASSANDRA_VERSION, JMX_EXPORTER_VERSION, KAFKA_VERSION } from '../../services/versions.js';
 import { ROOT } from './support/tools.js';
 
 const SCHEMA_DIR = join(ROOT, 'test/deploy/schemas');
@@ -88,15 +88,35 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs Prometheus, Grafana and the Kafka and Cassandra exporters, and Prometheus scrapes them all', () => {
-    for (const image of ['prom/prometheus', 'grafana/grafana', 'danielqsj/kafka-exporter', 'criteord/cassandra_exporter']) expect(byImage(image), image).toHaveLength(1);
+  it('runs Prometheus and Grafana, and Prometheus scrapes every Clickstream process, broker and Cassandra node', () => {
+    for (const image of ['prom/prometheus', 'grafana/grafana']) expect(byImage(image), image).toHaveLength(1);
     const prometheus = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
     const targets: string[] = prometheus.scrape_configs.flatMap((job: any) => [
-      ...(job.static_configs ?? []).flatMap((c: any) => c.targets.map((t: string) => t.replace(/:\d+$/, ''))),
-      ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names),
+      ...(job.static_configs ?? []).flatMap((c: any) => c.targets),
+      ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names.map((name: string) => `${name}:${c.port}`)),
     ]);
-    for (const target of targets.filter((t) => t !== 'localhost')) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target);
-    expect(targets).toEqual(expect.arrayContaining(['ingest', 'processor', 'query', 'kafka-exporter', 'cassandra-exporter']));
+    for (const target of targets.filter((t) => !t.startsWith('localhost'))) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target.replace(/:\d+$/, ''));
+    const nodes = [...byImage('apache/kafka').filter((n) => n !== 'kafka-init'), ...byImage('cassandra:')];
+    expect(targets).toEqual(expect.arrayContaining(['ingest:8080', 'processor:8080', 'query:8080', ...nodes.map((n) => `${n}:9404`)]));
+  });
+
+  it('runs the Prometheus JMX exporter in every broker and Cassandra node, with the rules in deploy/jmx and the version services/ runs', () => {
+    const agent = doc.services['jmx-agent']!;
+    expect(agent.restart).toBe('no');
+    expect(JSON.stringify(agent.command)).toContain(`jmx_prometheus_javaagent/${JMX_EXPORTER_VERSION}/jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar`);
+    const javaagent = (rules: string) => `-javaagent:/opt/jmx/jmx_prometheus_javaagent.jar=9404:/etc/jmx/${rules}`;
+    const mounts = (s: ComposeService) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : ''));
+    for (const name of byImage('apache/kafka').filter((n) => n !== 'kafka-init')) {
+      expect(environmentOf(doc.services[name]!).KAFKA_OPTS, name).toBe(javaagent('kafka.yml'));
+      expect(mounts(doc.services[name]!), name).toEqual(expect.arrayContaining(['jmx-agent:/opt/jmx:ro', './deploy/jmx:/etc/jmx:ro']));
+    }
+    for (const name of byImage('cassandra:')) {
+      expect(environmentOf(doc.services[name]!).JVM_EXTRA_OPTS, name).toBe(javaagent('cassandra.yml'));
+      expect(mounts(doc.services[name]!), name).toEqual(expect.arrayContaining(['jmx-agent:/opt/jmx:ro', './deploy/jmx:/etc/jmx:ro']));
+    }
+    // The checksum compose verifies is the jar's that Maven fetched for services/, when it is here.
+    const jar = join(ROOT, '.services/cache', `jmx-exporter-${JMX_EXPORTER_VERSION}`, 'libs', `jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar`);
+    if (existsSync(jar)) expect(JSON.stringify(agent.command)).toContain(createHash('sha256').update(readFileSync(jar)).digest('hex'));
   });
 
   it('pins every image to an exact version, and runs the Kafka and Cassandra the tests run', () => {
