@@ -125,7 +125,7 @@ describe('fault: dependency outage', () => {
     await sleep(4_000);
     await proxy.cut();
     await sleep(10_000);
-    // What the README promises: a query that cannot reach the store answers 503 with Retry-After.
+    // What docs/api.md promises: a query that cannot reach the store answers 503 with Retry-After.
     const duringOutage = await fetch(`${url}/analytics/page-views?page=/&site_id=x`).then(
       async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { code?: string }).code }),
       (error: unknown) => ({ status: 0, retryAfter: null, code: String(error) }),
