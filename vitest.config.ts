@@ -14,6 +14,11 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'lcov'],
+      // A floor, not a goal: `.ci/run` runs `npm test -- --coverage` and fails below it. The unit,
+      // integration, security and contract tests alone measured 92 % of statements, 83 % of
+      // branches, 94 % of functions and 95 % of lines (2026-12); the whole suite covers more.
+      // Raise the floor as tests are added, never lower it to let a change through.
+      thresholds: { statements: 88, branches: 78, functions: 90, lines: 90 },
     },
     projects: [
       {
