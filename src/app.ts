@@ -90,7 +90,7 @@ async function registerApp(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(operationsPlugin, { readiness: deps.readiness, registry: deps.metrics.registry, metricsApiKey: config.METRICS_API_KEY });
 }
 
-/** Not encapsulated (fastify-plugin): the app is the root's content, and its tests register it on a Fastify of their own. */
+/** Not encapsulated (fastify-plugin): its error handler and hooks are the whole server's, whose content it is. */
 export const clickstreamApp: FastifyPluginAsync<AppDeps> = fp(registerApp, { name: 'clickstream' });
 
 /** The HTTP application for the roles this process runs. */
