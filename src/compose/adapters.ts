@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { createKafkaLog } from '../event-log/kafka/kafka-log.js';
+import { createKafkaLog, type KafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
+import type { DeadLetterQueue } from '../ports/dead-letters.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
@@ -33,6 +34,20 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
     retentionMs: config.LOG_RETENTION_HOURS * 3_600_000,
     logger: logger.child({ component: 'sqlite-log' }),
   });
+}
+
+/** The parked records of the configured log (its dead-letter topic or table); closing it closes the log. */
+export async function createDeadLetterQueue(config: Config, logger: Logger): Promise<DeadLetterQueue> {
+  const log = await createEventLog(config, logger);
+  const queue = (log as KafkaLog | SqliteLog).deadLetterQueue();
+  return {
+    pending: (limit) => queue.pending(limit),
+    replay: () => queue.replay(),
+    close: async () => {
+      await queue.close();
+      await log.close();
+    },
+  };
 }
 
 export async function createStore(config: Config, logger: Logger): Promise<EventStore & AnalyticsReader> {

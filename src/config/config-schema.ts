@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 
 /**
  * Every setting, with its environment variable, default and rule. One schema gives both the
- * validation and the `Config` type; README's configuration table is checked against it.
+ * validation and the `Config` type; docs/configuration.md's table is checked against it.
  */
 const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 const Positive = (options: { maximum?: number; default: number; description: string }) => Type.Integer({ minimum: 1, ...options });

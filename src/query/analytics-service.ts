@@ -5,6 +5,7 @@ import { bucketStarts, offsetSegments } from '../domain/stats/local-time.js';
 import type { FilterExpr, StatsDimension, StatsMetric, StatsQuery } from '../domain/stats/query-model.js';
 import type { Granularity } from '../domain/time-buckets.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
+import { leftOut, type LeftOut } from './left-out.js';
 import { resolveRange, type RangeInput } from './query-range.js';
 import type { StatsEngine } from './stats/stats-engine.js';
 import { keyedRows } from './stats/finalize.js';
@@ -30,6 +31,14 @@ const BREAKDOWN_DIMENSIONS: Record<BreakdownDimension, StatsDimension> = {
   utm_source: 'visit:utm_source', utm_medium: 'visit:utm_medium', utm_campaign: 'visit:utm_campaign',
 };
 const LEGACY_DIRECT = '(direct)';
+
+export interface PageViews {
+  pageviews: number;
+  events: number;
+  visitors: number;
+  /** Set when nothing was counted and something was left out (bots, other event types): why. */
+  leftOut?: LeftOut;
+}
 
 /**
  * The fixed REST routes and GraphQL fields, each a thin caller of the general query (UTC, ranges
@@ -64,10 +73,17 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
   };
 
   return {
-    pageViews: async (scope: Scope, page: string) => {
-      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(page) }));
+    pageViews: async (scope: Scope, page: string): Promise<PageViews> => {
+      const path = normalisePage(page);
+      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(path) }));
       const [pageviews = 0, events = 0, visitors = 0] = (row?.metrics ?? []) as number[];
-      return { pageviews, events, visitors };
+      const counts = { pageviews, events, visitors };
+      // Only when nothing was counted is a second look worth its cost: then the answer says why.
+      if (pageviews > 0) return counts;
+      const everyone = scope.includeBots === true ? counts
+        : await values(queryOf({ ...scope, includeBots: true }, ['pageviews', 'events'], { filter: pageFilter(path) })).then(([r]) => ({ pageviews: (r?.metrics[0] as number | undefined) ?? 0, events: (r?.metrics[1] as number | undefined) ?? 0 }));
+      const explained = leftOut(path, counts, everyone);
+      return explained ? { ...counts, leftOut: explained } : counts;
     },
     uniqueVisitors: async (scope: Scope, page?: string) => {
       const [row] = await values(queryOf(scope, ['visitors'], { filter: pageFilter(page) }));

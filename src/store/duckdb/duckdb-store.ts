@@ -9,7 +9,9 @@ import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
+import { ClickstreamError } from '../../domain/errors.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
+import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
 import { migrateDuckDb } from './duckdb-schema.js';
@@ -105,6 +107,10 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
         await this.writer.run(`INSERT OR REPLACE INTO checkpoints VALUES (${int(partition)}, ${int(offset)}, ${int(Date.now())})`);
       }
     });
+  }
+
+  resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    return this.setCheckpoints(new Map([[partition, nextOffset]]));
   }
 
   async checkpoint(partition: number): Promise<number | null> {
@@ -229,16 +235,20 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.commits.then(work);
+    const next = this.commits.then(() => {
+      if (this.closed) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store is closing');
+      return asStoreError(work);
+    });
     this.commits = next.catch(() => undefined);
     return next;
   }
 
   /** Query connections are reused: one per query in flight, kept for the next. */
   private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const connection = this.idle.pop() ?? (await this.instance.connect());
+    if (this.closed) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store is closing');
+    const connection = this.idle.pop() ?? (await asStoreError(() => this.instance.connect()));
     try {
-      return await work(connection);
+      return await asStoreError(() => work(connection));
     } finally {
       if (this.closed || this.idle.length >= 4) connection.closeSync();
       else this.idle.push(connection);
