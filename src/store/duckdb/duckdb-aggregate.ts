@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
 import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
 import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
+import { eventsOfRegisters, REGISTERS_PER_SHARD } from './duckdb-schema.js';
 import { int, Params } from './duckdb-sql.js';
 
 /**
@@ -39,7 +40,9 @@ interface Sample {
   registers: number;
 }
 
-const sampled = (alias: 'e' | 'v', sample: Sample): string[] => (sample.registers < HLL_REGISTERS ? [`${alias}.hll_reg < ${int(sample.registers)}`] : []);
+/** The sample's condition; events need none when their shards hold exactly the sampled registers. */
+const sampled = (alias: 'e' | 'v', sample: Sample): string[] =>
+  sample.registers >= HLL_REGISTERS || (alias === 'e' && sample.registers % REGISTERS_PER_SHARD === 0) ? [] : [`${alias}.hll_reg < ${int(sample.registers)}`];
 
 /**
  * The relative error 95 % of the sampled totals stay within: each visitor is in the sample with
@@ -70,7 +73,7 @@ function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string, samp
     ...(plan.filter ? [filterSql(plan.filter, 'events', ctx)] : []),
   ];
   const join = exitPage ? 'LEFT JOIN all_visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
-  return `SELECT ${[...keys, extra].join(', ')} FROM events e ${join} WHERE ${where.join(' AND ')}`;
+  return `SELECT ${[...keys, extra].join(', ')} FROM ${eventsOfRegisters(sample.registers)} e ${join} WHERE ${where.join(' AND ')}`;
 }
 
 function isExitPage(key: GroupKey): boolean {
@@ -157,7 +160,7 @@ async function visitSums(connection: DuckDBConnection, plan: AggregatePlan, samp
       `e.site_id = ${params.bind(plan.siteId)}`, `e.ts >= ${int(plan.from)}`, `e.ts < ${int(plan.to)}`,
       ...(plan.includeBots ? [] : ['NOT e.is_bot']), ...sampled('e', sample), filterSql(plan.filter, 'events', ctx),
     ];
-    where.push(`v.visit_id IN (SELECT e.visit_id FROM events e WHERE ${eventWhere.join(' AND ')})`);
+    where.push(`v.visit_id IN (SELECT e.visit_id FROM ${eventsOfRegisters(sample.registers)} e WHERE ${eventWhere.join(' AND ')})`);
   }
   const measures = ['count(*)', 'count_if(v.pageviews <= 1 AND v.interactions = 0)', 'coalesce(sum(v.end_ts - v.start_ts), 0)', 'coalesce(sum(v.pageviews), 0)'];
   const sql = `SELECT ${[...keys, ...measures].join(', ')} FROM all_visits v WHERE ${where.join(' AND ')} ${k.length ? `GROUP BY ${k.join(', ')}` : ''}`;

@@ -40,6 +40,27 @@ const VISIT_COLUMNS = `site_id VARCHAR NOT NULL,
  * only grows (a late event that changes one moves it back). `all_visits` is what queries read.
  * `visit_cooling` records the time before which every visit has cooled down.
  */
+/** Event tables: 16 shards of 1,024 HyperLogLog registers each. */
+export const EVENT_SHARDS = 16;
+export const SHARD_BITS = 10;
+export const REGISTERS_PER_SHARD = 1 << SHARD_BITS;
+
+export function shardNumbers(count = EVENT_SHARDS): number[] {
+  return Array.from({ length: count }, (_, n) => n);
+}
+
+/** The event table a visitor's rows live in. */
+export function eventTable(hllRegister: number): string {
+  return `events_${hllRegister >> SHARD_BITS}`;
+}
+
+/** The rows of the first `registers` registers' visitors: the shards that hold them, as one relation. */
+export function eventsOfRegisters(registers: number): string {
+  if (registers >= EVENT_SHARDS * REGISTERS_PER_SHARD) return 'events';
+  const shards = Math.max(1, Math.ceil(registers / REGISTERS_PER_SHARD));
+  return shards === 1 ? 'events_0' : `(${shardNumbers(shards).map((n) => `SELECT * FROM events_${n}`).join(' UNION ALL ')})`;
+}
+
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE events (
   site_id VARCHAR NOT NULL,
@@ -67,6 +88,13 @@ CREATE VIEW all_visits AS SELECT * FROM visits UNION ALL SELECT * FROM visits_ho
 CREATE TABLE visit_cooling (cooled_before BIGINT NOT NULL);
 CREATE TABLE checkpoints (log_partition INTEGER PRIMARY KEY, next_offset BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE sites (site_id VARCHAR PRIMARY KEY, first_event_at BIGINT NOT NULL);`,
+  // Events split by the visitor's HyperLogLog register into EVENT_SHARDS tables (shard =
+  // register >> 10): a sampled query reads the shards of its sample only, not every row.
+  [
+    ...shardNumbers().map((n) => `CREATE TABLE events_${n} AS SELECT * FROM events WHERE hll_reg >> ${SHARD_BITS} = ${n} ORDER BY ts`),
+    'DROP TABLE events',
+    `CREATE VIEW events AS ${shardNumbers().map((n) => `SELECT * FROM events_${n}`).join(' UNION ALL ')}`,
+  ].join(';\n'),
 ];
 
 export const DUCKDB_SCHEMA_VERSION = MIGRATIONS.length;

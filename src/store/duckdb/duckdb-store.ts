@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
 import { DedupeWindow } from '../../domain/dedupe-window.js';
-import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
+import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
@@ -14,7 +14,7 @@ import { aggregateDuckDb } from './duckdb-aggregate.js';
 import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
-import { migrateDuckDb } from './duckdb-schema.js';
+import { eventTable, migrateDuckDb, shardNumbers } from './duckdb-schema.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
 import { createDuckDbWriter } from './duckdb-writer.js';
 
@@ -174,7 +174,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const p = new Params();
     const rows = await this.read(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ${p.bind(query.siteId)} AND visitor_key = ${uhugeint(this.keyOf(query.siteId, query.visitorId))}
+      `SELECT ${EVENT_COLUMNS} FROM ${eventTable(HyperLogLog.position(query.visitorId).index)} WHERE site_id = ${p.bind(query.siteId)} AND visitor_key = ${uhugeint(this.keyOf(query.siteId, query.visitorId))}
        ${after ? `AND (ts < ${int(after.ts)} OR (ts = ${int(after.ts)} AND event_id < ${p.bind(after.eventId)}))` : ''}
        ORDER BY ts DESC, event_id DESC LIMIT ${int(query.limit + 1)}`,
       p,
@@ -196,7 +196,8 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
       const site = p.bind(siteId);
       await this.writer.run('BEGIN TRANSACTION');
       try {
-        const deleted = await this.writer.runAndReadAll(`DELETE FROM events WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`, p.values);
+        const table = eventTable(HyperLogLog.position(visitorId).index);
+        const deleted = await this.writer.runAndReadAll(`DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`, p.values);
         await this.writer.run(`DELETE FROM visits WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
         await this.writer.run(`DELETE FROM visits_hot WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
         await this.writer.run('COMMIT');
@@ -215,7 +216,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
   async expire(now: number): Promise<void> {
     const cutoff = now - this.options.rawEventRetentionMs;
     await this.serial(async () => {
-      await this.writer.run(`DELETE FROM events WHERE ts < ${int(cutoff)}`);
+      for (const n of shardNumbers()) await this.writer.run(`DELETE FROM events_${n} WHERE ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cutoff)}`);
       this.write.invalidate();

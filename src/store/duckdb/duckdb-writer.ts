@@ -7,6 +7,7 @@ import { byVisitor, planVisits, touchWindow, type Visit, type VisitChange } from
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
 import { appendEvent, appendVisit, VISIT_COLUMNS, visitOfRow, type VisitorIdentity, type VisitorKeyer } from './duckdb-rows.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
+import { eventTable } from './duckdb-schema.js';
 import { HotVisits } from './hot-visits.js';
 
 /** How long after its last event a visit stays in `visits_hot` (by event time). */
@@ -152,11 +153,20 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
 
     await connection.run('BEGIN TRANSACTION');
     try {
-      const eventRows = await connection.createAppender('events');
-      for (const event of fresh) appendEvent(eventRows, event, identityOf(event.site_id, event.visitor_id), visitOf.get(event.event_id)!);
-      eventRows.flushSync();
-      eventRows.closeSync();
-      for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who.key, r.ids);
+      const byShard = new Map<string, TrackedEvent[]>();
+      for (const event of fresh) {
+        const table = eventTable(identityOf(event.site_id, event.visitor_id).position.index);
+        const list = byShard.get(table);
+        if (list) list.push(event);
+        else byShard.set(table, [event]);
+      }
+      for (const [table, events] of byShard) {
+        const rows = await connection.createAppender(table);
+        for (const event of events) appendEvent(rows, event, identityOf(event.site_id, event.visitor_id), visitOf.get(event.event_id)!);
+        rows.flushSync();
+        rows.closeSync();
+      }
+      for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who, r.ids);
       await deleteVisits(connection, gone, late.length > 0);
       const visitRows = await connection.createAppender('visits_hot');
       for (const { after, who } of changes) appendVisit(visitRows, after, who);
@@ -217,7 +227,7 @@ async function deleteVisits(connection: DuckDBConnection, gone: ReadonlyArray<{ 
 }
 
 /** Gives a visit's stored events (its own and those of visits that joined it) its current id and attributes. */
-async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, visitorKey: bigint, visitIds: readonly string[]): Promise<void> {
+async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, who: VisitorIdentity, visitIds: readonly string[]): Promise<void> {
   const p = new Params();
   const assignments = [
     `visit_id = ${p.bind(visit.visitId)}`,
@@ -225,7 +235,7 @@ async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, vi
     ...VISIT_ATTRIBUTE_NAMES.map((name) => `visit_${name} = ${p.bind(visit.attributes[name])}`),
   ];
   await connection.run(
-    `UPDATE events SET ${assignments.join(', ')} WHERE site_id = ${p.bind(visit.siteId)} AND visitor_key = ${uhugeint(visitorKey)}
+    `UPDATE ${eventTable(who.position.index)} SET ${assignments.join(', ')} WHERE site_id = ${p.bind(visit.siteId)} AND visitor_key = ${uhugeint(who.key)}
        AND ts >= ${int(visit.first.ts)} AND ts <= ${int(visit.last.ts)} AND visit_id IN (${p.list(visitIds)})`,
     p.values,
   );
