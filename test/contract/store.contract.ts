@@ -135,6 +135,24 @@ export function describeStoreContract(name: string, newHarness: () => Promise<St
       expect(await total(store, { metrics: ['visits', 'bounce_rate'], filter: page('/b') })).toEqual({ visits: 1, bounce_rate: 0 });
     });
 
+    it('gives the same first rows by visitors when asked for a few as when asked for all', async () => {
+      const store = await fresh();
+      // 120 pages: page i has i visitors, and events that do not follow visitors (a few visitors with many events).
+      const events = Array.from({ length: 120 }, (_, i) => [
+        ...Array.from({ length: i + 1 }, (_, v) => makeEvent({ page: `/p${i}`, visitor_id: `v${i}-${v}`, timestamp: T0 + v * MIN })),
+        ...Array.from({ length: (120 - i) * 2 }, (_, n) => makeEvent({ page: `/p${i}`, visitor_id: `heavy-${i % 3}`, timestamp: T0 + n * MIN, event_type: 'click' })),
+      ]).flat();
+      // And a long tail of pages seen once, which cannot be among the first.
+      events.push(...Array.from({ length: 400 }, (_, i) => makeEvent({ page: `/tail-${i}`, visitor_id: `t${i}`, timestamp: T0 + i * MIN })));
+      await store.commit({ partition: 0, nextOffset: events.length, events });
+      const all = await rows(store, { dimensions: ['event:page'], metrics: ['visitors', 'events'] });
+      for (const [limit, offset] of [[5, 0], [10, 3], [1, 0]] as const) {
+        expect(await rows(store, { dimensions: ['event:page'], metrics: ['visitors', 'events'], limit, offset })).toEqual(all.slice(offset, offset + limit));
+      }
+      // The pages with most visitors are the last ones, not those with most events (the first).
+      expect(all.slice(0, 5).every((r) => Number(String(r[0]).slice(2)) >= 110)).toBe(true);
+    });
+
     it('estimates unique visitors within 2 %, across partitions and batches', async () => {
       const store = await fresh();
       const visitors = 3000;

@@ -32,6 +32,12 @@ export interface AggregatePlan {
   /** No `event:goal` leaves: the engine has replaced them by the goals' own filters. */
   filter: FilterExpr | null;
   needs: AggregateNeeds;
+  /**
+   * The answer is ordered by visitors, most first, and keeps the first `limit` groups: a store may
+   * leave out the visitors (visitorRanks null) of groups that cannot be among them. Absent: every
+   * group needs its visitors.
+   */
+  top?: { limit: number } | undefined;
 }
 
 export interface GroupAggregate {

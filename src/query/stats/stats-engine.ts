@@ -86,6 +86,8 @@ export function createStatsEngine(options: StatsEngineOptions) {
         visits: [...metrics].some((m) => VISIT_METRICS.has(m)),
       },
     };
+    const first = query.orderBy[0] ?? (timeIndex < 0 ? { name: query.metrics[0], direction: 'desc' } : undefined);
+    if (timeIndex < 0 && groupBy.length > 0 && first?.name === 'visitors' && first.direction === 'desc') plan.top = { limit: query.offset + query.limit };
     return { plan, timeIndex, granularity, labels, goals };
   }
 

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
+import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
 import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
 import { eventsOfRegisters, REGISTERS_PER_SHARD } from './duckdb-schema.js';
@@ -72,7 +72,9 @@ function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string, samp
     ...sampled('e', sample),
     ...(plan.filter ? [filterSql(plan.filter, 'events', ctx)] : []),
   ];
-  const join = exitPage ? 'LEFT JOIN all_visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
+  // A sampled event's visit is in the sample too (the same visitor): join those visits only.
+  const visits = sample.registers >= HLL_REGISTERS ? 'all_visits' : `(SELECT site_id, visit_id, visit_exit_page FROM all_visits WHERE hll_reg < ${int(sample.registers)})`;
+  const join = exitPage ? `LEFT JOIN ${visits} v ON v.site_id = e.site_id AND v.visit_id = e.visit_id` : '';
   return `SELECT ${[...keys, extra].join(', ')} FROM ${eventsOfRegisters(sample.registers)} e ${join} WHERE ${where.join(' AND ')}`;
 }
 
@@ -90,24 +92,11 @@ async function eventSums(connection: DuckDBConnection, plan: AggregatePlan, samp
   let read = 0;
   const keyOf = (row: readonly unknown[]): string[] => row.slice(0, k.length).map(String);
 
-  if (plan.needs.visitors) {
-    // Per group and register the highest rank, then per group the registers at each rank.
-    const sql = `WITH ev AS (${events})
-      SELECT ${[...k, 'r'].join(', ')}, count(*) AS registers, sum(n) AS events, sum(pv) AS pageviews
-      FROM (SELECT ${[...k, 'hll_reg'].join(', ')}, max(hll_rank) AS r, count(*) AS n, count_if(is_pageview) AS pv FROM ev GROUP BY ${by(['hll_reg'])})
-      GROUP BY ${by(['r'])}`;
-    const groups = new Map<string, Partial<GroupAggregate> & { key: string[]; visitorRanks: number[] }>();
-    for (const row of (await connection.runAndReadAll(sql, params.values)).getRows()) {
-      const key = keyOf(row);
-      const id = key.join('\u0000');
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, visitorRanks: emptyRanks(sample.registers) }));
-      const [rank, registers, n, pv] = row.slice(k.length).map(Number) as [number, number, number, number];
-      group.visitorRanks[rank] = registers;
-      group.visitorRanks[0]! -= registers;
-      group.events! += n;
-      group.pageviews! += pv;
-    }
+  if (plan.needs.visitors && plan.top && k.length > 0) {
+    parts.push(...(await topVisitors(connection, plan, events, params, k, sample, plan.top.limit)));
+    read += parts.reduce((n, g) => n + (g.events ?? 0), 0);
+  } else if (plan.needs.visitors) {
+    const groups = await visitorRanks(connection, events, params, k, sample, null);
     for (const group of groups.values()) {
       read += group.events!;
       if (!plan.needs.counts) {
@@ -139,6 +128,70 @@ async function eventSums(connection: DuckDBConnection, plan: AggregatePlan, samp
     }
   }
   return { parts, read };
+}
+
+type RankedGroup = Partial<GroupAggregate> & { key: string[]; visitorRanks: number[] };
+
+/**
+ * Per group: events, page views and the visitors' rank histogram (per group and register the
+ * highest rank, then per group the registers at each rank). `only`: just these groups' keys.
+ */
+async function visitorRanks(connection: DuckDBConnection, events: string, params: Params, k: readonly string[], sample: Sample, only: ReadonlyArray<readonly string[]> | null): Promise<Map<string, RankedGroup>> {
+  const by = (extra: string[]) => [...k, ...extra].join(', ');
+  const values = [...params.values];
+  let where = '';
+  if (only !== null) {
+    const p = new Params();
+    p.values.push(...values);
+    where = `WHERE (${k.join(', ')}) IN (${only.map((key) => `(${key.map((v) => p.bind(v)).join(', ')})`).join(', ')})`;
+    values.splice(0, values.length, ...p.values);
+  }
+  const sql = `WITH ev AS (${events})
+    SELECT ${by(['r'])}, count(*) AS registers, sum(n) AS events, sum(pv) AS pageviews
+    FROM (SELECT ${by(['hll_reg'])}, max(hll_rank) AS r, count(*) AS n, count_if(is_pageview) AS pv FROM ev ${where} GROUP BY ${by(['hll_reg'])})
+    GROUP BY ${by(['r'])}`;
+  const groups = new Map<string, RankedGroup>();
+  for (const row of (await connection.runAndReadAll(sql, values)).getRows()) {
+    const key = row.slice(0, k.length).map(String);
+    const id = key.join('\u0000');
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, visitorRanks: emptyRanks(sample.registers) }));
+    const [rank, registers, n, pv] = row.slice(k.length).map(Number) as [number, number, number, number];
+    group.visitorRanks[rank] = registers;
+    group.visitorRanks[0]! -= registers;
+    group.events! += n;
+    group.pageviews! += pv;
+  }
+  return groups;
+}
+
+/**
+ * Visitors of the groups that can be among the `limit` with the most visitors. A group's visitors
+ * never exceed its events (each visitor has one at least) beyond the estimate's error, so groups
+ * are taken by events, most first, until the next one's events could not reach the visitors of
+ * the `limit`-th: the others keep their counts and go without visitors. The order of the first
+ * `limit` is the same as if every group had been estimated.
+ */
+async function topVisitors(connection: DuckDBConnection, plan: AggregatePlan, events: string, params: Params, k: readonly string[], sample: Sample, limit: number): Promise<Array<Partial<GroupAggregate> & { key: string[] }>> {
+  const counts = (await connection.runAndReadAll(`WITH ev AS (${events}) SELECT ${k.join(', ')}, count(*), count_if(is_pageview) FROM ev GROUP BY ${k.join(', ')}`, params.values)).getRows()
+    .map((row) => ({ key: row.slice(0, k.length).map(String), events: Number(row[k.length]), pageviews: Number(row[k.length + 1]) }))
+    .sort((a, b) => b.events - a.events);
+  const ranked = new Map<string, RankedGroup>();
+  const bound = (n: number): number => n * 1.25 + 3;
+  let next = 0;
+  for (let round = Math.max(2 * limit, limit + 10); next < counts.length; round = Math.max(round, 64)) {
+    const batch = counts.slice(next, next + round);
+    next += batch.length;
+    for (const [id, group] of await visitorRanks(connection, events, params, k, sample, batch.map((g) => g.key))) ranked.set(id, group);
+    const estimates = [...ranked.values()].map((g) => HyperLogLog.estimateRanks(g.visitorRanks, sample.registers)).sort((a, b) => b - a);
+    const threshold = estimates.length >= limit ? estimates[limit - 1]! : -Infinity;
+    if (next < counts.length && bound(counts[next]!.events) < threshold) break;
+  }
+  return counts.map((g) => {
+    const group = ranked.get(g.key.join('\u0000'));
+    const visitorRanks = group?.visitorRanks ?? null;
+    return plan.needs.counts ? { ...g, visitorRanks } : { key: g.key, visitorRanks };
+  });
 }
 
 async function visitSums(connection: DuckDBConnection, plan: AggregatePlan, sample: Sample) {
