@@ -27,13 +27,15 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
       logger: logger.child({ component: 'kafka-log' }),
     });
   }
-  return new SqliteLog({
+  const log = new SqliteLog({
     path: join(config.DATA_DIR, 'event-log.db'),
     partitions: config.LOG_PARTITIONS,
     maxPendingBytes: config.LOG_MAX_PENDING_MB * 1024 * 1024,
     retentionMs: config.LOG_RETENTION_HOURS * 3_600_000,
     logger: logger.child({ component: 'sqlite-log' }),
   });
+  await log.ready();
+  return log;
 }
 
 export async function createStore(config: Config, _logger: Logger): Promise<EventStore & AnalyticsReader> {
@@ -47,7 +49,7 @@ export async function createStore(config: Config, _logger: Logger): Promise<Even
 
 /**
  * The geolocation database of ingest, or none when GEOIP_ENABLED is off. Files are checked now
- * (a wrong path stops the start, naming the setting) and read on the first request.
+ * (a wrong path stops the start, naming the setting) and read in the background once ingest starts.
  */
 export function createGeoLocator(config: Config, logger: Logger): GeoLocator | undefined {
   if (!config.GEOIP_ENABLED) return undefined;
