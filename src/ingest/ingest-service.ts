@@ -28,8 +28,13 @@ export interface IngestService {
 }
 
 export function createIngestService(log: EventLog, options: EnrichOptions, observer: IngestObserver): IngestService {
+  // The geolocation database loads in the background from here on, so the start does not wait
+  // for it; requests that arrive before it is loaded wait for it (not for the start).
+  let geoOpen = options.geo === undefined;
+  const geoOpening = options.geo?.open().then(() => void (geoOpen = true));
   return {
     async track(inputs, context) {
+      if (!geoOpen) await geoOpening;
       observer.received(inputs.length);
       const accepted: TrackedEvent[] = [];
       const rejected: Rejection[] = [];

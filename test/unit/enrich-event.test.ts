@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClickstreamError } from '../../src/domain/errors.js';
 import type { TrackInput } from '../../src/domain/track-input.js';
+import type { ClientAddress } from '../../src/ingest/client-details.js';
 import { enrichEvent, type EnrichOptions, type RequestContext } from '../../src/ingest/enrich-event.js';
+import { NOWHERE } from '../../src/ingest/geo-locator.js';
 import { createVisitorHasher } from '../../src/ingest/visitor-id.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -133,5 +135,42 @@ describe('enrichEvent: fields', () => {
       referrer_host: 'google.com',
     });
     expect(enrichEvent(input({ referrer: '' }), context, options)).toMatchObject({ referrer: null, referrer_host: null });
+  });
+});
+
+describe('enrichEvent: enrichment for the general query', () => {
+  it('fills UTM content and term, the browser major version and the OS version', () => {
+    const event = enrichEvent(input({ page_url: '/p?utm_source=ads&utm_content=banner-2&utm_term=red%20shoes' }), context, options);
+    expect(event).toMatchObject({
+      utm_source: 'ads', utm_content: 'banner-2', utm_term: 'red shoes',
+      browser: 'Chrome', browser_version: '124', os: 'Windows', os_version: '10',
+    });
+    expect(enrichEvent(input(), context, options)).toMatchObject({ utm_content: null, utm_term: null });
+  });
+
+  it('has no place without a geolocation database', () => {
+    expect(enrichEvent(input({ ip_address: '8.8.8.8' }), context, options)).toMatchObject({ country: null, region: null, city: null });
+  });
+
+  const geo = {
+    open: () => Promise.resolve(),
+    locate: (address: ClientAddress) => (address.ip === '8.8.8.8' ? { country: 'US', region: 'California', city: 'Mountain View' } : NOWHERE),
+  };
+
+  it('looks the place up from the full address, then keeps only the prefix', () => {
+    const seen: string[] = [];
+    const spy = { ...geo, locate: (address: ClientAddress) => (seen.push(address.ip), geo.locate(address)) };
+    const event = enrichEvent(input({ ip_address: '8.8.8.8' }), context, { ...options, geo: spy });
+    expect(seen).toEqual(['8.8.8.8']);
+    expect(event).toMatchObject({ country: 'US', region: 'California', city: 'Mountain View', ip_prefix: '8.8.8.0' });
+    expect(JSON.stringify(event)).not.toContain('8.8.8.8');
+  });
+
+  it('uses the request address (what Fastify resolved) when the event has none, in IPv4 form when mapped', () => {
+    expect(enrichEvent(input(), { ...context, ip: '::ffff:8.8.8.8' }, { ...options, geo })).toMatchObject({ country: 'US', ip_prefix: '8.8.8.0' });
+  });
+
+  it('still places the event with IP_STORAGE=none, which keeps no address', () => {
+    expect(enrichEvent(input({ ip_address: '8.8.8.8' }), context, { ...options, geo, ipStorage: 'none' })).toMatchObject({ country: 'US', ip_prefix: null });
   });
 });

@@ -22,7 +22,7 @@ describe('parsePageUrl', () => {
     expect(parsePageUrl('https://Example.com/blog/post-1/?x=1')).toEqual({
       page: '/blog/post-1',
       hostname: 'example.com',
-      utm: { source: null, medium: null, campaign: null },
+      utm: { source: null, medium: null, campaign: null, content: null, term: null },
     });
     expect(parsePageUrl('http://example.com')).toMatchObject({ page: '/', hostname: 'example.com' });
   });
@@ -31,14 +31,19 @@ describe('parsePageUrl', () => {
     expect(parsePageUrl('/landing?utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale&id=7')).toEqual({
       page: '/landing',
       hostname: null,
-      utm: { source: 'newsletter', medium: 'email', campaign: 'spring sale' },
+      utm: { source: 'newsletter', medium: 'email', campaign: 'spring sale', content: null, term: null },
+    });
+    expect(parsePageUrl('https://shop.example/p?utm_content=hero%20banner&utm_term=running+shoes').utm).toEqual({
+      source: null, medium: null, campaign: null, content: 'hero banner', term: 'running shoes',
     });
   });
 
   it('bounds a UTM value and treats an empty one as absent', () => {
-    const { utm } = parsePageUrl(`/x?utm_source=${'a'.repeat(1000)}&utm_medium=`);
+    const { utm } = parsePageUrl(`/x?utm_source=${'a'.repeat(1000)}&utm_medium=&utm_term=${'t'.repeat(300)}&utm_content=${'c'.repeat(257)}`);
     expect(utm.source).toHaveLength(256);
     expect(utm.medium).toBeNull();
+    expect(utm.term).toHaveLength(256);
+    expect(utm.content).toHaveLength(256);
   });
 
   it.each(['home', '', 'ftp://example.com/file', 'javascript:alert(1)', 'mailto:a@example.com', ' /home', 'http://'])(
@@ -63,5 +68,22 @@ describe('referrerHost', () => {
     expect(referrerHost(undefined)).toBeNull();
     expect(referrerHost('')).toBeNull();
     expect(referrerHost('not a url')).toBeNull();
+  });
+});
+
+describe('memoised parses', () => {
+  it('answers a repeated URL with the same frozen result, and refuses a bad one every time', () => {
+    const first = parsePageUrl('https://example.com/pricing?utm_source=a');
+    expect(parsePageUrl('https://example.com/pricing?utm_source=a')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.utm)).toBe(true);
+    for (let i = 0; i < 2; i++) expect(() => parsePageUrl('//evil.example/x')).toThrow(ClickstreamError);
+    expect(referrerHost('https://www.bing.com/')).toBe('bing.com');
+    expect(referrerHost('https://www.bing.com/')).toBe('bing.com');
+  });
+
+  it('stays right past its bound', () => {
+    for (let i = 0; i < 20_000; i++) parsePageUrl(`/p/${i}/${'x'.repeat(200)}?utm_source=s${i}`);
+    expect(parsePageUrl('/p/7/' + 'x'.repeat(200) + '?utm_source=s7')).toMatchObject({ page: `/p/7/${'x'.repeat(200)}`, utm: { source: 's7' } });
   });
 });

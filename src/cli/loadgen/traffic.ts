@@ -111,7 +111,7 @@ class TrafficModel {
       site: `${options.sitePrefix}${random.int(1, options.sites)}`,
       agent: random.pick(bot ? BOT_AGENTS : BROWSER_AGENTS),
       bot,
-      ip: `${random.pick(['198.51.100', '203.0.113', '192.0.2'])}.${random.int(1, 254)}`,
+      ip: visitorAddress(random),
       clock: options.now - Math.floor(random.next() * options.windowMs),
       sessionsLeft: bot ? 1 : random.int(1, 4),
       viewsLeft: bot ? random.int(5, 30) : geometric(4, random),
@@ -175,6 +175,17 @@ class TrafficModel {
       if (screen) body.screen = screen;
     });
   }
+}
+
+/**
+ * A visitor's address, spread over the public IPv4 space and, for a quarter of visitors, over
+ * allocated IPv6 blocks, so ingest's geolocation does the work it does in production. Nothing is
+ * ever sent to these addresses: they are values of the event's ip_address field.
+ */
+function visitorAddress(random: Random): string {
+  const group = () => random.int(0, 0xffff).toString(16);
+  if (random.chance(0.25)) return `2${random.pick(['400', '600', '620', 'a00', 'a01', 'a02'])}:${group()}:${group()}::${random.int(1, 0xffff).toString(16)}`;
+  return `${random.int(1, 223)}.${random.int(0, 255)}.${random.int(0, 255)}.${random.int(1, 254)}`;
 }
 
 /** What a human does on a page after viewing it: scroll milestones, clicks, now and then a custom event. */

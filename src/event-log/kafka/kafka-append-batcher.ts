@@ -31,7 +31,7 @@ export class AppendBatcher {
   private queue: Waiter[] = [];
   private pending = 0;
   private sending = false;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -64,10 +64,13 @@ export class AppendBatcher {
 
   private schedule(delayMs: number): void {
     if (this.sending || this.lingerTimer || this.queue.length === 0) return;
-    this.lingerTimer = setTimeout(() => {
+    const fire = (): void => {
       this.lingerTimer = undefined;
       void this.flush();
-    }, delayMs);
+    };
+    // setImmediate rather than a 0 ms timer: timers fire no sooner than 1 ms, and the appends of
+    // the current turn (one per request parsed in it) are all queued by then anyway.
+    this.lingerTimer = delayMs > 0 ? setTimeout(fire, delayMs) : setImmediate(fire);
   }
 
   private async flush(): Promise<void> {

@@ -13,7 +13,7 @@ export interface FetchedPartition {
 
 /**
  * One fetch round: the owned partitions are grouped by their leader and each leader is asked once
- * (a long poll of `fetchMaxWaitMs` when nothing is new).
+ * (held by the broker up to `fetchMaxWaitMs` while it has less than `fetchMinBytes` to return).
  */
 export async function fetchPartitions(
   client: Consumer,
@@ -36,7 +36,7 @@ export async function fetchPartitions(
   if (byLeader.size === 0 && positions.size > 0) throw new Error(`no partition of ${topic} this member owns has a leader`);
   const responses = await Promise.all(
     [...byLeader].map(([node, partitions]) =>
-      client.fetch({ node, topics: [{ topicId: topicMetadata.id, partitions }], maxWaitTime: tuning.fetchMaxWaitMs, minBytes: 1, maxBytes: tuning.fetchMaxBytes }),
+      client.fetch({ node, topics: [{ topicId: topicMetadata.id, partitions }], maxWaitTime: tuning.fetchMaxWaitMs, minBytes: tuning.fetchMinBytes, maxBytes: tuning.fetchMaxBytes }),
     ),
   );
   const fetched: FetchedPartition[] = [];

@@ -19,7 +19,13 @@ export interface KafkaLogOptions {
 
 /** Timings and sizes with production defaults; tests shorten them. */
 export interface KafkaTuning {
-  /** How long the first append of an idle log waits for others to share its produce request. */
+  /**
+   * Kafka's linger.ms: how long the first append of an idle log waits for others to share its
+   * produce request. 0 sends it at the end of the current turn of the event loop. Under load the
+   * batching comes from elsewhere: one request is in flight at a time, and everything appended
+   * during its round trip goes in the next one, so batches grow with the load whatever this is.
+   * A linger only trades an idle log's latency for fewer, fuller requests at low rates.
+   */
   lingerMs: number;
   /** Most bytes in one produce request (the broker refuses record batches over message.max.bytes, ~1 MiB). */
   maxSendBytes: number;
@@ -35,8 +41,18 @@ export interface KafkaTuning {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
-  /** Long-poll time of a fetch with nothing new. */
+  /**
+   * Kafka's fetch.max.wait.ms: how long the broker holds a fetch that has less than
+   * `fetchMinBytes` to return.
+   */
   fetchMaxWaitMs: number;
+  /**
+   * Kafka's fetch.min.bytes. Above 1, a consumer at the head of a quiet log gets its records in
+   * batches (once this many bytes or `fetchMaxWaitMs` have passed) rather than one fetch per
+   * record: one store commit per batch instead of per event. The embedded log's consumer lingers
+   * the same way (SqliteLog's lingerMs).
+   */
+  fetchMinBytes: number;
   fetchMaxBytesPerPartition: number;
   fetchMaxBytes: number;
   /** Longest wait between retries of a failing batch or an unreachable broker. */
@@ -46,7 +62,7 @@ export interface KafkaTuning {
 }
 
 export const defaultTuning = {
-  lingerMs: 5,
+  lingerMs: 0,
   maxSendBytes: 1_000_000,
   appendTimeoutMs: 5_000,
   connectTimeoutMs: 3_000,
@@ -58,7 +74,8 @@ export const defaultTuning = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 3_000,
   rebalanceTimeoutMs: 60_000,
-  fetchMaxWaitMs: 500,
+  fetchMaxWaitMs: 200,
+  fetchMinBytes: 65_536,
   fetchMaxBytesPerPartition: 1_048_576,
   fetchMaxBytes: 16 * 1_048_576,
   maxRetryBackoffMs: 30_000,

@@ -9,52 +9,70 @@ interface Waiter {
 }
 
 /**
- * Group commit: appends that arrive in the same turn of the event loop share one transaction and
- * one fsync. Memory stays bounded — past `maxPendingBytes` an append is refused (503), not queued.
+ * Group commit: appends share one transaction and one fsync. At most one write is in flight; the
+ * appends that arrive meanwhile (or, when idle, within the same turn of the event loop) form the
+ * next group, so the busier the log, the larger the groups, and an idle log writes at once.
+ * Memory stays bounded: past `maxPendingBytes` (queued and in flight) an append is refused (503),
+ * not queued.
  */
 export class GroupCommit {
   private pending: Waiter[] = [];
   private pendingBytes = 0;
+  private inFlightBytes = 0;
   private scheduled = false;
-  private idle: Promise<void> = Promise.resolve();
+  private writing = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly write: (records: AppendRecord[]) => void,
+    private readonly write: (records: AppendRecord[]) => Promise<void>,
     private readonly maxPendingBytes: number,
   ) {}
 
   append(records: readonly AppendRecord[]): Promise<void> {
-    const bytes = records.reduce((sum, r) => sum + r.value.length + r.key.length, 0);
-    if (this.pendingBytes + bytes > this.maxPendingBytes) {
+    let bytes = 0;
+    for (const r of records) bytes += r.value.length + r.key.length;
+    if (this.pendingBytes + this.inFlightBytes + bytes > this.maxPendingBytes) {
       return Promise.reject(new ClickstreamError('LOG_OVERLOADED', 'the event log is behind; retry shortly'));
     }
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ records, bytes, resolve, reject });
       this.pendingBytes += bytes;
-      if (!this.scheduled) {
+      if (!this.writing && !this.scheduled) {
         this.scheduled = true;
-        this.idle = new Promise((done) => setImmediate(() => done(this.flush())));
+        setImmediate(() => void this.flush());
       }
     });
   }
 
-  /** Resolves once everything appended so far is flushed. */
+  /** Resolves once everything appended so far is written (or failed). */
   drain(): Promise<void> {
-    return this.idle;
+    if (!this.writing && !this.scheduled && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private flush(): void {
-    const waiters = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+  private async flush(): Promise<void> {
     this.scheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    this.inFlightBytes = this.pendingBytes;
+    this.pendingBytes = 0;
+    this.writing = true;
     try {
-      this.write(waiters.flatMap((w) => w.records));
+      const records: AppendRecord[] = [];
+      for (const w of group) for (const r of w.records) records.push(r);
+      await this.write(records);
+      for (const w of group) w.resolve();
     } catch (cause) {
       const error = new ClickstreamError('LOG_UNAVAILABLE', 'the event log could not store the events', { cause });
-      for (const w of waiters) w.reject(error);
-      return;
+      for (const w of group) w.reject(error);
+    } finally {
+      this.writing = false;
+      this.inFlightBytes = 0;
     }
-    for (const w of waiters) w.resolve();
+    // What gathered while this group was written has waited long enough.
+    if (this.pending.length > 0) return this.flush();
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of idle) resolve();
   }
 }

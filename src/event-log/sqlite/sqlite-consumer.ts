@@ -3,21 +3,17 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-log.js';
 import { abortableSleep as sleep } from '../abortable-sleep.js';
+import { unframeBatch, type BatchRow } from './record-batch.js';
 
 interface ConsumerDeps {
   appended: EventEmitter;
+  /** Writes the group's offsets in one transaction (through the log's writer thread). */
+  commitOffsets: (groupId: string, offsets: Array<[partition: number, offset: number]>) => Promise<void>;
   pollIntervalMs: number;
   /** After catching up, wait this long before reading again (see run()). */
   lingerMs: number;
   logger: Logger;
   onClose: () => void;
-}
-
-interface RecordRow {
-  offset: number;
-  key: string;
-  value: Buffer;
-  ts: number;
 }
 
 /**
@@ -31,8 +27,7 @@ export class SqliteConsumer implements LogConsumer {
   private readonly halted = new Map<number, string>();
   private readonly abort = new AbortController();
   private loop: Promise<void> = Promise.resolve();
-  private readonly readBatch: Database.Statement<[number, number, number], RecordRow>;
-  private readonly commitOffsets: (offsets: Array<[number, number]>) => void;
+  private readonly readBatches: Database.Statement<[number, number], BatchRow>;
   private readonly lastOffset: Database.Statement<[number], { last: number | null }>;
 
   constructor(
@@ -41,12 +36,9 @@ export class SqliteConsumer implements LogConsumer {
     private readonly options: ConsumeOptions,
     private readonly deps: ConsumerDeps,
   ) {
-    this.readBatch = db.prepare('SELECT offset, key, value, ts FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?');
-    const commitOffset = db.prepare('INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)');
-    this.commitOffsets = db.transaction((offsets: Array<[number, number]>) => {
-      for (const [partition, offset] of offsets) commitOffset.run(this.options.groupId, partition, offset);
-    });
-    this.lastOffset = db.prepare('SELECT MAX(offset) AS last FROM records WHERE partition = ?');
+    // The batch holding `position` is the first whose last offset is >= position.
+    this.readBatches = db.prepare('SELECT last_offset, count, ts, data FROM record_batches WHERE partition = ? AND last_offset >= ? ORDER BY last_offset');
+    this.lastOffset = db.prepare('SELECT MAX(last_offset) AS last FROM record_batches WHERE partition = ?');
   }
 
   async start(): Promise<void> {
@@ -127,20 +119,29 @@ export class SqliteConsumer implements LogConsumer {
     try {
       for (const [partition, position] of this.positions) {
         if (this.abort.signal.aborted) break;
-        const rows = this.readBatch.all(partition, position, max);
-        if (rows.length === 0) continue;
-        const records: LogRecord[] = rows.map((r) => ({ partition, offset: r.offset, key: r.key, value: r.value, timestamp: r.ts }));
-        const nextOffset = rows.at(-1)!.offset + 1;
+        const records = this.read(partition, position, max);
+        if (records.length === 0) continue;
+        const nextOffset = records.at(-1)!.offset + 1;
         await this.options.handle({ partition, records, nextOffset });
         this.positions.set(partition, nextOffset);
         handled.push([partition, nextOffset]);
-        behind ||= rows.length === max;
+        behind ||= records.length === max;
       }
     } finally {
       // An ephemeral (latest) reader keeps no offsets: it must not hold back retention.
-      if (handled.length > 0 && this.options.startAt !== 'latest') this.commitOffsets(handled);
+      if (handled.length > 0 && this.options.startAt !== 'latest') await this.deps.commitOffsets(this.options.groupId, handled);
     }
     return handled.length === 0 ? 'idle' : behind ? 'behind' : 'caught-up';
+  }
+
+  /** Up to `max` records of a partition from `position` on, in offset order. */
+  private read(partition: number, position: number, max: number): LogRecord[] {
+    const records: LogRecord[] = [];
+    for (const row of this.readBatches.iterate(partition, position)) {
+      for (const record of unframeBatch(partition, row, position, max - records.length)) records.push(record);
+      if (records.length >= max) break;
+    }
+    return records;
   }
 
   /** Until the next append, the poll interval (another process may append), or close. */

@@ -7,11 +7,14 @@ import { ClickstreamError } from '../../domain/errors.js';
 import type { DeadLetterQueue } from '../../ports/dead-letters.js';
 import type { AppendRecord, ConsumeOptions, EventLog, LogConsumer, LogRecord } from '../../ports/event-log.js';
 import { GroupCommit } from './group-commit.js';
+import { LogWriter } from './log-writer.js';
+import { frameGroup } from './record-batch.js';
 import { SqliteConsumer } from './sqlite-consumer.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { checkPartitionCount, createLogSchema } from './sqlite-log-schema.js';
 
 export interface SqliteLogOptions {
+  /** The log's file (a file: the writer thread opens it too). */
   path: string;
   partitions: number;
   /** Appends waiting for the next group commit, in bytes, before new ones are refused. */
@@ -25,15 +28,23 @@ export interface SqliteLogOptions {
   logger: Logger;
 }
 
+/** How long a write waits for another process's write lock on the same file. */
+const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * The embedded, durable event log with Kafka's semantics: records are placed on a partition by
  * key, get consecutive offsets per partition, and stay until every consumer group is past them.
  * WAL with synchronous=FULL fsyncs each commit, so an append resolves only once it would survive
  * a power cut.
+ *
+ * Every write (appends, group offsets, dead letters, retention) goes through one writer thread
+ * (log-writer-worker.ts), so no fsync and no wait for SQLite's write lock ever blocks this
+ * thread; this thread's connection only reads (WAL readers never wait for the writer).
  */
 export class SqliteLog implements EventLog {
   readonly partitions: number;
   private readonly db: Database.Database;
+  private readonly writer: LogWriter;
   private readonly groupCommit: GroupCommit;
   private readonly appended = new EventEmitter();
   private readonly consumers = new Set<SqliteConsumer>();
@@ -42,19 +53,30 @@ export class SqliteLog implements EventLog {
 
   constructor(private readonly options: SqliteLogOptions) {
     this.partitions = options.partitions;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     createLogSchema(this.db);
     checkPartitionCount(this.db, options.partitions);
     this.appended.setMaxListeners(0);
-    this.groupCommit = new GroupCommit(this.createWriter(), options.maxPendingBytes);
+    this.writer = new LogWriter({ path: options.path, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.logger.child({ component: 'sqlite-log-writer' }));
+    this.groupCommit = new GroupCommit((records) => this.write(records), options.maxPendingBytes);
     if (options.retentionMs > 0) {
-      this.retentionTimer = setInterval(() => this.expire(Date.now()), 60_000);
+      this.retentionTimer = setInterval(() => {
+        this.expire(Date.now()).catch((error: unknown) => options.logger.warn({ err: error }, 'deleting expired log records failed'));
+      }, 60_000);
       this.retentionTimer.unref();
     }
+  }
+
+  /**
+   * Resolves once the writer thread has opened the file. Appends do not need it (they wait for the
+   * thread anyway); a server awaits it before it listens, so its first requests do not.
+   */
+  async ready(): Promise<void> {
+    await this.writer.request({ type: 'ping' });
   }
 
   append(records: readonly AppendRecord[]): Promise<void> {
@@ -66,6 +88,7 @@ export class SqliteLog implements EventLog {
   consume(options: ConsumeOptions): Promise<LogConsumer> {
     const consumer = new SqliteConsumer(this.db, this.partitions, options, {
       appended: this.appended,
+      commitOffsets: async (groupId, offsets) => void (await this.writer.request({ type: 'commit-offsets', groupId, offsets })),
       pollIntervalMs: this.options.pollIntervalMs ?? 250,
       lingerMs: this.options.lingerMs ?? 200,
       logger: this.options.logger.child({ component: 'sqlite-consumer', group: options.groupId }),
@@ -75,11 +98,8 @@ export class SqliteLog implements EventLog {
     return consumer.start().then(() => consumer);
   }
 
-  deadLetter(record: LogRecord, reason: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO dead_letters (partition, offset, key, value, reason, ts) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(record.partition, record.offset, record.key, record.value, reason, Date.now());
-    return Promise.resolve();
+  async deadLetter(record: LogRecord, reason: string): Promise<void> {
+    await this.writer.request({ type: 'dead-letter', partition: record.partition, offset: record.offset, key: record.key, value: record.value, reason });
   }
 
   /** The parked records, to list and replay (the embedded stand-in for the dead-letter topic). */
@@ -88,20 +108,12 @@ export class SqliteLog implements EventLog {
   }
 
   /**
-   * Deletes records that every group has committed and that are older than retention, except the
-   * last of each partition: offsets continue from it (MAX(offset) + 1), and a partition emptied by
-   * retention would start again at 0, below every checkpoint, and its new records would be skipped.
+   * Deletes records that every group has committed and that are older than retention, a whole
+   * batch at a time: a batch goes once all its records qualify, except each partition's newest
+   * (offsets continue from it). Resolves to the batches deleted.
    */
-  expire(now: number): number {
-    const groups = this.db.prepare<[], { partition: number; offset: number }>(
-      'SELECT partition, MIN(offset) AS offset FROM group_offsets GROUP BY partition',
-    ).all();
-    const remove = this.db.prepare(
-      'DELETE FROM records WHERE partition = ? AND offset < MIN(?, (SELECT MAX(offset) FROM records WHERE partition = ?)) AND ts < ?',
-    );
-    let deleted = 0;
-    for (const g of groups) deleted += remove.run(g.partition, g.offset, g.partition, now - this.options.retentionMs).changes;
-    return deleted;
+  expire(now: number): Promise<number> {
+    return this.writer.request({ type: 'expire', olderThan: now - this.options.retentionMs });
   }
 
   async close(): Promise<void> {
@@ -110,31 +122,14 @@ export class SqliteLog implements EventLog {
     clearInterval(this.retentionTimer);
     await this.groupCommit.drain();
     await Promise.all([...this.consumers].map((c) => c.close()));
+    await this.writer.close();
     this.db.close();
   }
 
-  private createWriter(): (records: AppendRecord[]) => void {
-    const lastOffset = this.db.prepare<[number], { last: number | null }>(
-      'SELECT MAX(offset) AS last FROM records WHERE partition = ?',
-    );
-    const insert = this.db.prepare('INSERT INTO records (partition, offset, key, value, ts) VALUES (?, ?, ?, ?, ?)');
-    const write = this.db.transaction((records: AppendRecord[]) => {
-      // Offsets are read inside the (immediate) transaction, so two processes appending to the
-      // same file still get consecutive, unique offsets.
-      const next = new Map<number, number>();
-      const now = Date.now();
-      for (const record of records) {
-        const partition = partitionFor(record.key, this.partitions);
-        let offset = next.get(partition);
-        if (offset === undefined) offset = (lastOffset.get(partition)?.last ?? -1) + 1;
-        insert.run(partition, offset, record.key, record.value, now);
-        next.set(partition, offset + 1);
-      }
-    });
-    return (records) => {
-      write.immediate(records);
-      this.appended.emit('records');
-    };
+  private async write(records: AppendRecord[]): Promise<void> {
+    const group = frameGroup(records, (key) => partitionFor(key, this.partitions), this.partitions);
+    await this.writer.request({ type: 'append', buffer: group.buffer, sections: group.sections }, [group.buffer]);
+    this.appended.emit('records');
   }
 }
 
