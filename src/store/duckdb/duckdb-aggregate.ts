@@ -3,6 +3,7 @@ import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
 import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
 import { eventsOfRegisters, REGISTERS_PER_SHARD } from './duckdb-schema.js';
+import { eventsFromRollups, rollupShape } from './rollup-answers.js';
 import { int, Params } from './duckdb-sql.js';
 
 /**
@@ -11,9 +12,17 @@ import { int, Params } from './duckdb-sql.js';
  * histogram per group (registers grouped by rank, so the estimate is computed in TypeScript from
  * integers, the same on every store); visits are summed in a second query.
  */
-export async function aggregateDuckDb(connection: DuckDBConnection, plan: AggregatePlan, registers = HLL_REGISTERS): Promise<AggregateResult> {
+export async function aggregateDuckDb(connection: DuckDBConnection, plan: AggregatePlan, registers = HLL_REGISTERS, rollups = true): Promise<AggregateResult> {
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   let rowsRead = 0;
+  const shape = rollups ? rollupShape(plan) : null;
+  if (shape) {
+    // The site's or a page's counts and visitors come from the daily rollups, exactly, whatever
+    // the range's size: no sample. Visits (only asked with the site's totals) are read whole.
+    const events = await eventsFromRollups(connection, plan, shape);
+    const visits = plan.needs.visits ? await visitSums(connection, plan, { registers: HLL_REGISTERS }) : { parts: [], read: 0 };
+    return { groups: mergeGroupParts([...events.parts, ...visits.parts]), rowsRead: events.read + visits.read, sampleFraction: 1 };
+  }
   const sample: Sample = { registers };
   const eventSide = plan.needs.counts || plan.needs.visitors || plan.needs.scroll;
   if (eventSide) {

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { VISIT_ATTRIBUTE_NAMES } from '../../domain/visit-attributes.js';
+import { ROLLUP_TABLE } from './daily-rollups.js';
 
 /**
  * The embedded columnar store's tables. Raw events are the source of truth: each row keeps what
@@ -95,6 +96,9 @@ CREATE TABLE sites (site_id VARCHAR PRIMARY KEY, first_event_at BIGINT NOT NULL)
     'DROP TABLE events',
     `CREATE VIEW events AS ${shardNumbers().map((n) => `SELECT * FROM events_${n}`).join(' UNION ALL ')}`,
   ].join(';\n'),
+  // Daily rollups (daily-rollups.ts); `store_state` says once they were built from the events before them.
+  `${ROLLUP_TABLE};
+CREATE TABLE store_state (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);`,
 ];
 
 export const DUCKDB_SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-sto
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
+import { rebuildRollups } from './daily-rollups.js';
 import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
@@ -36,6 +37,8 @@ export interface DuckDbStoreOptions {
    * fraction of them), saying so in its answer; 0 always reads everything.
    */
   queryRowBudget?: number;
+  /** Answer what the daily rollups can from them (default); false reads raw events only (tests compare both). */
+  rollups?: boolean;
   expiryIntervalMs?: number;
 }
 
@@ -75,6 +78,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
     const writer = await instance.connect();
     try {
       await migrateDuckDb(writer);
+      await buildRollupsOnce(writer);
       const window = new DedupeWindow(options.dedupeWindowMs);
       await loadWindow(writer, window, options.dedupeWindowMs);
       const keyOf = createVisitorKeyer(options.visitorSecret);
@@ -120,7 +124,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
 
   async aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     const registers = await this.sampleRegisters(plan.siteId, plan.from, plan.to);
-    return this.withConnection((c) => aggregateDuckDb(c, plan, registers));
+    return this.withConnection((c) => aggregateDuckDb(c, plan, registers, this.options.rollups ?? true));
   }
 
   /** All registers, or the largest power-of-two share of them that keeps the range within the row budget. */
@@ -197,7 +201,10 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
       await this.writer.run('BEGIN TRANSACTION');
       try {
         const table = eventTable(HyperLogLog.position(visitorId).index);
+        const days = (await this.writer.runAndReadAll(`SELECT DISTINCT ts // ${DAY_MS} FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key}`, p.values)).getRows().map((r) => Number(r[0]));
         const deleted = await this.writer.runAndReadAll(`DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`, p.values);
+        // The visitor leaves the counts of the days they were in: those days' rollups are recounted.
+        await rebuildRollups(this.writer, siteId, days);
         await this.writer.run(`DELETE FROM visits WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
         await this.writer.run(`DELETE FROM visits_hot WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
         await this.writer.run('COMMIT');
@@ -258,6 +265,21 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
 
   private read(sql: string, params?: Params): Promise<unknown[][]> {
     return this.withConnection(async (c) => (await c.runAndReadAll(sql, params?.values ?? [])).getRows() as unknown[][]);
+  }
+}
+
+/** Events stored before the daily rollups existed (an older data folder): rolled up once, on open. */
+async function buildRollupsOnce(connection: DuckDBConnection): Promise<void> {
+  const state = await connection.runAndReadAll("SELECT value FROM store_state WHERE name = 'rollups'");
+  if (state.getRows().length > 0) return;
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await rebuildRollups(connection, null, null);
+    await connection.run("INSERT INTO store_state VALUES ('rollups', 'built')");
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 

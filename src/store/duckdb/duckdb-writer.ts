@@ -7,6 +7,7 @@ import { byVisitor, planVisits, touchWindow, type Visit, type VisitChange } from
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
 import { appendEvent, appendVisit, VISIT_COLUMNS, visitOfRow, type VisitorIdentity, type VisitorKeyer } from './duckdb-rows.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
+import { rollupDeltas, writeRollups } from './daily-rollups.js';
 import { eventTable } from './duckdb-schema.js';
 import { HotVisits } from './hot-visits.js';
 
@@ -167,6 +168,7 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
         rows.closeSync();
       }
       for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who, r.ids);
+      await writeRollups(connection, rollupDeltas(fresh, (e) => identityOf(e.site_id, e.visitor_id).position));
       await deleteVisits(connection, gone, late.length > 0);
       const visitRows = await connection.createAppender('visits_hot');
       for (const { after, who } of changes) appendVisit(visitRows, after, who);
