@@ -37,7 +37,7 @@ export class BloomFilter {
   }
 
   /** With the digest computed once (bloomDigest), an item is looked up in several filters cheaply. */
-  addDigest([h1, h2]: readonly [number, number]): void {
+  addDigest([h1, h2]: BloomDigest): void {
     for (let i = 0; i < this.probes; i++) {
       const bit = (h1 + i * h2) % this.size;
       this.bits[bit >>> 5]! |= 1 << (bit & 31);
@@ -45,7 +45,7 @@ export class BloomFilter {
     this.count++;
   }
 
-  mayContainDigest([h1, h2]: readonly [number, number]): boolean {
+  mayContainDigest([h1, h2]: BloomDigest): boolean {
     for (let i = 0; i < this.probes; i++) {
       const bit = (h1 + i * h2) % this.size;
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
@@ -54,7 +54,9 @@ export class BloomFilter {
   }
 }
 
-export function bloomDigest(item: string): [number, number] {
+export type BloomDigest = readonly [number, number];
+
+export function bloomDigest(item: string): BloomDigest {
   const d = createHash('md5').update(item).digest();
   // Two 32-bit halves as non-negative numbers; h2 odd so the probes cover the table.
   return [d.readUInt32LE(0), (d.readUInt32LE(4) | 1) >>> 0];

@@ -1,4 +1,4 @@
-import { BloomFilter, bloomDigest } from './bloom-filter.js';
+import { BloomFilter, bloomDigest, type BloomDigest } from './bloom-filter.js';
 
 /**
  * Recently stored event ids, to spot a client's retry without reading the store for every event
@@ -21,21 +21,21 @@ export class DedupeWindow {
   constructor(readonly windowMs: number, private readonly perFilter = 50_000) {}
 
   /** Whether an id may have been stored in the window (false: certainly not). */
-  mayContain(eventId: string): boolean {
-    const digest = bloomDigest(eventId);
+  mayContain(eventId: string | BloomDigest): boolean {
+    const digest = typeof eventId === 'string' ? bloomDigest(eventId) : eventId;
     for (const filters of this.hours.values()) for (const f of filters) if (f.mayContainDigest(digest)) return true;
     return false;
   }
 
-  /** Records a stored id (call only after its commit is durable). */
-  add(eventId: string, receivedAt: number): void {
+  /** Records a stored id (call only after its commit is durable); a digest from `mayContain`'s caller saves a second hash. */
+  add(eventId: string | BloomDigest, receivedAt: number): void {
     const hour = Math.floor(receivedAt / HOUR_MS) * HOUR_MS;
     if (hour + HOUR_MS <= this.newest - this.windowMs) return;
     let filters = this.hours.get(hour);
     if (!filters) this.hours.set(hour, (filters = []));
     let current = filters.at(-1);
     if (!current || current.items >= current.capacity) filters.push((current = new BloomFilter(this.perFilter, DEDUPE_FALSE_POSITIVE_RATE)));
-    current.add(eventId);
+    current.addDigest(typeof eventId === 'string' ? bloomDigest(eventId) : eventId);
     if (receivedAt > this.newest) {
       this.newest = receivedAt;
       for (const h of this.hours.keys()) if (h + HOUR_MS <= this.newest - this.windowMs) this.hours.delete(h);

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { bloomDigest, type BloomDigest } from '../../domain/bloom-filter.js';
 import type { DedupeWindow } from '../../domain/dedupe-window.js';
 import { HyperLogLog } from '../../domain/hyperloglog.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
@@ -44,6 +45,8 @@ interface VisitorGroup {
  */
 export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeWindow, keyOf: VisitorKeyer, committed: (events: readonly TrackedEvent[]) => void = () => undefined) {
   let hot: HotVisits | null = null;
+  /** The batch's id digests, hashed once for the window's lookup and reused when it records them. */
+  const digests = new Map<string, BloomDigest>();
   const identities = new Map<string, VisitorIdentity>();
   const identityOf = (siteId: string, visitorId: string): VisitorIdentity => {
     const id = `${siteId}\u0000${visitorId}`;
@@ -64,7 +67,12 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
   const freshEvents = async (events: readonly TrackedEvent[]): Promise<TrackedEvent[]> => {
     const firsts = new Map<string, TrackedEvent>();
     for (const e of events) if (!firsts.has(e.event_id)) firsts.set(e.event_id, e);
-    const maybe = [...firsts.keys()].filter((id) => window.mayContain(id));
+    const maybe: string[] = [];
+    for (const id of firsts.keys()) {
+      const digest = bloomDigest(id);
+      digests.set(id, digest);
+      if (window.mayContain(digest)) maybe.push(id);
+    }
     if (maybe.length > 0) {
       const since = Number.isFinite(window.start) ? Math.floor(window.start) : 0;
       const p = new Params();
@@ -199,7 +207,8 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     for (const g of gone) visits.remove(g.cacheKey, g.visitId);
     for (const c of changes) visits.put(c.cacheKey, c.after);
     if (cooling !== null) visits.cool(cooling);
-    for (const event of fresh) window.add(event.event_id, event.received_at);
+    for (const event of fresh) window.add(digests.get(event.event_id) ?? event.event_id, event.received_at);
+    digests.clear();
     committed(fresh);
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   };
