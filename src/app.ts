@@ -1,5 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
@@ -23,6 +25,12 @@ import { analyticsRoutes } from './query/rest/analytics-routes.js';
 import { statsRoutes } from './query/rest/stats-routes.js';
 import type { StatsEngine } from './query/stats/stats-engine.js';
 import { privacyRoutes } from './query/rest/privacy-routes.js';
+import { funnelRoutes, sharePageRoutes } from './query/rest/funnel-routes.js';
+import { settingsRoutes } from './query/rest/settings-routes.js';
+import type { FunnelService } from './query/funnel/funnel-service.js';
+import type { GoalsService } from './query/settings/goals.js';
+import type { SavedFunnels } from './query/settings/saved-funnels.js';
+import type { SharedLinks } from './query/settings/shared-links.js';
 
 export interface AppDeps {
   config: Config;
@@ -40,6 +48,8 @@ export interface AppDeps {
   sites?: SiteDirectory | undefined;
   /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
   live?: LiveHub | undefined;
+  /** With the query role: goals, saved funnels, shared links and the funnel query. */
+  settings?: { goals: GoalsService; funnels: SavedFunnels; links: SharedLinks; funnel: FunnelService } | undefined;
   /** The built tracker and dashboard (default: under the package folder). */
   assets?: StaticAssets | undefined;
   readiness: Readiness;
@@ -72,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.' },
-      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'operations' }],
+      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'settings' }, { name: 'operations' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -87,9 +97,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trackerRoute(app, assets.trackerFile);
   }
   if (deps.analytics && deps.stats) {
-    const keys = registerQueryAuth(app, { apiKeys: config.API_KEYS, metricsApiKey: config.METRICS_API_KEY, defaultSiteId: config.DEFAULT_SITE_ID });
+    const settings = deps.settings;
+    const keys = registerQueryAuth(app, {
+      apiKeys: config.API_KEYS, metricsApiKey: config.METRICS_API_KEY, defaultSiteId: config.DEFAULT_SITE_ID,
+      sharedLinkAccess: settings ? (bearer) => settings.links.access(bearer) : undefined,
+    });
     analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
     statsRoutes(app, { stats: deps.stats });
+    if (settings) {
+      settingsRoutes(app, settings);
+      funnelRoutes(app, { funnels: settings.funnel });
+      sharePageRoutes(app, { links: settings.links, dashboardIndex: existsSync(join(assets.dashboardDir, 'index.html')) ? join(assets.dashboardDir, 'index.html') : undefined });
+    }
     if (deps.eraseVisitor) privacyRoutes(app, { eraseVisitor: deps.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
     if (deps.sites) liveRoutes(app, { live: deps.live, sites: deps.sites, defaultSiteId: config.DEFAULT_SITE_ID });
     await registerGraphql(app, {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ClickstreamError } from '../domain/errors.js';
-import { ALL_SITES, assertSite, type QueryAccess } from '../query/query-access.js';
+import { ClickstreamError, isClickstreamError } from '../domain/errors.js';
+import { ALL_SITES, allowsRequest, assertSite, type QueryAccess } from '../query/query-access.js';
 import { toErrorBody } from './error-handler.js';
 
 export interface QueryAuthOptions {
@@ -9,6 +9,8 @@ export interface QueryAuthOptions {
   apiKeys: readonly string[];
   metricsApiKey: string | undefined;
   defaultSiteId: string;
+  /** The read-only access of a shared link's bearer token; undefined when the bearer is no link's. */
+  sharedLinkAccess?: ((bearer: string | undefined) => Promise<QueryAccess> | undefined) | undefined;
 }
 
 /** Keys are held by digest: the lookup compares digests, so its timing says nothing about a key. */
@@ -89,7 +91,10 @@ export function registerQueryAuth(app: FastifyInstance, options: QueryAuthOption
       if (given === undefined || !timingSafeEqual(digest(given), metricsKey)) return refuse(reply, unauthorized());
       return;
     }
+    const link = options.sharedLinkAccess?.(bearerOf(request.headers.authorization));
+    if (link) return openWithLink(request, reply, link);
     if (!keyed) {
+      if (zone === 'shell' && isSharePageFile(request.url)) return;
       if (!isLoopback(request.ip)) return refuse(reply, new ClickstreamError('FORBIDDEN', 'the query API answers loopback clients only until API_KEYS is set'));
       request.queryAccess = ALL_SITES;
       return;
@@ -106,10 +111,31 @@ export function registerQueryAuth(app: FastifyInstance, options: QueryAuthOption
   app.addHook('preHandler', async (request) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!path.startsWith('/analytics/') || path === '/analytics/sites') return;
+    if ((request.routeOptions.config as { siteFromRecord?: boolean }).siteFromRecord) return;
     const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
     const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
     const siteId = typeof fromBody === 'string' ? fromBody : fromQuery;
     assertSite(request.queryAccess, typeof siteId === 'string' ? siteId : options.defaultSiteId);
   });
   return table;
+}
+
+/** What a shared link's page loads before it holds data: open to anyone, even without API_KEYS. */
+function isSharePageFile(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? '';
+  return path.startsWith('/share/') || path.startsWith('/assets/') || path === '/favicon.svg';
+}
+
+/** A shared link's token: read-only access to its one site (query-access.ts: allowsRequest). */
+async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: Promise<QueryAccess>): Promise<FastifyReply | undefined> {
+  try {
+    request.queryAccess = await link;
+  } catch (error) {
+    if (isClickstreamError(error)) return refuse(reply, error);
+    throw error;
+  }
+  if (!allowsRequest(request.queryAccess, request.method, request.url.split('?', 1)[0] ?? '')) {
+    return refuse(reply, new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'));
+  }
+  return undefined;
 }

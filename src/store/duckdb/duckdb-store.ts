@@ -5,10 +5,13 @@ import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analyti
 import { DedupeWindow } from '../../domain/dedupe-window.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
+import type { FunnelReader, VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
+import type { FunnelCounts, FunnelPlan } from '../../domain/funnel.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
+import { funnelDuckDb, visitStepsDuckDb } from './duckdb-funnel.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
 import { migrateDuckDb } from './duckdb-schema.js';
@@ -34,7 +37,7 @@ export interface DuckDbStoreOptions {
  * query time. Commits are serialised on one connection (each one transaction with its partition's
  * checkpoint); queries run on their own connections and see committed data only.
  */
-export class DuckDbStore implements EventStore, AnalyticsReader {
+export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource {
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
   private readonly expiryTimer: NodeJS.Timeout | undefined;
@@ -99,6 +102,14 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
 
   aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     return this.withConnection((c) => aggregateDuckDb(c, plan));
+  }
+
+  funnel(plan: FunnelPlan): Promise<FunnelCounts> {
+    return this.withConnection((c) => funnelDuckDb(c, plan));
+  }
+
+  visitSteps(plan: FunnelPlan, each: (visit: VisitSteps) => void): Promise<{ rowsRead: number }> {
+    return this.withConnection((c) => visitStepsDuckDb(c, plan, each));
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
