@@ -27,6 +27,8 @@ import type { StatsEngine } from './query/stats/stats-engine.js';
 import { privacyRoutes } from './query/rest/privacy-routes.js';
 import { funnelRoutes, sharePageRoutes } from './query/rest/funnel-routes.js';
 import { settingsRoutes } from './query/rest/settings-routes.js';
+import { propertyRoutes } from './query/rest/property-routes.js';
+import type { PropertyKeysReader } from './ports/property-keys.js';
 import type { FunnelService } from './query/funnel/funnel-service.js';
 import type { GoalsService } from './query/settings/goals.js';
 import type { SavedFunnels } from './query/settings/saved-funnels.js';
@@ -49,7 +51,7 @@ export interface AppDeps {
   /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
   live?: LiveHub | undefined;
   /** With the query role: goals, saved funnels, shared links and the funnel query. */
-  settings?: { goals: GoalsService; funnels: SavedFunnels; links: SharedLinks; funnel: FunnelService } | undefined;
+  settings?: { goals: GoalsService; funnels: SavedFunnels; links: SharedLinks; funnel: FunnelService; propertyKeys: PropertyKeysReader | undefined } | undefined;
   /** The built tracker and dashboard (default: under the package folder). */
   assets?: StaticAssets | undefined;
   readiness: Readiness;
@@ -107,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (settings) {
       settingsRoutes(app, settings);
       funnelRoutes(app, { funnels: settings.funnel });
+      propertyRoutes(app, { stats: deps.stats, reader: settings.propertyKeys, goals: settings.goals.goals });
       sharePageRoutes(app, { links: settings.links, dashboardIndex: existsSync(join(assets.dashboardDir, 'index.html')) ? join(assets.dashboardDir, 'index.html') : undefined });
     }
     if (deps.eraseVisitor) privacyRoutes(app, { eraseVisitor: deps.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });

@@ -11,6 +11,7 @@ import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
 import { openCassandraStore } from '../store/cassandra/cassandra-store.js';
 import { openMigratingSqliteStore } from '../store/duckdb/migrate-sqlite-store.js';
 import type { FunnelReader, VisitStepSource } from '../ports/funnel-reader.js';
+import type { PropertyKeysReader } from '../ports/property-keys.js';
 import type { SettingsStore } from '../ports/settings-store.js';
 import { createScanFunnel } from '../query/funnel/scan-funnel.js';
 import { CassandraSettingsStore } from '../store/cassandra/cassandra-settings-store.js';
@@ -76,4 +77,9 @@ export function funnelReaderOf(store: object): FunnelReader | undefined {
   if ('funnel' in store && typeof store.funnel === 'function') return store as FunnelReader;
   if ('visitSteps' in store && typeof store.visitSteps === 'function') return createScanFunnel(store as VisitStepSource);
   return undefined;
+}
+
+/** The store's property-key listing, when it has one (the embedded store does). */
+export function propertyKeysOf(store: object): PropertyKeysReader | undefined {
+  return 'propertyKeys' in store && typeof store.propertyKeys === 'function' ? (store as PropertyKeysReader) : undefined;
 }

@@ -19,7 +19,7 @@ import { createFunnelService } from '../query/funnel/funnel-service.js';
 import { createGoalsService } from '../query/settings/goals.js';
 import { createSavedFunnels } from '../query/settings/saved-funnels.js';
 import { createSharedLinks } from '../query/settings/shared-links.js';
-import { createEventLog, createSettingsStore, createStore, funnelReaderOf } from './adapters.js';
+import { createEventLog, createSettingsStore, createStore, funnelReaderOf, propertyKeysOf } from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 export interface Clickstream {
@@ -64,6 +64,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
     ? {
         goals, funnels: createSavedFunnels(settingsStore), links: createSharedLinks(settingsStore),
         funnel: createFunnelService({ stats, reader: funnelReaderOf(rawStore), goals: goals.goals }),
+        propertyKeys: propertyKeysOf(rawStore),
       }
     : undefined;
   const analytics = stats

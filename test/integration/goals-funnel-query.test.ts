@@ -120,3 +120,15 @@ describe('POST /analytics/funnel', () => {
     expect((await api.call('POST', '/analytics/funnel', { site_id: 'other.example', date_range: RANGE, steps }, link.body.token)).status).toBe(403);
   });
 });
+
+describe('POST /analytics/property-keys', () => {
+  it('lists the property keys of the counted events, and refuses bad input naming the field', async () => {
+    const keys = await api.call('POST', '/analytics/property-keys', { site_id: SITE, date_range: RANGE, filters: [['is', 'event:name', ['signup']]] });
+    expect(keys.body).toEqual({ keys: [{ key: 'plan', events: 2 }] });
+    const none = await api.call('POST', '/analytics/property-keys', { site_id: SITE, date_range: RANGE, filters: [['is', 'event:name', ['page_view']]] });
+    expect(none.body).toEqual({ keys: [] });
+    expect((await api.call('POST', '/analytics/property-keys', { site_id: SITE, date_range: RANGE, metrics: ['events'] })).body).toMatchObject({ code: 'INVALID_QUERY', field: 'metrics' });
+    expect((await api.call('POST', '/analytics/property-keys', { site_id: SITE, date_range: 'x' })).body).toMatchObject({ code: 'INVALID_QUERY', field: 'date_range' });
+    expect((await api.call('POST', '/analytics/property-keys', { site_id: SITE, date_range: RANGE }, KEY_OTHER)).status).toBe(403);
+  });
+});

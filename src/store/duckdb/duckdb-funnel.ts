@@ -57,3 +57,13 @@ export async function visitStepsDuckDb(connection: DuckDBConnection, plan: Funne
   if (visit) each(visit);
   return { rowsRead: rows.length };
 }
+
+/** The property keys of a plan's counted events, the most used first. */
+export async function propertyKeysDuckDb(connection: DuckDBConnection, plan: Pick<FunnelPlan, 'siteId' | 'from' | 'to' | 'includeBots' | 'filter'>, limit: number): Promise<Array<{ key: string; events: number }>> {
+  const params = new Params();
+  const ctx: SqlContext = { params, siteId: plan.siteId };
+  const where = [`e.site_id = ${params.bind(plan.siteId)}`, `e.ts >= ${int(plan.from)}`, `e.ts < ${int(plan.to)}`, 'e.props IS NOT NULL', ...(plan.includeBots ? [] : ['NOT e.is_bot'])];
+  if (plan.filter) where.push(filterSql(plan.filter, 'events', ctx));
+  const sql = `SELECT k, count(*) AS n FROM (SELECT unnest(map_keys(e.props)) AS k FROM events e WHERE ${where.join(' AND ')}) GROUP BY k ORDER BY n DESC, k LIMIT ${int(limit)}`;
+  return (await connection.runAndReadAll(sql, params.values)).getRows().map(([key, n]) => ({ key: String(key), events: Number(n) }));
+}

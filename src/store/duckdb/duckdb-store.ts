@@ -6,12 +6,13 @@ import { DedupeWindow } from '../../domain/dedupe-window.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { FunnelReader, VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
+import type { PropertyKeysReader } from '../../ports/property-keys.js';
 import type { FunnelCounts, FunnelPlan } from '../../domain/funnel.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
-import { funnelDuckDb, visitStepsDuckDb } from './duckdb-funnel.js';
+import { funnelDuckDb, propertyKeysDuckDb, visitStepsDuckDb } from './duckdb-funnel.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
 import { migrateDuckDb } from './duckdb-schema.js';
@@ -37,7 +38,7 @@ export interface DuckDbStoreOptions {
  * query time. Commits are serialised on one connection (each one transaction with its partition's
  * checkpoint); queries run on their own connections and see committed data only.
  */
-export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource {
+export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader {
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
   private readonly expiryTimer: NodeJS.Timeout | undefined;
@@ -110,6 +111,10 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
 
   visitSteps(plan: FunnelPlan, each: (visit: VisitSteps) => void): Promise<{ rowsRead: number }> {
     return this.withConnection((c) => visitStepsDuckDb(c, plan, each));
+  }
+
+  propertyKeys(plan: Parameters<PropertyKeysReader['propertyKeys']>[0], limit: number): Promise<Array<{ key: string; events: number }>> {
+    return this.withConnection((c) => propertyKeysDuckDb(c, plan, limit));
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
