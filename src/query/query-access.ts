@@ -27,14 +27,19 @@ export function assertWritable(access: QueryAccess | undefined): void {
   if (access?.readOnly) throw new ClickstreamError('FORBIDDEN', 'a shared link is read-only');
 }
 
+/** Reads that take a JSON body. */
+const READ_BY_POST: ReadonlySet<string> = new Set(['/analytics/query', '/analytics/funnel', '/analytics/property-keys', '/graphql']);
+
 /**
  * What a read-only access (a shared link) may ask: the dashboard's reads — the general query, the
- * funnel, GraphQL, the fixed GET routes, goals and funnels — and nothing that changes anything,
+ * funnel, property keys, GraphQL, the fixed GET routes, goals and funnels — and nothing that changes anything,
  * lists the site's other links, or shows single visitors (timelines, the live feed).
  */
 export function allowsRequest(access: QueryAccess | undefined, method: string, path: string): boolean {
   if (!access?.readOnly) return true;
-  if (path === '/analytics/query' || path === '/analytics/funnel' || path === '/graphql') return method === 'POST' || method === 'GET';
+  // The shell (the shared page, its assets, /share/unlock) holds no data.
+  if (path !== '/graphql' && path !== '/analytics' && !path.startsWith('/analytics/')) return true;
+  if (READ_BY_POST.has(path)) return method === 'POST' || method === 'GET';
   if (method !== 'GET' && method !== 'HEAD') return false;
   if (path.startsWith('/analytics/users/') || path.startsWith('/analytics/shared-links') || path === '/analytics/live/events') return false;
   return path.startsWith('/analytics/');

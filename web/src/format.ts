@@ -47,7 +47,7 @@ const regions = new Intl.DisplayNames(['en'], { type: 'region' });
 
 /** "DE" → "🇩🇪 Germany"; "(none)" stays as it is. */
 export function country(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) return code === '(none)' ? '🌐 Unknown' : code;
+  if (!/^[A-Z]{2}$/.test(code)) return code === '(none)' ? 'Unknown' : code;
   const flag = String.fromCodePoint(...[...code].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
   let name = code;
   try {
