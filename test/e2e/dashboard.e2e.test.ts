@@ -172,6 +172,8 @@ suite('the dashboard in a real browser: filters, goals, funnels, compare, export
     await eventually(async () => number(await viewer.locator('#kpi-pageviews').textContent()), (n) => n === all, 15_000);
     expect(await viewer.locator('#share').isVisible()).toBe(false);
     expect(await viewer.locator('#goal-form').isVisible()).toBe(false);
+    await viewer.locator('#goals li[data-goal="Signed up"]').scrollIntoViewIfNeeded();
+    await viewer.locator('#goals li[data-goal="Signed up"]').waitFor({ timeout: 10_000 });
     expect(await viewer.locator('#goals li[data-goal="Signed up"] .row-remove').count()).toBe(0);
     // Filters work in the shared view too, and stay in its address.
     await viewer.click('#panel-devices li[data-value="Firefox"]');
@@ -186,8 +188,14 @@ suite('the dashboard in a real browser: filters, goals, funnels, compare, export
 
   it('opens a bookmarked view as it was, and keeps a picture of it', async () => {
     await page.goto(`${server.url}/?site=${DEMO_SITE}&range=24h&f=is~visit%3Areferrer~google.com&compare=previous`);
-    await page.locator('#funnel .funnel-step').first().waitFor({ timeout: 15_000 });
     await page.locator('#chart-legend', { hasText: 'earlier period' }).waitFor();
+    // Cards below the fold load when they are scrolled to.
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await page.locator('#funnel .funnel-step').first().waitFor({ timeout: 15_000 });
+    await page.locator('#goals li[data-goal]').first().waitFor({ timeout: 15_000 });
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight / 2)');
+    await page.locator('#panel-events li:not(.empty)').first().waitFor({ timeout: 15_000 });
+    await page.evaluate('window.scrollTo(0, 0)');
     const filtered = await pageviews([['is', 'visit:referrer', ['google.com']]]);
     await eventually(async () => number(await page.locator('#kpi-pageviews').textContent()), (n) => n === filtered, 10_000);
     expect(await page.locator('.chip').allTextContents()).toEqual(['Referrer is google.com×']);

@@ -1,4 +1,5 @@
 import { fetchWithKey } from './auth.js';
+import { createLimiter } from './scheduler.js';
 import { dateRangeOf, queryFilters, type View } from './state.js';
 
 /** The dashboard's reads and writes: the general query, goals, funnels, shared links. */
@@ -11,12 +12,15 @@ export class ApiError extends Error {
   }
 }
 
-export async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetchWithKey(path, {
+/** Two cores serve a small deployment: three queries in flight keep them busy without queueing each other. */
+const limiter = createLimiter(3);
+
+export async function send<T>(method: string, path: string, body?: unknown, priority = 1): Promise<T> {
+  const response = await limiter.run(() => fetchWithKey(path, {
     method,
     headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  }), priority);
   if (!response.ok) {
     const error = (await response.json().catch(() => ({}))) as { message?: string; code?: string; field?: string };
     throw new ApiError(response.status, error.code ?? String(response.status), error.field, error.field ? `${error.field} ${error.message ?? ''}` : (error.message ?? response.statusText));
@@ -34,6 +38,8 @@ export interface QueryParts {
   orderBy?: Array<[string, 'asc' | 'desc']>;
   limit?: number;
   timeLabels?: boolean;
+  /** 0: the first screen's numbers; default 1. */
+  priority?: number;
 }
 
 /** POST /analytics/query for the view, with its site, range, filters and bots. */
@@ -47,7 +53,7 @@ export function query(view: View, parts: QueryParts, now = Date.now()): Promise<
     ...(parts.orderBy ? { order_by: parts.orderBy } : {}),
     include: { bots: view.includeBots, ...(parts.timeLabels ? { time_labels: true } : {}) },
     pagination: { limit: parts.limit ?? 10 },
-  });
+  }, parts.priority);
 }
 
 export interface Goal { id: string; name: string; page_path: string | null; event_name: string | null; property: { key: string; value: string } | null }

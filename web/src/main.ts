@@ -11,6 +11,7 @@ import { createGoalsPanel, goalsCsvDownload } from './goals.js';
 import { feedRow, renderBars } from './lists.js';
 import { createLive, type LiveEvent, type LiveTotals } from './live.js';
 import { createPanel, PANELS, type Panel } from './panels.js';
+import { whenVisible } from './scheduler.js';
 import { setUpShareDialog } from './sharing.js';
 import { RANGES, readView, saveView, shareToken, type Filter, type View } from './state.js';
 
@@ -54,6 +55,11 @@ const panels: Panel[] = PANELS.map((def) => createPanel($(`panel-${def.id}`), de
 }));
 const goalsPanel = createGoalsPanel($('goals'), { readOnly, pick: (name) => addFilter(['is', 'event:goal', [name]]), error: showError, changed: () => void refresh() });
 const funnelPanel = createFunnelPanel($('funnel'), { readOnly, error: showError });
+const cards = [
+  ...panels.map((p) => whenVisible($(`panel-${p.def.id}`), () => p.refresh(view))),
+  whenVisible($('goals'), () => goalsPanel.refresh(view)),
+  whenVisible($('funnel'), () => funnelPanel.refresh(view)),
+];
 const openFilter = setUpFilterDialog($<HTMLDialogElement>('filter-dialog'), () => view, addFilter);
 const openShare = setUpShareDialog($<HTMLDialogElement>('share-dialog'), () => view.site, showError);
 
@@ -118,17 +124,18 @@ async function refresh(): Promise<void> {
   lastRefresh = Date.now();
   const now = Date.now();
   // One query per card, all at once: totals, the chart, each panel's open tab, goals, the funnel.
-  const totals = query(current, { metrics: TOTALS }, now);
-  const series = query(current, { metrics: ['visitors', 'pageviews'], dimensions: [current.range.time], timeLabels: true, limit: 10_000 }, now);
-  const cards = Promise.all([...panels.map((p) => p.refresh(current)), goalsPanel.refresh(current), funnelPanel.refresh(current)]);
+  const totals = query(current, { metrics: TOTALS, priority: 0 }, now);
+  const series = query(current, { metrics: ['visitors', 'pageviews'], dimensions: [current.range.time], timeLabels: true, limit: 10_000, priority: 0 }, now);
+  // The cards on screen load now; the others when they are scrolled to.
+  for (const card of cards) card.stale();
   try {
     const [t, s] = await Promise.all([totals, series]);
     let earlier: [QueryAnswer, QueryAnswer] | null = null;
     if (current.compare !== 'off') {
       const dateRange = earlierRange(t.query.date_range);
       earlier = await Promise.all([
-        query(current, { metrics: TOTALS, dateRange }),
-        query(current, { metrics: ['visitors'], dimensions: [current.range.time], timeLabels: true, limit: 10_000, dateRange }),
+        query(current, { metrics: TOTALS, dateRange, priority: 0 }),
+        query(current, { metrics: ['visitors'], dimensions: [current.range.time], timeLabels: true, limit: 10_000, dateRange, priority: 0 }),
       ]);
     }
     if (mine !== generation) return;
@@ -138,7 +145,6 @@ async function refresh(): Promise<void> {
   } catch (error) {
     if (mine === generation) showError(error);
   }
-  await cards;
 }
 
 /** Controls and chips from the view (after a change, and after back/forward). */
