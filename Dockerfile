@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every role (ROLES=ingest | processor | query, or all three) and for the
 # `clickstream` CLI (migrate, loadgen). Build: docker build -t clickstream .
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:22.22.0-bookworm-slim
 
 # --- build: all dependencies, compile TypeScript (and the tracker/dashboard when the build makes them)
 FROM ${NODE_IMAGE} AS build
@@ -23,6 +23,9 @@ RUN npm run build \
 
 # --- runtime: production dependencies and compiled code only, as an unprivileged user
 FROM ${NODE_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="Clickstream" \
+      org.opencontainers.image.description="Self-hostable, real-time clickstream analytics" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \

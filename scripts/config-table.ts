@@ -1,6 +1,6 @@
 import { ConfigSchema } from '../src/config/config-schema.js';
 
-/** Prints the configuration table of the README from the schema (npm run docs:config). */
+/** Prints the table of docs/configuration.md from the schema (npm run docs:config). */
 const rows = Object.entries(ConfigSchema.properties as Record<string, { default?: string | number | boolean | string[]; description?: string }>).map(([name, schema]) => {
   const value = Array.isArray(schema.default) ? schema.default.join(',') : schema.default;
   const shown = value === undefined ? '—' : value === '' ? '(empty)' : `\`${String(value)}\``;

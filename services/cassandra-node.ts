@@ -11,6 +11,7 @@ import {
 import type { ServicesContext } from './context.js';
 import { cqlQuery } from './cql-probe.js';
 import { assertJava } from './java.js';
+import { JMX_EXPORTER_ARTIFACTS, jmxAgentArg } from './jmx-exporter.js';
 import type { ArtifactSet } from './maven-fetch.js';
 import { fetchArtifacts, libsDir } from './maven-fetch.js';
 import type { ClusterState, LaunchSpec, NodeRef, ProbeOptions, ServiceDriver } from './types.js';
@@ -72,6 +73,7 @@ export function createCassandraDriver(ctx: ServicesContext): ServiceDriver {
       '11 or 17',
     );
     await fetchArtifacts(ctx.layout.cache, CASSANDRA_ARTIFACTS, ctx.log);
+    await fetchArtifacts(ctx.layout.cache, JMX_EXPORTER_ARTIFACTS, ctx.log);
   }
 
   async function prepareNode(node: NodeRef, cluster: ClusterState): Promise<LaunchSpec> {
@@ -82,7 +84,10 @@ export function createCassandraDriver(ctx: ServicesContext): ServiceDriver {
     writeFileSync(join(conf, 'cassandra.yaml'), renderCassandraYaml(node, cluster));
     writeFileSync(join(conf, 'logback.xml'), renderLogback(logs));
     const argFile = join(conf, 'jvm.args');
-    const jvmArgs = cassandraJvmArgs(node, findJammJar(libs));
+    const jvmArgs = [
+      ...cassandraJvmArgs(node, findJammJar(libs)),
+      jmxAgentArg(ctx.layout.cache, node),
+    ];
     writeFileSync(argFile, renderArgFile(`JVM options of cassandra node ${node.index}`, jvmArgs));
     return {
       javaArgs: [`@${argFile}`, '-cp', `${libs}/*`, CASSANDRA_MAIN_CLASS],

@@ -11,11 +11,12 @@ import { CASSANDRA_DATACENTER } from './cassandra-config.js';
 import type { ServicesContext } from './context.js';
 import { createContext } from './context.js';
 import { LOCK_WAIT_MS, createDriver, installAll, lockFile } from './drivers.js';
+import { metricsAddress } from './jmx-exporter.js';
 import { address, nodeRefs } from './layout.js';
 import { withLock } from './lock.js';
 import { nodeStatus } from './node-lifecycle.js';
 import { startNode, stopNode, upService } from './orchestrator.js';
-import type { LogLine, ServiceName } from './types.js';
+import type { LogLine, NodeRef, ServiceName } from './types.js';
 import { SERVICE_NAMES } from './types.js';
 
 export type { LogLine, ServiceName } from './types.js';
@@ -39,6 +40,9 @@ export interface ServiceEndpoints {
   readonly cassandraContactPoints: string[];
   /** The data center name the Cassandra driver needs as `localDataCenter`. */
   readonly cassandraLocalDataCenter: string;
+  /** `host:port` of each broker's and node's Prometheus JMX exporter (/metrics). */
+  readonly kafkaMetrics: string[];
+  readonly cassandraMetrics: string[];
 }
 
 function selected(opts: ServiceSelection): ServiceName[] {
@@ -52,19 +56,26 @@ async function endpointsIfUp(
   ctx: ServicesContext,
   names: readonly ServiceName[],
 ): Promise<ServiceEndpoints | undefined> {
-  const addresses: Record<ServiceName, string[]> = { kafka: [], cassandra: [] };
+  const nodesOf: Record<ServiceName, NodeRef[]> = { kafka: [], cassandra: [] };
   for (const name of names) {
     const cluster = readClusterState(ctx.layout, name);
     if (cluster === undefined) return undefined;
     const nodes = nodeRefs(ctx.layout, name, cluster.nodes, createDriver(ctx, name).port);
     const statuses = await Promise.all(nodes.map(nodeStatus));
     if (!statuses.every((s) => s.listening)) return undefined;
-    addresses[name] = nodes.map(address);
+    nodesOf[name] = nodes;
   }
+  return endpointsOf([...nodesOf.kafka, ...nodesOf.cassandra]);
+}
+
+function endpointsOf(nodes: readonly NodeRef[]): ServiceEndpoints {
+  const of = (name: ServiceName) => nodes.filter((n) => n.service === name);
   return {
-    kafkaBrokers: addresses.kafka,
-    cassandraContactPoints: addresses.cassandra,
+    kafkaBrokers: of('kafka').map(address),
+    cassandraContactPoints: of('cassandra').map(address),
     cassandraLocalDataCenter: CASSANDRA_DATACENTER,
+    kafkaMetrics: of('kafka').map(metricsAddress),
+    cassandraMetrics: of('cassandra').map(metricsAddress),
   };
 }
 
@@ -78,16 +89,7 @@ export async function ensureServices(opts: EnsureOptions = {}): Promise<ServiceE
     const drivers = names.map((name) => createDriver(ctx, name));
     await installAll(drivers);
     const nodes = await Promise.all(drivers.map((driver) => upService(ctx, driver)));
-    const addressesOf = (name: ServiceName): string[] =>
-      nodes
-        .flat()
-        .filter((n) => n.service === name)
-        .map(address);
-    return {
-      kafkaBrokers: addressesOf('kafka'),
-      cassandraContactPoints: addressesOf('cassandra'),
-      cassandraLocalDataCenter: CASSANDRA_DATACENTER,
-    };
+    return endpointsOf(nodes.flat());
   });
 }
 

@@ -12,6 +12,7 @@ import {
   renderServerProperties,
   replicationFor,
 } from './kafka-config.js';
+import { JMX_EXPORTER_ARTIFACTS, jmxAgentArg } from './jmx-exporter.js';
 import { formatStorage, kafkaRoundTrip } from './kafka-probe.js';
 import { address, serviceDir } from './layout.js';
 import type { ArtifactSet } from './maven-fetch.js';
@@ -62,6 +63,7 @@ export function createKafkaDriver(ctx: ServicesContext): ServiceDriver {
   async function install(): Promise<void> {
     await assertJava(ctx.javaBin, 'Kafka 4.x', (major) => major >= 17, '17 or newer');
     await fetchArtifacts(ctx.layout.cache, KAFKA_ARTIFACTS, ctx.log);
+    await fetchArtifacts(ctx.layout.cache, JMX_EXPORTER_ARTIFACTS, ctx.log);
     writeToolsLog4j();
   }
 
@@ -75,7 +77,10 @@ export function createKafkaDriver(ctx: ServicesContext): ServiceDriver {
     const argFile = join(conf, 'jvm.args');
     writeFileSync(
       argFile,
-      renderArgFile(`JVM options of kafka node ${node.index}`, brokerJvmArgs(conf)),
+      renderArgFile(`JVM options of kafka node ${node.index}`, [
+        ...brokerJvmArgs(conf),
+        jmxAgentArg(ctx.layout.cache, node),
+      ]),
     );
     if (!existsSync(join(node.dir, 'data', 'meta.properties'))) {
       await formatStorage(ctx.javaBin, libs, toolsLog4j, cluster.clusterId, properties);

@@ -9,3 +9,8 @@ export const KAFKA_SCALA = '2.13';
 export const LOG4J_SLF4J_VERSION = '2.25.5';
 export const CASSANDRA_VERSION = '5.0.9';
 export const MAVEN_DEPENDENCY_PLUGIN = '3.6.1';
+/**
+ * The Prometheus JMX exporter, run as a Java agent in every broker and Cassandra node. 1.0.1 is the
+ * newest `io.prometheus.jmx:jmx_prometheus_javaagent` that Maven Central serves here.
+ */
+export const JMX_EXPORTER_VERSION = '1.0.1';

@@ -1,38 +1,22 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { installErrorHandler } from './http/error-handler.js';
-import { timeGraphqlOperations } from './http/graphql-metrics.js';
-import { healthRoutes, type Readiness } from './http/health-routes.js';
-import { registerIngestCors } from './http/ingest-cors.js';
-import { enforceSiteOrigins, parseSiteOrigins } from './http/ingest-origins.js';
-import { registerIngestRateLimit } from './http/ingest-rate-limit.js';
-import { accessOf, registerQueryAuth } from './http/query-auth.js';
-import { dashboardRoutes, defaultStaticAssets, trackerRoute, type StaticAssets } from './http/static-routes.js';
-import { ingestRoutes } from './ingest/ingest-routes.js';
+import type { Readiness } from './http/health-routes.js';
+import { ingestPlugin } from './http/ingest-plugin.js';
+import { operationsPlugin } from './http/operations-plugin.js';
+import { queryPlugin } from './http/query-plugin.js';
+import { defaultStaticAssets, type StaticAssets } from './http/static-routes.js';
 import type { IngestService } from './ingest/ingest-service.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AnalyticsService } from './query/analytics-service.js';
-import { registerGraphql } from './query/graphql/graphql-plugin.js';
 import type { LiveHub } from './query/realtime/live-hub.js';
-import { liveRoutes } from './query/realtime/live-routes.js';
 import type { SiteDirectory } from './query/realtime/site-directory.js';
-import { analyticsRoutes } from './query/rest/analytics-routes.js';
-import { statsRoutes } from './query/rest/stats-routes.js';
 import type { StatsEngine } from './query/stats/stats-engine.js';
-import { privacyRoutes } from './query/rest/privacy-routes.js';
-import { funnelRoutes, sharePageRoutes } from './query/rest/funnel-routes.js';
-import { settingsRoutes } from './query/rest/settings-routes.js';
-import { propertyRoutes } from './query/rest/property-routes.js';
-import type { PropertyKeysReader } from './ports/property-keys.js';
-import type { FunnelService } from './query/funnel/funnel-service.js';
-import type { GoalsService } from './query/settings/goals.js';
-import type { SavedFunnels } from './query/settings/saved-funnels.js';
-import type { SharedLinks } from './query/settings/shared-links.js';
+import type { SettingsServices } from './http/query-plugin.js';
 
 export interface AppDeps {
   config: Config;
@@ -50,19 +34,18 @@ export interface AppDeps {
   sites?: SiteDirectory | undefined;
   /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
   live?: LiveHub | undefined;
-  /** With the query role: goals, saved funnels, shared links and the funnel query. */
-  settings?: { goals: GoalsService; funnels: SavedFunnels; links: SharedLinks; funnel: FunnelService; propertyKeys: PropertyKeysReader | undefined } | undefined;
+  /** With the query role: goals, saved funnels, shared links, the funnel and property keys. */
+  settings?: SettingsServices | undefined;
   /** The built tracker and dashboard (default: under the package folder). */
   assets?: StaticAssets | undefined;
   readiness: Readiness;
 }
 
-/** The HTTP application: routes for the roles this process runs, OpenAPI at /docs, /metrics, health. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** The Fastify server options: body limit, trusted proxies, prototype-poisoning refusal. */
+export function serverOptions(deps: Pick<AppDeps, 'config' | 'logger'>): FastifyHttpOptions<Server, FastifyBaseLogger> {
   const { config } = deps;
-  const httpLogger: FastifyBaseLogger = deps.logger.child({ component: 'http' });
-  const app: FastifyInstance = Fastify({
-    loggerInstance: httpLogger,
+  return {
+    loggerInstance: deps.logger.child({ component: 'http' }),
     // Per-request logs would cost more than the ingest itself; /metrics has the request figures.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -71,7 +54,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
-  });
+  };
+}
+
+/**
+ * The HTTP application as a plugin (fastify/demo's shape): what every route shares — the error
+ * handler, JSON as text/plain, request metrics, the OpenAPI collector — and one encapsulated plugin
+ * per audience: ingest (public), query (authenticated as a whole) and operations (health, docs,
+ * /metrics behind its own key). A route belongs to exactly one of them.
+ */
+async function registerApp(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { config } = deps;
+  recordRoutes(app);
   installErrorHandler(app);
   acceptJsonAsTextPlain(app);
   app.addHook('onResponse', (request, reply, done) => {
@@ -83,48 +77,54 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.' },
+      info: {
+        title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+      },
       tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'settings' }, { name: 'operations' }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const assets = deps.assets ?? defaultStaticAssets();
-  if (deps.ingest) {
-    const siteOrigins = parseSiteOrigins(config.SITE_ORIGINS);
-    await registerIngestCors(app, config.CORS_ALLOWED_ORIGINS, [...siteOrigins.values()].flatMap((origins) => [...origins]));
-    await registerIngestRateLimit(app, config.INGEST_RATE_LIMIT_PER_MINUTE);
-    enforceSiteOrigins(app, siteOrigins, config.DEFAULT_SITE_ID);
-    ingestRoutes(app, { ingest: deps.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });
-    trackerRoute(app, assets.trackerFile);
-  }
+  if (deps.ingest) await app.register(ingestPlugin, { config, ingest: deps.ingest, trackerFile: assets.trackerFile });
   if (deps.analytics && deps.stats) {
-    const settings = deps.settings;
-    const keys = registerQueryAuth(app, {
-      apiKeys: config.API_KEYS, metricsApiKey: config.METRICS_API_KEY, defaultSiteId: config.DEFAULT_SITE_ID,
-      sharedLinkAccess: settings ? (bearer) => settings.links.access(bearer) : undefined,
+    await app.register(queryPlugin, {
+      config, analytics: deps.analytics, stats: deps.stats, eraseVisitor: deps.eraseVisitor, sites: deps.sites, live: deps.live,
+      graphqlObserver: deps.metrics.http, dashboardDir: assets.dashboardDir, settings: deps.settings,
     });
-    analyticsRoutes(app, { analytics: deps.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
-    statsRoutes(app, { stats: deps.stats });
-    if (settings) {
-      settingsRoutes(app, settings);
-      funnelRoutes(app, { funnels: settings.funnel });
-      propertyRoutes(app, { stats: deps.stats, reader: settings.propertyKeys, goals: settings.goals.goals });
-      sharePageRoutes(app, { links: settings.links, dashboardIndex: existsSync(join(assets.dashboardDir, 'index.html')) ? join(assets.dashboardDir, 'index.html') : undefined });
-    }
-    if (deps.eraseVisitor) privacyRoutes(app, { eraseVisitor: deps.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
-    if (deps.sites) liveRoutes(app, { live: deps.live, sites: deps.sites, defaultSiteId: config.DEFAULT_SITE_ID });
-    await registerGraphql(app, {
-      analytics: deps.analytics, stats: deps.stats, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
-      introspection: config.GRAPHQL_INTROSPECTION, defaultSiteId: config.DEFAULT_SITE_ID,
-      connectionAccess: keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
-      sites: deps.sites, live: deps.live ? { hub: deps.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
-    });
-    timeGraphqlOperations(app, deps.metrics.http);
-    await dashboardRoutes(app, assets.dashboardDir);
   }
-  healthRoutes(app, { readiness: deps.readiness, registry: deps.metrics.registry });
+  await app.register(operationsPlugin, { readiness: deps.readiness, registry: deps.metrics.registry, metricsApiKey: config.METRICS_API_KEY });
+}
+
+/** Not encapsulated (fastify-plugin): its error handler and hooks are the whole server's, whose content it is. */
+export const clickstreamApp: FastifyPluginAsync<AppDeps> = fp(registerApp, { name: 'clickstream' });
+
+/** The HTTP application for the roles this process runs. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify(serverOptions(deps));
+  await app.register(clickstreamApp, deps);
   return app;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app as Fastify registered it (HEAD twins included), for audits and tests. */
+    routeTable(): readonly RouteEntry[];
+  }
+}
+
+/** Before any route: an onRoute hook at the root sees the routes of every plugin registered after it. */
+function recordRoutes(app: FastifyInstance): void {
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  app.decorate('routeTable', () => routes);
 }
 
 /**

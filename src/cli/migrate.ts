@@ -1,20 +1,24 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { cassandraOptionsFrom, createCassandraClient } from '../store/cassandra/cassandra-options.js';
-import { migrate, type MigrationReport } from '../store/cassandra/cassandra-schema.js';
+import { migrate, replicationMap, type MigrationReport } from '../store/cassandra/cassandra-schema.js';
+import { awaitReplicas } from './cassandra-readiness.js';
 import type { Command, CommandIo } from './command.js';
-import { helpText, parseFlags, type FlagSpecs } from './flags.js';
+import { durationFlag, helpText, parseFlags, stringFlag, type FlagSpecs } from './flags.js';
 
 export const MIGRATE_FLAGS = {
   json: { type: 'boolean', description: 'print the report as JSON' },
+  wait: { type: 'string', placeholder: 'TIME', default: '5m', description: 'how long to wait for the nodes the replication needs (e.g. 30s, 10m)' },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies FlagSpecs;
 
-const USAGE = `Usage: clickstream migrate [--json]
+const USAGE = `Usage: clickstream migrate [--json] [--wait TIME]
 
 Creates or updates the schema of the configured store: for STORE=cassandra the keyspace (with
 CASSANDRA_REPLICATION) and its tables, versioned. Safe to run again. Run it once before starting
-Clickstream against a new keyspace, and after upgrades; the store refuses to start on an older schema.`;
+Clickstream against a new keyspace, and after upgrades; the store refuses to start on an older schema.
+It first waits (up to --wait) until the cluster has the nodes CASSANDRA_REPLICATION needs (3 for
+SimpleStrategy:3) and they agree on the schema, so it can run while a cluster is still forming.`;
 
 /** Runs the migrations of the store the environment configures; resolves to the exit code. */
 export async function runMigrate(argv: readonly string[], io: CommandIo, env: Record<string, string | undefined>): Promise<number> {
@@ -23,6 +27,7 @@ export async function runMigrate(argv: readonly string[], io: CommandIo, env: Re
     return 0;
   }
   const flags = parseFlags(argv, MIGRATE_FLAGS);
+  const waitMs = durationFlag('wait', stringFlag(flags, 'wait') ?? MIGRATE_FLAGS.wait.default, 0, 24 * 3_600_000);
   let config;
   try {
     config = loadConfig(env);
@@ -39,6 +44,10 @@ export async function runMigrate(argv: readonly string[], io: CommandIo, env: Re
   const client = createCassandraClient(options);
   try {
     await client.connect();
+    await awaitReplicas(client, replicationMap(options.replication), {
+      timeoutMs: waitMs,
+      onWait: (missing) => io.stderr.write(`clickstream migrate: waiting for the cluster (${missing}; CASSANDRA_REPLICATION=${options.replication})\n`),
+    });
     const report = await migrate(client, options.keyspace, options.replication);
     io.stdout.write(flags.json === true ? `${JSON.stringify(report)}\n` : formatReport(report, options.contactPoints));
     return 0;

@@ -1,4 +1,6 @@
+import { checkpointsCommand } from './checkpoints.js';
 import type { Command, CommandIo } from './command.js';
+import { dlqCommand } from './dlq.js';
 import { UsageError } from './flags.js';
 import { loadgenCommand } from './loadgen/index.js';
 import { migrateCommand } from './migrate.js';
@@ -6,6 +8,8 @@ import { verifyLedgerCommand } from './verify/index.js';
 
 /** Subcommands by name; each parses its own flags. */
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  checkpoints: { run: checkpointsCommand, summary: 'list, or reset after the event log was recreated, the store\'s checkpoints' },
+  dlq: { run: dlqCommand, summary: 'list the records the processor parked, or replay them into the event log' },
   loadgen: { run: loadgenCommand, summary: 'send realistic clickstream traffic and report what was acknowledged' },
   migrate: { run: migrateCommand, summary: 'create or update the store schema (Cassandra keyspace and tables)' },
   'verify-ledger': { run: verifyLedgerCommand, summary: 'prove every event in a loadgen ledger is stored exactly once' },

@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { createKafkaLog } from '../event-log/kafka/kafka-log.js';
+import { createKafkaLog, type KafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
+import type { DeadLetterQueue } from '../ports/dead-letters.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { EventStore } from '../ports/event-store.js';
 import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
@@ -42,6 +43,20 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
   });
 }
 
+/** The parked records of the configured log (its dead-letter topic or table); closing it closes the log. */
+export async function createDeadLetterQueue(config: Config, logger: Logger): Promise<DeadLetterQueue> {
+  const log = await createEventLog(config, logger);
+  const queue = (log as KafkaLog | SqliteLog).deadLetterQueue();
+  return {
+    pending: (limit) => queue.pending(limit),
+    replay: () => queue.replay(),
+    close: async () => {
+      await queue.close();
+      await log.close();
+    },
+  };
+}
+
 export async function createStore(config: Config, logger: Logger): Promise<EventStore & AnalyticsReader> {
   // `clickstream migrate` creates Cassandra's schema; the store only checks its version.
   if (config.STORE === 'cassandra') return openCassandraStore(cassandraOptionsFrom(config));
@@ -52,6 +67,7 @@ export async function createStore(config: Config, logger: Logger): Promise<Event
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
     dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
     visitorSecret: secret,
+    queryRowBudget: config.QUERY_ROW_BUDGET,
   }, logger.child({ component: 'store' }));
 }
 

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 
 /**
  * Every setting, with its environment variable, default and rule. One schema gives both the
- * validation and the `Config` type; README's configuration table is checked against it.
+ * validation and the `Config` type; docs/configuration.md's table is checked against it.
  */
 const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 const Positive = (options: { maximum?: number; default: number; description: string }) => Type.Integer({ minimum: 1, ...options });
@@ -25,6 +25,7 @@ export const ConfigSchema = Type.Object({
   }),
   EVENT_LOG: Type.Union([Type.Literal('sqlite'), Type.Literal('kafka')], { default: 'sqlite', description: 'Event log adapter: sqlite (embedded) or kafka.' }),
   STORE: Type.Union([Type.Literal('duckdb'), Type.Literal('sqlite'), Type.Literal('cassandra')], { default: 'duckdb', description: 'Store adapter: duckdb (embedded, columnar) or cassandra. sqlite is the former name of the embedded store and means duckdb; its data folder is migrated on start.' }),
+  QUERY_ROW_BUDGET: Type.Integer({ minimum: 0, default: 2_000_000, description: 'A general query whose range holds more stored events than this reads a visitor-consistent sample of them (a power-of-two share) and says so in meta; 0 always reads everything.' }),
   DEDUPE_WINDOW_HOURS: Positive({ maximum: 24 * 90, default: 24, description: 'A resent event (same event_id) is stored once when it arrives within this many hours of the first copy.' }),
   DEFAULT_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'IANA time zone in which days, weeks and months of queries begin, for sites without their own (SITE_TIMEZONES).' }),
   SITE_TIMEZONES: Type.Array(Type.String({ pattern: `^${SITE}=[A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*$` }), { default: [], description: 'Comma-separated per-site time zones: site1=Europe/Berlin,site2=America/New_York.' }),

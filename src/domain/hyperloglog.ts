@@ -127,16 +127,20 @@ export class HyperLogLog {
    * the floating-point result is the same bit for bit wherever it is computed. While at most a
    * third of the registers are set, linear counting over the empty ones is near exact; beyond,
    * the HyperLogLog estimate, with linear counting below 2.5 × registers.
+   *
+   * `registers` below 16,384 estimates from the first registers alone (a store that sampled the
+   * visitors whose register index is below it): the answer is the visitors of that sample.
    */
-  static estimateRanks(histogram: ArrayLike<number>): number {
+  static estimateRanks(histogram: ArrayLike<number>, registers = REGISTERS): number {
     const zeros = histogram[0] ?? 0;
-    if (zeros === REGISTERS) return 0;
-    const linear = (): number => Math.round(REGISTERS * Math.log(REGISTERS / zeros));
-    if (REGISTERS - zeros <= SPARSE_LIMIT) return linear();
+    if (zeros === registers) return 0;
+    const linear = (): number => Math.round(registers * Math.log(registers / zeros));
+    if (registers - zeros <= Math.floor(registers / 3)) return linear();
     let sum = zeros;
     for (let rank = 1; rank < histogram.length; rank++) sum += (histogram[rank] ?? 0) * INVERSE_POWERS[rank]!;
-    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
-    if (raw <= 2.5 * REGISTERS && zeros > 0) return linear();
+    const alpha = registers === REGISTERS ? ALPHA : 0.7213 / (1 + 1.079 / registers);
+    const raw = (alpha * registers * registers) / sum;
+    if (raw <= 2.5 * registers && zeros > 0) return linear();
     return Math.round(raw);
   }
 

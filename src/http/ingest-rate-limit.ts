@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { ClickstreamError } from '../domain/errors.js';
 import { isLoopback } from './query-auth.js';
 
-const INGEST_PATHS = new Set(['/track', '/track/batch']);
-
 /**
- * Requests per client address per minute on the ingest routes (429 with Retry-After past it). The
+ * Requests per client address per minute on the routes registered after it in the same
+ * encapsulated plugin, the ingest routes (429 with Retry-After past it). The
  * address is request.ip, so behind TRUSTED_PROXIES it is the visitor's, not the proxy's. Loopback
  * clients are not limited: they are this machine's own senders (load generators, sidecars), and a
  * proxy on this host must be named in TRUSTED_PROXIES for any per-client limit to mean anything.
@@ -19,7 +18,7 @@ export async function registerIngestRateLimit(app: FastifyInstance, perMinute: n
     timeWindow: 60_000,
     // Bounded memory under an address-spraying flood: the least recently seen addresses are forgotten.
     cache: 50_000,
-    allowList: (request) => !INGEST_PATHS.has(request.url.split('?', 1)[0] ?? '') || isLoopback(request.ip),
+    allowList: (request) => isLoopback(request.ip),
     errorResponseBuilder: (_request, context) =>
       new ClickstreamError('RATE_LIMITED', `more than ${context.max} requests a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });

@@ -1,20 +1,31 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClickstreamError, isClickstreamError } from '../domain/errors.js';
 import { ALL_SITES, allowsRequest, assertSite, type QueryAccess } from '../query/query-access.js';
 import { toErrorBody } from './error-handler.js';
 
-export interface QueryAuthOptions {
-  /** API_KEYS entries: `key` or `key:site1|site2`. */
-  apiKeys: readonly string[];
-  metricsApiKey: string | undefined;
-  defaultSiteId: string;
-  /** The read-only access of a shared link's bearer token; undefined when the bearer is no link's. */
-  sharedLinkAccess?: ((bearer: string | undefined) => Promise<QueryAccess> | undefined) | undefined;
-}
-
 /** Keys are held by digest: the lookup compares digests, so its timing says nothing about a key. */
 export type KeyTable = ReadonlyMap<string, QueryAccess>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A query-side route that serves no data (the dashboard's files, GraphiQL): with API_KEYS set
+     * it is served to anyone, since a browser cannot send a header when it navigates; the data it
+     * fetches is what is protected. Without keys it is loopback-only like the rest of the query side.
+     */
+    shell?: boolean;
+    /** A query-side route that lists sites and filters them by the caller's access itself. */
+    siteListing?: boolean;
+    /** A route whose record (a goal, a funnel, a link by id) decides the site; the route checks it. */
+    siteFromRecord?: boolean;
+    /**
+     * A shell route a shared link's visitor loads before any data (the shared page, the dashboard's
+     * assets, the unlock): served to anyone even without API_KEYS, since it holds no data.
+     */
+    sharePage?: boolean;
+  }
+}
 
 const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
 
@@ -42,23 +53,6 @@ export function isLoopback(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
-type Zone = 'open' | 'metrics' | 'data' | 'shell';
-
-/**
- * Which rule a path follows. Data: the REST and GraphQL query API. Shell: the dashboard's files and
- * GraphiQL, which hold no data (a browser cannot send a header when navigating to them, so with keys
- * configured they are served to anyone and the data they fetch is what is protected). Open: ingest,
- * the tracker, health and the OpenAPI description.
- */
-function zoneOf(url: string): Zone {
-  const path = url.split('?', 1)[0] ?? '';
-  if (path === '/track' || path === '/track/batch' || path === '/tracker.js' || path === '/healthz' || path === '/readyz') return 'open';
-  if (path === '/docs' || path.startsWith('/docs/')) return 'open';
-  if (path === '/metrics') return 'metrics';
-  if (path === '/graphql' || path === '/analytics' || path.startsWith('/analytics/')) return 'data';
-  return 'shell';
-}
-
 /**
  * Answered here rather than thrown: mercurius formats errors thrown on /graphql as GraphQL errors
  * with status 200, and a refusal must be a 401/403 on every route alike.
@@ -71,60 +65,48 @@ function refuse(reply: FastifyReply, error: ClickstreamError): FastifyReply {
 const unauthorized = () => new ClickstreamError('UNAUTHORIZED', 'send Authorization: Bearer <API key>');
 
 /**
- * The query side's gate. With API_KEYS set, data routes need a known key (401 otherwise) and a
- * scoped key reads only its sites (403). With none set, only loopback clients are answered (403),
- * so a fresh install never publishes its analytics. A WebSocket handshake may come without a header
- * (browsers cannot set one); its key is checked in graphql-ws' connectionInit (graphql-plugin.ts).
+ * The query side's gate, an onRequest hook on the whole query plugin: every route registered in
+ * it is covered, whoever adds it. With API_KEYS set, a route needs a known key (401 otherwise),
+ * except those marked `shell`. With none set, only loopback clients are answered (403), so a fresh
+ * install never publishes its analytics. A WebSocket handshake may come without a header (browsers
+ * cannot set one); its key is checked in graphql-ws' connectionInit (graphql-plugin.ts).
  */
-export function registerQueryAuth(app: FastifyInstance, options: QueryAuthOptions): KeyTable {
-  const table = parseApiKeys(options.apiKeys);
-  const metricsKey = options.metricsApiKey === undefined ? undefined : digest(options.metricsApiKey);
+export function queryAuthentication(table: KeyTable, sharedLinkAccess?: SharedLinkAccess): onRequestAsyncHookHandler {
   const keyed = table.size > 0;
-  if (!keyed) app.log.warn('API_KEYS is not set: the query API and dashboard answer loopback clients only');
-
-  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
-    const zone = zoneOf(request.url);
-    if (zone === 'open') return;
-    if (zone === 'metrics') {
-      if (metricsKey === undefined) return;
-      const given = bearerOf(request.headers.authorization);
-      if (given === undefined || !timingSafeEqual(digest(given), metricsKey)) return refuse(reply, unauthorized());
-      return;
-    }
-    const link = options.sharedLinkAccess?.(bearerOf(request.headers.authorization));
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const link = sharedLinkAccess?.(bearerOf(request.headers.authorization));
     if (link) return openWithLink(request, reply, link);
+    if (request.routeOptions.config.sharePage === true) return;
     if (!keyed) {
-      if (zone === 'shell' && isSharePageFile(request.url)) return;
       if (!isLoopback(request.ip)) return refuse(reply, new ClickstreamError('FORBIDDEN', 'the query API answers loopback clients only until API_KEYS is set'));
       request.queryAccess = ALL_SITES;
       return;
     }
-    if (zone === 'shell') return;
+    if (request.routeOptions.config.shell === true) return;
     const access = accessOf(table, request.headers.authorization);
     const websocket = request.headers.upgrade?.toLowerCase() === 'websocket';
     if (access === undefined && !(websocket && request.headers.authorization === undefined)) return refuse(reply, unauthorized());
     request.queryAccess = access;
-  });
+  };
+}
 
-  // After validation, so site_id is the parsed query parameter (or the body's, for the general
-  // query and other JSON bodies); the listing filters instead.
-  app.addHook('preHandler', async (request) => {
-    const path = request.url.split('?', 1)[0] ?? '';
-    if (!path.startsWith('/analytics/') || path === '/analytics/sites') return;
-    if ((request.routeOptions.config as { siteFromRecord?: boolean }).siteFromRecord) return;
-    const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
+/**
+ * A scoped key reads only its sites (403 otherwise). After validation, so `site_id` is the parsed
+ * query parameter (or body field, for a POST query); a route without one reads the default site,
+ * so a route that forgets to name its site fails closed for a scoped key. A listing filters instead.
+ */
+export function siteScope(defaultSiteId: string): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest) => {
+    if (request.routeOptions.config.siteListing === true || request.routeOptions.config.siteFromRecord === true) return;
     const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
-    const siteId = typeof fromBody === 'string' ? fromBody : fromQuery;
-    assertSite(request.queryAccess, typeof siteId === 'string' ? siteId : options.defaultSiteId);
-  });
-  return table;
+    const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
+    const siteId = typeof fromQuery === 'string' ? fromQuery : typeof fromBody === 'string' ? fromBody : defaultSiteId;
+    assertSite(request.queryAccess, siteId);
+  };
 }
 
-/** What a shared link's page loads before it holds data: open to anyone, even without API_KEYS. */
-function isSharePageFile(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
-  return path.startsWith('/share/') || path.startsWith('/assets/') || path === '/favicon.svg';
-}
+/** The read-only access of a shared link's bearer token; undefined when the bearer is no link's. */
+export type SharedLinkAccess = (bearer: string | undefined) => Promise<QueryAccess> | undefined;
 
 /** A shared link's token: read-only access to its one site (query-access.ts: allowsRequest). */
 async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: Promise<QueryAccess>): Promise<FastifyReply | undefined> {
@@ -138,4 +120,17 @@ async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: 
     return refuse(reply, new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'));
   }
   return undefined;
+}
+
+/**
+ * /metrics with METRICS_API_KEY set: that key only (a query key does not open it), on every role,
+ * since a process of any role exposes its internals there.
+ */
+export function metricsKeyCheck(metricsApiKey: string | undefined): onRequestAsyncHookHandler {
+  const expected = metricsApiKey === undefined ? undefined : digest(metricsApiKey);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (expected === undefined) return;
+    const given = bearerOf(request.headers.authorization);
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) return refuse(reply, unauthorized());
+  };
 }

@@ -34,7 +34,7 @@ export function trackerRoute(app: FastifyInstance, trackerFile: string): void {
   const body = readFileSync(trackerFile);
   const gzipped = gzipSync(body, { level: 9 });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  app.get('/tracker.js', { schema: { tags: ['ingest'], summary: 'The browser tracker (see README "Installing the tracker")' } }, (request, reply) => {
+  app.get('/tracker.js', { schema: { tags: ['ingest'], summary: 'The browser tracker (see docs/tracker.md)' } }, (request, reply) => {
     reply
       .header('content-type', 'application/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=3600, stale-while-revalidate=86400')

@@ -1,9 +1,25 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { TrackInputSchema } from '../domain/track-input.js';
 import type { IngestObserver } from '../ingest/ingest-service.js';
 import type { ProcessorObserver } from '../processor/processor-observer.js';
 import { BATCH_COUNTS, LATENCY_SECONDS } from './metric-buckets.js';
 
 const OUTCOMES = ['stored', 'duplicate', 'dead_lettered'] as const;
+
+/**
+ * The closed list of `reason` labels of clickstream_ingest_events_rejected_total: the fields an
+ * event may have, `event` for the event as a whole, and `unknown_field` for any other name. A
+ * rejection names the field at fault, and an unknown field's name is the client's own string: used
+ * as a label it would let anyone who can post create series without end.
+ */
+export const REJECTION_REASONS: readonly string[] = [...Object.keys(TrackInputSchema.properties), 'event', 'unknown_field'];
+const KNOWN_REASONS = new Set(REJECTION_REASONS);
+
+/** The field path's first segment (`element.text` → `element`), if it is in the closed list. */
+export function rejectionReason(field: string): string {
+  const head = field.split('.', 1)[0] ?? field;
+  return KNOWN_REASONS.has(head) ? head : 'unknown_field';
+}
 
 export function createIngestMetrics(registry: Registry): IngestObserver {
   const registers = [registry];
@@ -24,8 +40,7 @@ export function createIngestMetrics(registry: Registry): IngestObserver {
   return {
     received: (count) => received.observe(count),
     accepted: (count) => accepted.inc(count),
-    // The field path's first segment (`element.text` → `element`) keeps the label set small.
-    rejected: (reason) => rejected.inc({ reason: reason.split('.')[0] ?? reason }),
+    rejected: (field) => rejected.inc({ reason: rejectionReason(field) }),
     appended: (seconds) => appendDuration.observe(seconds),
   };
 }
@@ -42,6 +57,11 @@ export function createProcessorMetrics(registry: Registry): ProcessorObserver {
     registers,
   });
   const lag = new Gauge({ name: 'clickstream_processor_lag_records', help: 'Records in the log not yet processed, per partition this process owns.', labelNames: ['partition'] as const, registers });
+  const stopped = new Gauge({
+    name: 'clickstream_processor_partitions_stopped',
+    help: 'Partitions this process owns but will not read: their checkpoint is past the end of the log (recreated or wiped); see clickstream checkpoints reset.',
+    registers,
+  });
   for (const outcome of OUTCOMES) processed.inc({ outcome }, 0);
 
   return {
@@ -60,6 +80,9 @@ export function createProcessorMetrics(registry: Registry): ProcessorObserver {
       // rather than report a lag another consumer is now responsible for.
       lag.reset();
       for (const [partition, records] of byPartition) lag.set({ partition: String(partition) }, records);
+    },
+    stopped(partitions) {
+      stopped.set(partitions.size);
     },
   };
 }

@@ -71,6 +71,8 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
     commit: (batch) => timed('commit', () => store.commit(batch)),
     eraseVisitor: (siteId, visitorId) => timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),
+    // An operator's repair (clickstream checkpoints reset), not traffic: not measured.
+    resetCheckpoint: (partition, nextOffset) => store.resetCheckpoint(partition, nextOffset),
     aggregate: (plan) => timed('aggregate', () => store.aggregate(plan)),
     firstEventAt: (siteId) => timed('first_event', () => store.firstEventAt(siteId)),
     visitorEvents: (query) => timed('visitor_events', () => store.visitorEvents(query)),

@@ -45,8 +45,15 @@ export interface ConsumeOptions {
 }
 
 export interface LogConsumer {
-  /** Records appended but not yet handled, per partition this consumer owns. */
+  /** Records appended but not yet handled, per partition this consumer reads. */
   lag(): Promise<Map<number, number>>;
+  /**
+   * Partitions this consumer owns but will not read, each with the reason: its resume offset is
+   * past the end of the log, so the log was recreated or wiped while the store kept its
+   * checkpoints. Reading on would skip every new record up to the old checkpoint, so the partition
+   * waits for an operator (`clickstream checkpoints reset`, docs/reliability.md) and the others go on.
+   */
+  stopped(): Map<number, string>;
   /** Lets the current batch finish and commit, then leaves the group. */
   close(): Promise<void>;
 }

@@ -24,6 +24,12 @@ export interface EventStore {
   /** The offset to resume a partition from, or null when nothing was committed for it. */
   checkpoint(partition: number): Promise<number | null>;
   /**
+   * An operator's repair, never the processor's: sets a partition's checkpoint, backwards too, after
+   * the event log was recreated (its offsets began again below the checkpoint). Aggregates stay;
+   * raw events already stored keep being recognised by event_id. Run with the processors stopped.
+   */
+  resetCheckpoint(partition: number, nextOffset: number): Promise<void>;
+  /**
    * Privacy erasure: deletes one visitor's raw events and sessions in one site and answers how many
    * events went. Aggregates stay (anonymous counts). A later resend of an erased event_id is new.
    */

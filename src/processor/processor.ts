@@ -60,6 +60,7 @@ export async function startProcessor(
   });
   const lagTimer = setInterval(() => {
     consumer.lag().then((lag) => observer.lag(lag), (error: unknown) => logger.warn({ err: error }, 'reading consumer lag failed'));
+    observer.stopped(consumer.stopped());
   }, 5_000);
   lagTimer.unref();
   logger.info({ groupId: options.groupId, partitions: log.partitions }, 'processor started');

@@ -5,6 +5,7 @@ import { bucketStarts, offsetSegments } from '../domain/stats/local-time.js';
 import type { FilterExpr, StatsDimension, StatsMetric, StatsQuery } from '../domain/stats/query-model.js';
 import type { Granularity } from '../domain/time-buckets.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
+import { leftOut, type LeftOut } from './left-out.js';
 import { resolveRange, type RangeInput } from './query-range.js';
 import type { StatsEngine } from './stats/stats-engine.js';
 import { keyedRows } from './stats/finalize.js';
@@ -30,6 +31,14 @@ const BREAKDOWN_DIMENSIONS: Record<BreakdownDimension, StatsDimension> = {
   utm_source: 'visit:utm_source', utm_medium: 'visit:utm_medium', utm_campaign: 'visit:utm_campaign',
 };
 const LEGACY_DIRECT = '(direct)';
+
+export interface PageViews {
+  pageviews: number;
+  events: number;
+  visitors: number;
+  /** Set when nothing was counted and something was left out (bots, other event types): why. */
+  leftOut?: LeftOut;
+}
 
 /**
  * The fixed REST routes and GraphQL fields, each a thin caller of the general query (UTC, ranges
@@ -64,18 +73,25 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
   };
 
   return {
-    pageViews: async (scope: Scope, page: string) => {
-      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(page) }));
+    pageViews: async (scope: Scope, page: string): Promise<PageViews> => {
+      const path = normalisePage(page);
+      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(path) }));
       const [pageviews = 0, events = 0, visitors = 0] = (row?.metrics ?? []) as number[];
-      return { pageviews, events, visitors };
+      const counts = { pageviews, events, visitors };
+      // Only when nothing was counted is a second look worth its cost: then the answer says why.
+      if (pageviews > 0) return counts;
+      const everyone = scope.includeBots === true ? counts
+        : await values(queryOf({ ...scope, includeBots: true }, ['pageviews', 'events'], { filter: pageFilter(path) })).then(([r]) => ({ pageviews: (r?.metrics[0] as number | undefined) ?? 0, events: (r?.metrics[1] as number | undefined) ?? 0 }));
+      const explained = leftOut(path, counts, everyone);
+      return explained ? { ...counts, leftOut: explained } : counts;
     },
     uniqueVisitors: async (scope: Scope, page?: string) => {
       const [row] = await values(queryOf(scope, ['visitors'], { filter: pageFilter(page) }));
       return (row?.metrics[0] as number | undefined) ?? 0;
     },
     sessions: async (scope: Scope) => {
-      const { groups } = await engine.sums(queryOf(scope, ['visits']));
-      return sessionValues(groups[0]);
+      const { groups, sampleFraction } = await engine.sums(queryOf(scope, ['visits']));
+      return sessionValues(groups[0], sampleFraction);
     },
     timeseries: async (scope: Scope, interval: Granularity, metrics: readonly Metric[], page?: string) => {
       const defaultDays = interval === 'minute' ? 1 : 30;
@@ -86,13 +102,13 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
         throw new ClickstreamError('INVALID_QUERY', `range holds more than ${limits.maxPoints} ${interval}s; at most ${limits.maxPoints} points per series`, { field: 'interval' });
       }
       const needsVisits = metrics.some((m) => m === 'sessions' || m === 'bounce_rate' || m === 'avg_duration_ms');
-      const { groups, sampleFraction } = await engine.sums({ ...query, metrics: needsVisits ? ['pageviews', 'events', 'visitors', 'visits'] : query.metrics });
+      const { groups, sampleFraction, registers } = await engine.sums({ ...query, metrics: needsVisits ? ['pageviews', 'events', 'visitors', 'visits'] : query.metrics });
       const byBucket = new Map(groups.map((g) => [Number(g.key[0]), g]));
-      const context = { timeGranularity: null, timeIndex: -1, sampleFraction, totalVisitors: null, goalBaseVisitors: null };
+      const context = { timeGranularity: null, timeIndex: -1, sampleFraction, registers, totalVisitors: null, goalBaseVisitors: null };
       return starts.map((start) => {
         const group = byBucket.get(start);
         const [pageviews = 0, events = 0, visitors = 0] = group ? (keyedRows([group], ['pageviews', 'events', 'visitors'], context)[0]!.row.metrics as number[]) : [];
-        const all: Record<Metric, number> = { pageviews, events, visitors, ...sessionValuesAs(group) };
+        const all: Record<Metric, number> = { pageviews, events, visitors, ...sessionValues(group, sampleFraction) };
         return { time: new Date(start).toISOString(), ...Object.fromEntries(metrics.map((m) => [m, all[m]])) };
       });
     },
@@ -126,18 +142,15 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
 export type AnalyticsService = ReturnType<typeof createAnalyticsService>;
 
 /** The session figures of the fixed routes: a bounce rate as a fraction, durations in ms. */
-function sessionValues(group: GroupAggregate | undefined) {
+function sessionValues(group: GroupAggregate | undefined, sampleFraction = 1) {
   if (!group || group.visits === 0) return { sessions: 0, bounce_rate: 0, avg_duration_ms: 0 };
   return {
-    sessions: group.visits,
+    sessions: Math.round(group.visits / sampleFraction),
     bounce_rate: Math.round((group.bounces / group.visits) * 10_000) / 10_000,
     avg_duration_ms: Math.round(group.visitDurationMs / group.visits),
   };
 }
 
-function sessionValuesAs(group: GroupAggregate | undefined): Pick<Record<Metric, number>, 'sessions' | 'bounce_rate' | 'avg_duration_ms'> {
-  return sessionValues(group);
-}
 
 /** Without `from`, a minute series covers the last day (1,440 points); everything else 30 days. */
 export function defaultDaysOf(interval: Granularity | null): number {

@@ -16,7 +16,9 @@ import { createCassandraClient, type CassandraOptions } from '../../src/store/ca
 import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
 import { CassandraStore, openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { makeEvent } from '../support/events.js';
+import { toErrorBody } from '../../src/http/error-handler.js';
+import { eventually, makeEvent } from '../support/events.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { describeStoreContract } from './store.contract.js';
 
 /**
@@ -189,5 +191,28 @@ describe('CassandraStore: exactly once across crashed commits', { timeout: 60_00
     }
     expect(await store.sites(10)).toEqual(['site-a', 'site-b', 'site-c']);
     expect(await store.sites(2)).toEqual(['site-a', 'site-b']);
+  });
+});
+
+describe('CassandraStore unavailable', { timeout: 90_000 }, () => {
+  it('answers STORE_UNAVAILABLE (HTTP 503) while Cassandra cannot be reached, and serves again after', async () => {
+    const [host = '127.0.0.1', port = '9042'] = contactPoints[0]!.split(':');
+    const proxy = await startTcpProxy(host, Number(port));
+    const store = await openCassandraStore({ ...options, contactPoints: [`127.0.0.1:${proxy.port}`] });
+    try {
+      await store.ping();
+      await proxy.cut();
+      const calls = [() => store.ping(), () => store.sites(10), () => store.legacyAggregate(QUERIES[0]!), () => store.eraseVisitor('test-site', 'v0')];
+      for (const call of calls) {
+        const failure = await call().then(() => undefined, (e: unknown) => e);
+        expect(failure).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        expect(toErrorBody(failure as never)).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
+      }
+      await proxy.restore();
+      await eventually(() => store.ping().then(() => true, () => false), Boolean, 60_000);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { Admin } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll } from 'vitest';
-import { createKafkaLog } from '../../src/event-log/kafka/kafka-log.js';
+import { createKafkaLog, type KafkaLog } from '../../src/event-log/kafka/kafka-log.js';
 import type { KafkaLogOptions } from '../../src/event-log/kafka/kafka-options.js';
 import { describeEventLogContract } from './event-log.contract.js';
 
@@ -36,5 +36,6 @@ describeEventLogContract('KafkaLog', async () => {
   return {
     open: () => createKafkaLog(options),
     groupId: (name) => `clickstream-test-${run}-${name}`,
+    deadLetters: (log) => (log as KafkaLog).deadLetterQueue(),
   };
 });

@@ -226,6 +226,42 @@ export function describeStoreContract(name: string, newHarness: () => Promise<St
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
+    it('lists the sites that have data, in ascending order, up to a limit (sites)', async () => {
+      const store = await fresh();
+      expect(await store.sites(10)).toEqual([]);
+      for (const [i, site] of ['site-c', 'site-a', 'site-b'].entries()) {
+        await store.commit({ partition: i, nextOffset: 1, events: [makeEvent({ site_id: site, timestamp: T0 + i * MIN })] });
+      }
+      // A bot-only site has data too.
+      await store.commit({ partition: 4, nextOffset: 1, events: [makeEvent({ site_id: 'site-d', timestamp: T0, is_bot: true, visitor_id: 'bot' })] });
+      expect(await store.sites(10)).toEqual(['site-a', 'site-b', 'site-c', 'site-d']);
+      expect(await store.sites(2)).toEqual(['site-a', 'site-b']);
+      expect(await store.sites(1)).toEqual(['site-a']);
+    });
+
+    it('answers ping while it can serve, before and after writes (ping)', async () => {
+      const store = await fresh();
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.commit({ partition: 0, nextOffset: 1, events: [makeEvent({ timestamp: T0 })] });
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('resets a checkpoint for an operator, backwards too, and counts the new log from there (resetCheckpoint)', async () => {
+      const store = await fresh();
+      await store.commit({ partition: 5, nextOffset: 100, events: [makeEvent({ timestamp: T0 })] });
+      // The log was recreated: its offsets begin again at 0, below the checkpoint.
+      await store.resetCheckpoint(5, 0);
+      expect(await store.checkpoint(5)).toBe(0);
+      expect(await store.commit({ partition: 5, nextOffset: 2, events: [makeEvent({ timestamp: T0 + MIN }), makeEvent({ timestamp: T0 + 2 * MIN })] })).toEqual({ stored: 2, duplicates: 0 });
+      expect(await store.checkpoint(5)).toBe(2);
+      expect((await total(store)).pageviews).toBe(3);
+      // A partition without a checkpoint gets one; the others keep theirs.
+      await store.commit({ partition: 6, nextOffset: 7, events: [] });
+      await store.resetCheckpoint(8, 4);
+      expect(await store.checkpoint(8)).toBe(4);
+      expect(await store.checkpoint(6)).toBe(7);
+    });
+
     it('keeps what it committed across a reopen', async () => {
       const harness = await newHarness();
       const store = await harness.open();

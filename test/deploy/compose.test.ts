@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentProblems, hostsOf } from './support/clickstream-env.js';
 import { dependenciesOf, environmentOf, loadCompose, type ComposeService } from './support/compose-file.js';
+import { CASSANDRA_VERSION, JMX_EXPORTER_VERSION, KAFKA_VERSION } from '../../services/versions.js';
 import { ROOT } from './support/tools.js';
 
 const SCHEMA_DIR = join(ROOT, 'test/deploy/schemas');
@@ -35,7 +36,8 @@ describe('docker-compose.yml', () => {
     const roles = clickstream.map(([, s]) => environmentOf(s).ROLES).filter(Boolean).sort();
     expect(roles).toEqual(['ingest', 'processor', 'query']);
     const [, migrate] = clickstream.find(([name]) => name === 'migrate')!;
-    expect(migrate.command).toEqual(['clickstream', 'migrate']);
+    // It waits for the nodes the replication needs (the cluster profile starts them one by one).
+    expect(migrate.command).toEqual(['clickstream', 'migrate', '--wait', '15m']);
     expect(migrate.restart).toBe('no');
   });
 
@@ -86,15 +88,57 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs Prometheus, Grafana and the Kafka and Cassandra exporters, and Prometheus scrapes them all', () => {
-    for (const image of ['prom/prometheus', 'grafana/grafana', 'danielqsj/kafka-exporter', 'criteord/cassandra_exporter']) expect(byImage(image), image).toHaveLength(1);
+  it('runs Prometheus and Grafana, and Prometheus scrapes every Clickstream process, broker and Cassandra node', () => {
+    for (const image of ['prom/prometheus', 'grafana/grafana']) expect(byImage(image), image).toHaveLength(1);
     const prometheus = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
     const targets: string[] = prometheus.scrape_configs.flatMap((job: any) => [
-      ...(job.static_configs ?? []).flatMap((c: any) => c.targets.map((t: string) => t.replace(/:\d+$/, ''))),
-      ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names),
+      ...(job.static_configs ?? []).flatMap((c: any) => c.targets),
+      ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names.map((name: string) => `${name}:${c.port}`)),
     ]);
-    for (const target of targets.filter((t) => t !== 'localhost')) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target);
-    expect(targets).toEqual(expect.arrayContaining(['ingest', 'processor', 'query', 'kafka-exporter', 'cassandra-exporter']));
+    for (const target of targets.filter((t) => !t.startsWith('localhost'))) expect(Object.keys(doc.services), `scrape target ${target}`).toContain(target.replace(/:\d+$/, ''));
+    const nodes = [...byImage('apache/kafka').filter((n) => n !== 'kafka-init'), ...byImage('cassandra:')];
+    expect(targets).toEqual(expect.arrayContaining(['ingest:8080', 'processor:8080', 'query:8080', ...nodes.map((n) => `${n}:9404`)]));
+  });
+
+  it('runs the Prometheus JMX exporter in every broker and Cassandra node, with the rules in deploy/jmx and the version services/ runs', () => {
+    const agent = doc.services['jmx-agent']!;
+    expect(agent.restart).toBe('no');
+    expect(JSON.stringify(agent.command)).toContain(`jmx_prometheus_javaagent/${JMX_EXPORTER_VERSION}/jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar`);
+    const javaagent = (rules: string) => `-javaagent:/opt/jmx/jmx_prometheus_javaagent.jar=9404:/etc/jmx/${rules}`;
+    const mounts = (s: ComposeService) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : ''));
+    for (const name of byImage('apache/kafka').filter((n) => n !== 'kafka-init')) {
+      expect(environmentOf(doc.services[name]!).KAFKA_OPTS, name).toBe(javaagent('kafka.yml'));
+      expect(mounts(doc.services[name]!), name).toEqual(expect.arrayContaining(['jmx-agent:/opt/jmx:ro', './deploy/jmx:/etc/jmx:ro']));
+    }
+    for (const name of byImage('cassandra:')) {
+      expect(environmentOf(doc.services[name]!).JVM_EXTRA_OPTS, name).toBe(javaagent('cassandra.yml'));
+      expect(mounts(doc.services[name]!), name).toEqual(expect.arrayContaining(['jmx-agent:/opt/jmx:ro', './deploy/jmx:/etc/jmx:ro']));
+    }
+    // The checksum compose verifies is the jar's that Maven fetched for services/, when it is here.
+    const jar = join(ROOT, '.services/cache', `jmx-exporter-${JMX_EXPORTER_VERSION}`, 'libs', `jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar`);
+    if (existsSync(jar)) expect(JSON.stringify(agent.command)).toContain(createHash('sha256').update(readFileSync(jar)).digest('hex'));
+  });
+
+  it('pins every image to an exact version, and runs the Kafka and Cassandra the tests run', () => {
+    const floating = services.filter(([, s]) => s.image !== 'clickstream:local' && !/:v?\d+\.\d+\.\d+(-[a-z0-9.]+)?$/.test(s.image ?? '')).map(([n, s]) => `${n}: ${s.image}`);
+    expect(floating).toEqual([]);
+    for (const name of byImage('apache/kafka')) expect(doc.services[name]!.image, name).toBe(`apache/kafka:${KAFKA_VERSION}`);
+    for (const name of byImage('cassandra:')) expect(doc.services[name]!.image, name).toBe(`cassandra:${CASSANDRA_VERSION}`);
+  });
+
+  it("keeps Kafka's log on its volume, so a restart keeps the topic the processor's checkpoints refer to", () => {
+    const kafka = doc.services.kafka!;
+    const logDirs = environmentOf(kafka).KAFKA_LOG_DIRS;
+    expect(logDirs).toBeTruthy();
+    const mounts = (kafka.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, '']));
+    expect(mounts.some(([source, target]) => Object.keys(doc.volumes ?? {}).includes(source ?? '') && logDirs!.split(',').every((dir) => dir.startsWith(target ?? '')))).toBe(true);
+  });
+
+  it("believes the gateway's X-Forwarded-For on every role, and the gateway sets it to the connecting address", () => {
+    for (const [name, service] of clickstream) expect(environmentOf(service).TRUSTED_PROXIES, name).toMatch(/172\.16\.0\.0\/12/);
+    const gateway = readFileSync(join(ROOT, 'deploy/compose/gateway.conf'), 'utf8');
+    expect(gateway).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(gateway).toMatch(/proxy_set_header Host \$http_host;/);
   });
 
   it('mounts only files that exist in the repository', () => {

@@ -20,8 +20,22 @@ describe(`Grafana dashboards (checked against @grafana/schema ${GRAFANA_SCHEMA_V
     validators = grafanaValidators();
   }, 60_000);
 
-  it('has the four dashboards the operators need', () => {
-    expect(dashboards.map((d) => d.json.uid).sort()).toEqual(['clickstream-api', 'clickstream-cassandra', 'clickstream-kafka', 'clickstream-overview']);
+  it('has the six dashboards the operators need', () => {
+    expect(dashboards.map((d) => d.json.uid).sort()).toEqual([
+      'clickstream-api', 'clickstream-cassandra', 'clickstream-cassandra-nodes', 'clickstream-kafka', 'clickstream-kafka-brokers', 'clickstream-overview',
+    ]);
+  });
+
+  it("shows what the issue asks of Kafka's and Cassandra's own health", () => {
+    const exprs = (uid: string) => allPanels(dashboards.find((d) => d.json.uid === uid)!.json.panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+    const kafka = exprs('clickstream-kafka-brokers').join('\n');
+    for (const metric of ['kafka_network_requests_total', 'request="Produce"', 'request=~"Fetch|FetchConsumer"', 'kafka_server_under_replicated_partitions', 'kafka_server_isr_shrinks_total', 'clickstream_processor_lag_records']) {
+      expect(kafka, metric).toContain(metric);
+    }
+    const cassandra = exprs('clickstream-cassandra-nodes').join('\n');
+    for (const metric of ['operation="Read"', 'operation="Write"', 'cassandra_compaction_pending_tasks', 'cassandra_dropped_messages_total{message_type="MUTATION"}']) {
+      expect(cassandra, metric).toContain(metric);
+    }
   });
 
   it.each(dashboards)('$file is a valid dashboard, and so is every panel and query', ({ file, json }) => {

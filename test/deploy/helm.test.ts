@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { environmentProblems } from './support/clickstream-env.js';
 import { CHART, KUBE_VERSION, run, template, type Manifest } from './support/helm-chart.js';
-import { ensureHelm, ensureKubernetesValidate } from './support/tools.js';
+import { ensureHelm, ensureKubernetesValidate, ROOT } from './support/tools.js';
 
 const FULL = join(CHART, 'ci/full-values.yaml');
 let helm: string;
@@ -50,13 +52,16 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
 
   it.each([['default values', []], ['every option on', ['-f', FULL]]])('renders manifests that validate against the strict Kubernetes schemas (%s)', (name, args) => {
     const { manifests } = template(helm, args);
-    const builtIn = manifests.filter((m) => m.kind !== 'ServiceMonitor');
+    const operator = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule']);
+    const builtIn = manifests.filter((m) => !operator.has(m.kind));
     const file = join(dir, `${name.replaceAll(' ', '-')}.yaml`);
     writeFileSync(file, builtIn.map((m) => `---\n${stringify(m)}`).join(''));
     const result = run(validator, ['--strict', '--kubernetes-version', KUBE_VERSION, '--quiet', file]);
     expect(result.status, result.output).toBe(0);
-    // The Prometheus Operator's CRD is not in Kubernetes' schemas; its own models check it.
+    // The Prometheus Operator's CRDs are not in Kubernetes' schemas; its own models check them.
     for (const monitor of ofKind(manifests, 'ServiceMonitor')) expect(() => new ServiceMonitor(monitor as never).validate()).not.toThrow();
+    for (const monitor of ofKind(manifests, 'PodMonitor')) expect(() => new PodMonitor(monitor as never).validate()).not.toThrow();
+    for (const rule of ofKind(manifests, 'PrometheusRule')) expect(() => new PrometheusRule(rule as never).validate()).not.toThrow();
   });
 
   it('runs a Deployment per role with a Service, PodDisruptionBudget and probes on /healthz and /readyz', () => {
@@ -107,6 +112,14 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
     expect(problems).toEqual([]);
   });
 
+  it("believes the ingress controller's X-Forwarded-For on every role (the ingest rate limit is per client)", () => {
+    const { manifests } = template(helm);
+    for (const deployment of ofKind(manifests, 'Deployment')) {
+      const env = containerEnvironment(manifests, deployment.spec.template.spec.containers[0]);
+      expect(env.TRUSTED_PROXIES, deployment.metadata.name).toBe('10.0.0.0/8,172.16.0.0/12,192.168.0.0/16');
+    }
+  });
+
   it('keeps passwords and the visitor salt in a Secret, and can use one the operator manages', () => {
     const { manifests } = template(helm, ['-f', FULL]);
     const secret = named(manifests, 'Secret', 'demo-clickstream-secrets')!;
@@ -147,5 +160,40 @@ describe(`Helm chart deploy/helm/clickstream (helm lint, helm template, Kubernet
     expect(keyed.spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'demo-clickstream-secrets', key: 'METRICS_API_KEY' } });
     const open = ofKind(template(helm, ['--set', 'serviceMonitor.enabled=true']).manifests, 'ServiceMonitor')[0]!;
     expect(open.spec.endpoints[0].authorization).toBeUndefined();
+  });
+
+  it('ships the alerts and recording rules of deploy/prometheus/rules as a PrometheusRule, the same rules', () => {
+    expect(ofKind(template(helm).manifests, 'PrometheusRule')).toEqual([]);
+    const [rule] = ofKind(template(helm, ['-f', FULL]).manifests, 'PrometheusRule');
+    const dir = join(ROOT, 'deploy/prometheus/rules');
+    const groups = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort().flatMap((f) => parse(readFileSync(join(dir, f), 'utf8')).groups);
+    expect(rule!.spec.groups).toEqual(groups);
+    expect(rule!.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+  });
+
+  it("ships every Grafana dashboard as a ConfigMap for Grafana's sidecar, pointed at the chosen data source", () => {
+    const { manifests } = template(helm, ['-f', FULL]);
+    const dir = join(ROOT, 'deploy/grafana/dashboards');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const maps = ofKind(manifests, 'ConfigMap').filter((m) => m.metadata.labels?.grafana_dashboard === '1');
+    expect(maps.map((m) => Object.keys(m.data!)[0]).sort()).toEqual(files);
+    for (const map of maps) {
+      const [file, text] = Object.entries(map.data!)[0]!;
+      const expected = readFileSync(join(dir, file), 'utf8').replaceAll('"uid": "prometheus"', '"uid": "prom-main"');
+      expect(JSON.parse(text), file).toEqual(JSON.parse(expected));
+      expect(map.metadata.annotations?.grafana_folder).toBe('Clickstream');
+    }
+  });
+
+  it('ships the JMX exporter rules of deploy/jmx for the brokers and nodes, and PodMonitors that scrape them as job kafka and cassandra', () => {
+    const { manifests } = template(helm, ['-f', FULL]);
+    for (const system of ['kafka', 'cassandra']) {
+      const map = named(manifests, 'ConfigMap', `demo-clickstream-jmx-${system}`)!;
+      expect(map.data![`${system}.yml`]).toBe(readFileSync(join(ROOT, 'deploy/jmx', `${system}.yml`), 'utf8').trimEnd());
+      const monitor = named(manifests, 'PodMonitor', `demo-clickstream-${system}`)!;
+      expect(monitor.spec.podMetricsEndpoints[0].relabelings).toEqual([{ targetLabel: 'job', replacement: system }]);
+    }
+    expect(named(manifests, 'PodMonitor', 'demo-clickstream-kafka')!.spec).toMatchObject({ selector: { matchLabels: { 'strimzi.io/kind': 'Kafka' } }, namespaceSelector: { matchNames: ['kafka'] } });
+    expect(named(manifests, 'PodMonitor', 'demo-clickstream-cassandra')!.spec.podMetricsEndpoints[0].port).toBe('prometheus');
   });
 });

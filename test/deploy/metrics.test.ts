@@ -29,6 +29,7 @@ function fakeStore(fail: boolean): EventStore & AnalyticsReader {
     commit: () => maybe({ stored: 1, duplicates: 0 }),
     eraseVisitor: () => maybe(0),
     checkpoint: () => maybe(null),
+    resetCheckpoint: () => maybe(undefined),
     aggregate: () => maybe({ groups: [], rowsRead: 0, sampleFraction: 1 }),
     firstEventAt: () => maybe(null),
     visitorEvents: () => maybe({ events: [], nextCursor: null }),

@@ -1,8 +1,13 @@
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
 import { describeDifferential, type StoreFactory } from './harness.js';
+import { describeSampledDifferential } from './sampling.js';
 
 /** The embedded store against the reference: a fresh in-memory store for each event set. */
 const openStore: StoreFactory = () =>
   DuckDbStore.open({ path: ':memory:', rawEventRetentionMs: 0, dedupeWindowMs: 30 * 86_400_000, visitorSecret: 'differential-test' });
 
 describeDifferential('DuckDbStore', openStore, { runs: 25, queriesPerSet: 12 });
+
+/** Above a small row budget the embedded store answers from a sample of visitors (hll_reg below a power of two). */
+describeSampledDifferential('DuckDbStore', () =>
+  DuckDbStore.open({ path: ':memory:', rawEventRetentionMs: 0, dedupeWindowMs: 30 * 86_400_000, visitorSecret: 'differential-test', queryRowBudget: 300 }));

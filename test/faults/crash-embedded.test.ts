@@ -26,7 +26,11 @@ describe('fault: crash of the embedded server under load', () => {
     // while the server is down are acknowledged after it returns; the rest are of unknown fate.
     const load = spawnLoadgen(['--url', url, '--rate', '500', '--duration', '15s', '--concurrency', '16', '--batch-size', '5', '--retries', '8', '--timeout', '5s', '--ledger', ledger]);
 
-    await sleep(5_000);
+    // Kill mid-load: once the load generator (a tsx child, slow to start on a busy machine) has
+    // had events acknowledged, and a few seconds more, rather than after a fixed delay.
+    const deadline = Date.now() + 30_000;
+    while (ledgerLines(ledger) === 0 && Date.now() < deadline) await sleep(100);
+    await sleep(3_000);
     const before = ledgerLines(ledger);
     await server.kill();
     const killedAt = Date.now();

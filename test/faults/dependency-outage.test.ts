@@ -125,11 +125,16 @@ describe('fault: dependency outage', () => {
     await sleep(4_000);
     await proxy.cut();
     await sleep(10_000);
-    const duringOutage = await fetch(`${url}/analytics/page-views?page=/&site_id=x`).then((r) => r.status).catch(() => 0);
+    // What docs/api.md promises: a query that cannot reach the store answers 503 with Retry-After.
+    const duringOutage = await fetch(`${url}/analytics/page-views?page=/&site_id=x`).then(
+      async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { code?: string }).code }),
+      (error: unknown) => ({ status: 0, retryAfter: null, code: String(error) }),
+    );
     await proxy.restore();
     const { report } = await load.done;
     const result = await verify(url, ledger, 90_000);
-    console.info(`dependency-outage (Cassandra): cut 10 s under load; a query during the outage answered ${duringOutage}; load ${report.sent} sent, ${report.accepted} acknowledged, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`);
+    console.info(`dependency-outage (Cassandra): cut 10 s under load; a query during the outage answered ${JSON.stringify(duringOutage)}; load ${report.sent} sent, ${report.accepted} acknowledged, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`);
+    expect(duringOutage).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), code: 'STORE_UNAVAILABLE' });
     expect(report.errors).toEqual({});
     expect(server.child.exitCode).toBeNull();
     expect(result.ok, describeReport(result)).toBe(true);

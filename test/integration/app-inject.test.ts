@@ -73,9 +73,19 @@ describe('the seed commands, word for word', () => {
     // The seed's click is stored (its agent 'Mozilla/5.0' is a bot's) but is not a page view.
     await eventually(() => get(app, '/analytics/events?include_bots=true'), (r) => r.body.event_types?.some((t: any) => t.event_type === 'click' && t.events === 1));
     const rest = await pageViewsRest();
-    expect(rest).toMatchObject({ page: '/home', page_views: 0 });
+    expect(rest).toMatchObject({ page: '/home', page_views: 0, events: 0 });
     const gql = await pageViewsGraphql();
-    expect(gql).toEqual({ data: { pageViews: rest.page_views } });
+    expect(gql.data).toEqual({ pageViews: rest.page_views });
+
+    // A first user must not conclude it is broken: the zeros say why (the bot filter, the event type).
+    expect(rest.left_out).toEqual({ bot_events: 1, bot_page_views: 0 });
+    expect(rest.note).toMatch(/^1 event on \/home came from a bot's user agent .* add include_bots=true to count it\. page_views counts events of type page_view only; 1 event on \/home is of another type/);
+    expect(gql.extensions).toEqual({ notes: [rest.note] });
+    // With the bots counted, the click is an event and nothing is left out; other queries carry no notes.
+    const withBots = (await get(app, '/analytics/page-views/home?include_bots=true')).body;
+    expect(withBots).toMatchObject({ page_views: 0, events: 1, left_out: { bot_events: 0 } });
+    expect(withBots.note).toMatch(/^page_views counts events of type page_view only/);
+    expect((await postJson(app, '/graphql', '{ "query": "{ topPages { page } }" }')).body.extensions).toBeUndefined();
   });
 
   it('counts a page view from a real browser in REST and GraphQL', async () => {
@@ -83,6 +93,9 @@ describe('the seed commands, word for word', () => {
     expect(tracked.status).toBe(202);
     const rest = await eventually(pageViewsRest, (body) => body.page_views === 1);
     expect(rest).toMatchObject({ page: '/home', page_views: 1, visitors: 1 });
+    // Something counted: nothing to explain, and the seed's GraphQL answer is exactly its shape.
+    expect(rest).not.toHaveProperty('note');
+    expect(rest).not.toHaveProperty('left_out');
     expect(await pageViewsGraphql()).toEqual({ data: { pageViews: 1 } });
   });
 

@@ -48,6 +48,16 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     await admin.shutdown();
   });
 
+  it('waits for the nodes the replication needs, and gives up naming them without creating anything', async () => {
+    // One node here: a keyspace at RF 3 and LOCAL_QUORUM could be created but never used. This is
+    // what docker compose's cluster profile did when migrate started after the first node only.
+    const started = Date.now();
+    const outcome = migrateWith({ CASSANDRA_REPLICATION: 'SimpleStrategy:3', CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM' }, ['--wait', '3s']);
+    await expect(outcome.then(() => 'migrated')).rejects.toThrow(/1 of 3 nodes up.*start the missing nodes/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(await currentReplication(admin, keyspace)).toBeNull();
+  });
+
   it('will not open a store on a keyspace that was never migrated', async () => {
     await expect(openCassandraStore(cassandraOptionsFrom(loadConfig(env)))).rejects.toThrow(/schema version 0.*migrate/);
   });

@@ -61,7 +61,7 @@ describe('privacy and secrets (real process)', { timeout: 60_000 }, () => {
       const bytes = readFileSync(join(dataDir, name)).toString('latin1');
       for (const ip of IPS) expect(bytes.includes(ip), `${ip} in ${name}`).toBe(false);
     }
-    // The event log keeps records until LOG_RETENTION_HOURS (README); the store must not.
+    // The event log keeps records until LOG_RETENTION_HOURS (docs/security.md); the store must not.
     for (const name of files.filter((n) => n.startsWith('store.'))) {
       expect(readFileSync(join(dataDir, name)).toString('latin1').includes('erase-me'), `erased visitor in ${name}`).toBe(false);
     }

@@ -12,4 +12,7 @@ export default async function setup(): Promise<void> {
   const endpoints = await ensureServices({ kafka: true, cassandra: true });
   process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ??= endpoints.kafkaBrokers.join(',');
   process.env.CLICKSTREAM_TEST_CASSANDRA ??= endpoints.cassandraContactPoints.join(',');
+  // The JMX exporter of every broker and node (test/deploy/monitoring.test.ts scrapes them).
+  process.env.CLICKSTREAM_TEST_KAFKA_METRICS ??= endpoints.kafkaMetrics.join(',');
+  process.env.CLICKSTREAM_TEST_CASSANDRA_METRICS ??= endpoints.cassandraMetrics.join(',');
 }

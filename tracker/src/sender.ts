@@ -1,4 +1,4 @@
-/** One event as POST /track/batch takes it (see README "Sending events"). */
+/** One event as POST /track/batch takes it (see docs/api.md, "Sending events"). */
 export interface OutgoingEvent {
   event_type: string;
   page_url: string;

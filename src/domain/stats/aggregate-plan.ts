@@ -57,6 +57,11 @@ export interface AggregateResult {
   sampleFraction: number;
   /** With a sample: the relative error 95 % of answers stay within (for counts of 100 sampled events or more). */
   relativeError95?: number;
+  /**
+   * Registers the visitor rank histograms cover: 16,384 (all) unless the store sampled by register
+   * (then visitors are estimated from the first `registers` alone and scaled by the fraction).
+   */
+  registers?: number;
 }
 
 export function emptyGroup(key: string[]): GroupAggregate {
@@ -64,9 +69,9 @@ export function emptyGroup(key: string[]): GroupAggregate {
 }
 
 /** A rank histogram of an empty sketch. */
-export function emptyRanks(): number[] {
+export function emptyRanks(registers = HLL_REGISTERS): number[] {
   const ranks = new Array<number>(64).fill(0);
-  ranks[0] = HLL_REGISTERS;
+  ranks[0] = registers;
   return ranks;
 }
 

@@ -104,22 +104,16 @@ export function nextBucket(start: number, granularity: TimeGranularity): number 
  * lost when summer time begins) is no bucket; days and longer all exist.
  */
 export function bucketStarts(from: number, to: number, granularity: TimeGranularity, segments: readonly OffsetSegment[], max: number): number[] {
-  const starts: number[] = [];
   const last = bucketOfLocal(toLocal(to - 1, segments), granularity);
   if (granularity === 'minute' || granularity === 'hour') {
-    // Offsets are whole multiples of 15 minutes, so stepping by the smaller of that and the bucket meets every bucket.
+    // Offsets are whole multiples of 15 minutes, so stepping by the smaller of that and the bucket
+    // meets every bucket; a set, since clocks going back meet an hour's buckets twice.
     const step = granularity === 'minute' ? MINUTE_MS : 15 * MINUTE_MS;
-    let previous = -Infinity;
-    for (let t = from; t < to && starts.length <= max; t += step) {
-      const b = bucketOfLocal(toLocal(t, segments), granularity);
-      if (b > previous) {
-        starts.push(b);
-        previous = b;
-      }
-    }
-    if (starts.length <= max && last > previous) starts.push(last);
-    return starts;
+    const seen = new Set<number>([last]);
+    for (let t = from; t < to && seen.size <= max; t += step) seen.add(bucketOfLocal(toLocal(t, segments), granularity));
+    return [...seen].sort((a, b) => a - b).slice(0, max + 1);
   }
+  const starts: number[] = [];
   for (let b = bucketOfLocal(toLocal(from, segments), granularity); b <= last && starts.length <= max; b = nextBucket(b, granularity)) starts.push(b);
   return starts;
 }

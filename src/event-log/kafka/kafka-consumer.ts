@@ -29,6 +29,8 @@ export interface KafkaConsumerDeps {
  */
 export class KafkaConsumer implements LogConsumer {
   private readonly positions = new Map<number, number>();
+  /** Owned partitions whose resume offset is past the log's end: not read (see LogConsumer.stopped). */
+  private readonly halted = new Map<number, string>();
   /** Partitions a rebalance took away since the loop last looked at the assignment. */
   private readonly revoked = new Set<number>();
   /** Handled offsets whose commit failed; retried before the next fetch and on close. */
@@ -70,6 +72,10 @@ export class KafkaConsumer implements LogConsumer {
       if (position !== undefined && end !== undefined) lag.set(p, Math.max(0, end - position));
     }
     return lag;
+  }
+
+  stopped(): Map<number, string> {
+    return new Map(this.halted);
   }
 
   close(): Promise<void> {
@@ -148,13 +154,34 @@ export class KafkaConsumer implements LogConsumer {
     this.revoked.clear();
     const assigned = this.assigned();
     for (const p of this.positions.keys()) if (!assigned.has(p)) this.positions.delete(p);
-    const added = [...assigned].filter((p) => !this.positions.has(p));
+    // A stopped partition that went to another member is that member's to report.
+    for (const p of this.halted.keys()) if (!assigned.has(p)) this.halted.delete(p);
+    const added = [...assigned].filter((p) => !this.positions.has(p) && !this.halted.has(p));
     if (added.length === 0) return;
     const starts = await startOffsets(this.client, this.deps.topic, added, this.options);
+    const ends = await listOffsets(this.client, this.deps.topic, added, 'latest');
     // A rebalance during the lookups may already have taken some of them away again.
     const still = this.assigned();
-    for (const [p, offset] of starts) if (still.has(p)) this.positions.set(p, offset);
+    for (const [p, offset] of starts) {
+      if (!still.has(p)) continue;
+      const end = ends.get(p);
+      if (end !== undefined && offset > end) this.halt(p, offset, end);
+      else this.positions.set(p, offset);
+    }
     this.deps.logger.debug({ partitions: Object.fromEntries(starts) }, 'partitions assigned');
+  }
+
+  /**
+   * A resume offset past the end of the log: the topic was deleted and created again (or its log
+   * wiped) while the store kept its checkpoints. Jumping to the end would skip the new records up
+   * to the old checkpoint without a word, so the partition stops here until an operator decides.
+   */
+  private halt(partition: number, position: number, end: number): void {
+    const reason = `partition ${partition} resumes at offset ${position} but the log ends at ${end}: the topic was recreated or its log wiped while the store kept its checkpoint; reading from the checkpoint would skip every new record below offset ${position}. Check, then run \`clickstream checkpoints reset --partitions ${partition}\` (docs/reliability.md)`;
+    this.positions.delete(partition);
+    this.uncommitted.delete(partition);
+    this.halted.set(partition, reason);
+    this.deps.logger.error({ partition, checkpoint: position, logEnd: end }, reason);
   }
 
   private assigned(): Set<number> {
@@ -211,8 +238,9 @@ export class KafkaConsumer implements LogConsumer {
   }
 
   /**
-   * A position outside the log: records before it were deleted by retention (those are lost to
-   * this group, so say so), or a checkpoint points past the end. Move to the nearest valid offset.
+   * A position outside the log. Before its start: retention deleted those records (they are lost
+   * to this group, so say so) and the position moves up to the earliest. Past its end: the log was
+   * recreated under a running consumer, and the partition stops (halt) rather than jump.
    */
   private async clampPositions(): Promise<void> {
     const owned = [...this.positions.keys()];
@@ -224,10 +252,12 @@ export class KafkaConsumer implements LogConsumer {
       const position = this.positions.get(p)!;
       const low = earliest.get(p) ?? 0;
       const high = latest.get(p) ?? position;
-      const clamped = Math.min(Math.max(position, low), high);
-      if (clamped === position) continue;
-      this.deps.logger.error({ partition: p, position, moveTo: clamped }, 'the position is outside the log (retention?); moving to the nearest offset');
-      this.positions.set(p, clamped);
+      if (position > high) {
+        this.halt(p, position, high);
+      } else if (position < low) {
+        this.deps.logger.error({ partition: p, position, moveTo: low }, 'records before the position were deleted by retention before they were processed; moving to the earliest offset');
+        this.positions.set(p, low);
+      }
     }
   }
 }

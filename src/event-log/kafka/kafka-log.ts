@@ -1,8 +1,10 @@
 import { Consumer } from '@platformatic/kafka';
 import { ClickstreamError, isClickstreamError } from '../../domain/errors.js';
 import type { AppendRecord, ConsumeOptions, EventLog, LogConsumer, LogRecord } from '../../ports/event-log.js';
+import type { DeadLetterQueue } from '../../ports/dead-letters.js';
 import { AppendBatcher } from './kafka-append-batcher.js';
 import { KafkaConsumer } from './kafka-consumer.js';
+import { KafkaDeadLetters } from './kafka-dead-letters.js';
 import { logUnavailable } from './kafka-errors.js';
 import type { KafkaLogOptions, KafkaTuning } from './kafka-options.js';
 import { baseClientOptions, resolveTuning } from './kafka-options.js';
@@ -105,6 +107,11 @@ export class KafkaLog implements EventLog {
     ]);
     const message = { topic: this.options.dlqTopic, key: Buffer.from(record.key), value: record.value, headers };
     return this.batcher.append([message]);
+  }
+
+  /** The dead-letter topic, to list and replay parked records (clickstream dlq). */
+  deadLetterQueue(): DeadLetterQueue {
+    return new KafkaDeadLetters(this.options, this.tuning, (records) => this.append(records));
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,8 @@ interface RecordRow {
  */
 export class SqliteConsumer implements LogConsumer {
   private readonly positions = new Map<number, number>();
+  /** Partitions whose resume offset is past the log's end: not read (see LogConsumer.stopped). */
+  private readonly halted = new Map<number, string>();
   private readonly abort = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private readonly readBatch: Database.Statement<[number, number, number], RecordRow>;
@@ -53,10 +55,27 @@ export class SqliteConsumer implements LogConsumer {
     );
     for (let p = 0; p < this.partitions; p++) {
       const resume = await this.options.resumeFrom(p);
-      const start = this.options.startAt === 'latest' ? (this.lastOffset.get(p)?.last ?? -1) + 1 : 0;
-      this.positions.set(p, resume ?? committed.get(this.options.groupId, p)?.offset ?? start);
+      const end = (this.lastOffset.get(p)?.last ?? -1) + 1;
+      const start = this.options.startAt === 'latest' ? end : 0;
+      const position = resume ?? committed.get(this.options.groupId, p)?.offset ?? start;
+      if (position > end) this.halt(p, position, end);
+      else this.positions.set(p, position);
     }
     this.loop = this.run();
+  }
+
+  stopped(): Map<number, string> {
+    return new Map(this.halted);
+  }
+
+  /**
+   * A resume offset past the end of the log: the log file was deleted or replaced while the store
+   * kept its checkpoints. Reading from the checkpoint would skip the new records below it.
+   */
+  private halt(partition: number, position: number, end: number): void {
+    const reason = `partition ${partition} resumes at offset ${position} but the log ends at ${end}: the event log was recreated or wiped while the store kept its checkpoint; reading from the checkpoint would skip every new record below offset ${position}. Check, then run \`clickstream checkpoints reset --partitions ${partition}\` (docs/reliability.md)`;
+    this.halted.set(partition, reason);
+    this.deps.logger.error({ partition, checkpoint: position, logEnd: end }, reason);
   }
 
   lag(): Promise<Map<number, number>> {
@@ -106,9 +125,8 @@ export class SqliteConsumer implements LogConsumer {
     const handled: Array<[partition: number, nextOffset: number]> = [];
     let behind = false;
     try {
-      for (let partition = 0; partition < this.partitions; partition++) {
+      for (const [partition, position] of this.positions) {
         if (this.abort.signal.aborted) break;
-        const position = this.positions.get(partition)!;
         const rows = this.readBatch.all(partition, position, max);
         if (rows.length === 0) continue;
         const records: LogRecord[] = rows.map((r) => ({ partition, offset: r.offset, key: r.key, value: r.value, timestamp: r.ts }));

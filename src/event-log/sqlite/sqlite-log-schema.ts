@@ -34,6 +34,9 @@ export function createLogSchema(db: Database.Database): void {
       value TEXT NOT NULL
     );
   `);
+  // Added after the first release: when a dead letter was put back into the log (clickstream dlq replay).
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(dead_letters)').all();
+  if (!columns.some((c) => c.name === 'replayed_at')) db.exec('ALTER TABLE dead_letters ADD COLUMN replayed_at INTEGER');
 }
 
 /** A log keeps its partition count for life: records already placed by key would move. */

@@ -4,9 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { ClickstreamError } from '../../domain/errors.js';
+import type { DeadLetterQueue } from '../../ports/dead-letters.js';
 import type { AppendRecord, ConsumeOptions, EventLog, LogConsumer, LogRecord } from '../../ports/event-log.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteConsumer } from './sqlite-consumer.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { checkPartitionCount, createLogSchema } from './sqlite-log-schema.js';
 
 export interface SqliteLogOptions {
@@ -80,21 +82,25 @@ export class SqliteLog implements EventLog {
     return Promise.resolve();
   }
 
-  /** Dead-lettered records, newest first (the embedded stand-in for reading the DLQ topic). */
-  deadLetters(limit = 100): Array<{ partition: number; offset: number; reason: string }> {
-    return this.db.prepare<[number], { partition: number; offset: number; reason: string }>(
-      'SELECT partition, offset, reason FROM dead_letters ORDER BY id DESC LIMIT ?',
-    ).all(limit);
+  /** The parked records, to list and replay (the embedded stand-in for the dead-letter topic). */
+  deadLetterQueue(): DeadLetterQueue {
+    return new SqliteDeadLetters(this.db, (records) => this.append(records));
   }
 
-  /** Deletes records that every group has committed and that are older than retention. */
+  /**
+   * Deletes records that every group has committed and that are older than retention, except the
+   * last of each partition: offsets continue from it (MAX(offset) + 1), and a partition emptied by
+   * retention would start again at 0, below every checkpoint, and its new records would be skipped.
+   */
   expire(now: number): number {
     const groups = this.db.prepare<[], { partition: number; offset: number }>(
       'SELECT partition, MIN(offset) AS offset FROM group_offsets GROUP BY partition',
     ).all();
-    const remove = this.db.prepare('DELETE FROM records WHERE partition = ? AND offset < ? AND ts < ?');
+    const remove = this.db.prepare(
+      'DELETE FROM records WHERE partition = ? AND offset < MIN(?, (SELECT MAX(offset) FROM records WHERE partition = ?)) AND ts < ?',
+    );
     let deleted = 0;
-    for (const g of groups) deleted += remove.run(g.partition, g.offset, now - this.options.retentionMs).changes;
+    for (const g of groups) deleted += remove.run(g.partition, g.offset, g.partition, now - this.options.retentionMs).changes;
     return deleted;
   }
 

@@ -76,6 +76,10 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
+  // Resolvers that explain an answer (a page with nothing counted: see left-out.ts) leave notes here.
+  app.graphql.addHook('onResolution', async (execution, context) => {
+    if (context.notes?.length) execution.extensions = { ...execution.extensions, notes: context.notes };
+  });
 }
 
 /**

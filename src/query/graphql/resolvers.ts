@@ -1,3 +1,4 @@
+import type { MercuriusContext } from 'mercurius';
 import type { Metric } from '../../domain/analytics-query.js';
 import type { Granularity } from '../../domain/time-buckets.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
@@ -7,12 +8,23 @@ interface ScopeArgs { scope?: Scope | null }
 const scopeOf = (args: ScopeArgs): Scope => ({ ...(args.scope ?? {}) });
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
+declare module 'mercurius' {
+  interface MercuriusContext {
+    /** Explanations of this request's answers, sent in the response's `extensions.notes`. */
+    notes?: string[] | undefined;
+  }
+}
+
 /** Resolvers only translate names; the analytics service validates and answers. */
 export function createResolvers(analytics: AnalyticsService) {
   return {
     Query: {
-      pageViews: async (_: unknown, a: { pageURL: string } & Scope) =>
-        (await analytics.pageViews({ siteId: orUndefined(a.siteId), from: orUndefined(a.from), to: orUndefined(a.to), includeBots: orUndefined(a.includeBots) }, a.pageURL)).pageviews,
+      pageViews: async (_: unknown, a: { pageURL: string } & Scope, context: MercuriusContext) => {
+        const result = await analytics.pageViews({ siteId: orUndefined(a.siteId), from: orUndefined(a.from), to: orUndefined(a.to), includeBots: orUndefined(a.includeBots) }, a.pageURL);
+        // The answer stays an Int (the seed's shape); why it is 0 goes in the response's extensions.
+        if (result.leftOut) (context.notes ??= []).push(result.leftOut.note);
+        return result.pageviews;
+      },
       pageEvents: async (_: unknown, a: { pageURL: string } & ScopeArgs) => (await analytics.pageViews(scopeOf(a), a.pageURL)).events,
       uniqueVisitors: (_: unknown, a: { pageURL?: string | null } & ScopeArgs) => analytics.uniqueVisitors(scopeOf(a), orUndefined(a.pageURL)),
       timeseries: (_: unknown, a: { interval: Granularity; metrics?: Metric[] | null; pageURL?: string | null } & ScopeArgs) =>

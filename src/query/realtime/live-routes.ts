@@ -24,6 +24,7 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['analytics'];
   app.get('/analytics/sites', {
+    config: { siteListing: true },
     schema: { tags, summary: 'Sites with data, for a site picker; `live` tells whether this instance has the live view (LIVE_VIEW)' },
   }, async (request) => ({ sites: visibleSites(request.queryAccess, await options.sites.list()), live: options.live !== undefined }));
 

@@ -39,7 +39,8 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
 
   const pageViews = async (page: string, q: ScopeParams) => {
     const result = await analytics.pageViews(scopeOf(q), page);
-    return { site_id: q.site_id ?? null, page: normalisePage(page), page_views: result.pageviews, events: result.events, visitors: result.visitors, ...rangeOf(q) };
+    const explained = result.leftOut ? { left_out: { bot_events: result.leftOut.botEvents, bot_page_views: result.leftOut.botPageviews }, note: result.leftOut.note } : {};
+    return { site_id: q.site_id ?? null, page: normalisePage(page), page_views: result.pageviews, events: result.events, visitors: result.visitors, ...rangeOf(q), ...explained };
   };
   app.get('/analytics/page-views/*', {
     schema: { tags, summary: 'Page views of one page (the path after page-views/, e.g. /analytics/page-views/blog/post-1)', querystring: ScopeSchema },

@@ -100,7 +100,8 @@ export function createSharedLinks(store: SettingsStore, now: () => number = Date
 
     /** The link's site and an access token: for a locked link, its password opens it for 12 hours. */
     async unlock(token: unknown, password: unknown): Promise<{ access_token: string; expires_at: string; site_id: string }> {
-      if (typeof token !== 'string' || !token.startsWith(LINK_PREFIX) || token.length > 100) throw unauthorized('unknown or revoked shared link', 'token');
+      if (typeof token !== 'string' || token.length > 100) invalid('token', 'must be the token of a shared link (csl_…)');
+      if (!token.startsWith(LINK_PREFIX)) throw unauthorized('unknown or revoked shared link', 'token');
       if (typeof password !== 'string' || password.length > 200) invalid('password', 'must be a string');
       const id = digestOf(token);
       const recent = (failures.get(id) ?? []).filter((t) => now() - t < FAILURE_WINDOW_MS);

@@ -8,6 +8,8 @@ export interface FinalizeContext {
   timeGranularity: TimeGranularity | null;
   timeIndex: number;
   sampleFraction: number;
+  /** HLL registers the stores' rank histograms cover (16,384 unless sampled by register). */
+  registers?: number | undefined;
   /** Visitors of the query without dimensions (percentage) and also without goal filters (conversion_rate). */
   totalVisitors: number | null;
   goalBaseVisitors: number | null;
@@ -21,7 +23,7 @@ const round = (value: number, digits: number): number => {
 /** Turns a store's sums into the metrics of docs/query.md, one row per group. */
 export function metricValues(group: GroupAggregate, metrics: readonly StatsMetric[], context: FinalizeContext): Array<number | null> {
   const scale = (n: number): number => (context.sampleFraction === 1 ? n : Math.round(n / context.sampleFraction));
-  const visitors = (): number => (group.visitorRanks ? scale(HyperLogLog.estimateRanks(group.visitorRanks)) : 0);
+  const visitors = (): number => (group.visitorRanks ? scale(HyperLogLog.estimateRanks(group.visitorRanks, context.registers)) : 0);
   return metrics.map((metric): number | null => {
     switch (metric) {
       case 'visitors': return visitors();

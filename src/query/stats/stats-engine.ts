@@ -49,10 +49,10 @@ export function createStatsEngine(options: StatsEngineOptions) {
     /** A query whose range is already resolved (the fixed routes build these). */
     answer,
     /** The store's sums per group, for callers that need more precision than the metrics round to. */
-    async sums(query: StatsQuery): Promise<{ groups: GroupAggregate[]; sampleFraction: number }> {
+    async sums(query: StatsQuery): Promise<{ groups: GroupAggregate[]; sampleFraction: number; registers?: number | undefined }> {
       const { plan } = await planOf(query);
       const result = await options.reader.aggregate(plan);
-      return { groups: result.groups, sampleFraction: result.sampleFraction };
+      return { groups: result.groups, sampleFraction: result.sampleFraction, registers: result.registers };
     },
   };
 
@@ -101,6 +101,7 @@ export function createStatsEngine(options: StatsEngineOptions) {
       timeGranularity: granularity,
       timeIndex,
       sampleFraction: result.sampleFraction,
+      registers: result.registers,
       totalVisitors: metrics.has('percentage') ? await visitorsOf(plan, plan.filter) : null,
       goalBaseVisitors: metrics.has('conversion_rate') ? await visitorsOf(plan, lowerGoalFilters(withoutGoalFilters(query.filter), goals)) : null,
     };
@@ -125,7 +126,7 @@ export function createStatsEngine(options: StatsEngineOptions) {
     const totals: AggregateResult = await options.reader.aggregate({ ...plan, groupBy: [], filter, needs: { counts: false, visitors: true, scroll: false, visits: false } });
     const ranks = totals.groups[0]?.visitorRanks;
     if (!ranks) return 0;
-    const estimate = HyperLogLog.estimateRanks(ranks);
+    const estimate = HyperLogLog.estimateRanks(ranks, totals.registers);
     return totals.sampleFraction === 1 ? estimate : Math.round(estimate / totals.sampleFraction);
   }
 }

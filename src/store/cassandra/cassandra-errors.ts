@@ -13,7 +13,9 @@ const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof errors.NoHostAvailableError || error instanceof errors.OperationTimedOutError) return true;
+  if (error instanceof errors.NoHostAvailableError || error instanceof errors.OperationTimedOutError || error instanceof errors.BusyConnectionError) return true;
+  // The connection closed under a request in flight (the node went away): not the query's fault.
+  if (error instanceof errors.DriverError && (error as { isSocketError?: unknown }).isSocketError === true) return true;
   return error instanceof errors.ResponseError && UNAVAILABLE_CODES.has(error.code);
 }
 

@@ -21,6 +21,9 @@ export function createStatements(keyspace: string) {
       WHERE log_partition = ? IF pending_attempt = ? AND next_offset = ?`,
     finishAttempt: `UPDATE ${ks}.checkpoints SET next_offset = ?, committed_attempt = ?, pending_attempt = null, updated_at = ?
       WHERE log_partition = ? IF pending_attempt = ?`,
+    resetCheckpoint: `UPDATE ${ks}.checkpoints SET next_offset = ?, pending_attempt = null, aborted_attempts = aborted_attempts + ?, updated_at = ?
+      WHERE log_partition = ? IF pending_attempt = ? AND next_offset = ?`,
+    insertCheckpoint: `INSERT INTO ${ks}.checkpoints (log_partition, next_offset, updated_at) VALUES (?, ?, ?) IF NOT EXISTS`,
 
     readEventStamp: `SELECT log_partition, attempt FROM ${ks}.events_by_id WHERE event_id = ?`,
     insertEventStamp: `INSERT INTO ${ks}.events_by_id (event_id, log_partition, attempt) VALUES (?, ?, ?) USING TTL ?`,

@@ -51,6 +51,10 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     return (await this.checkpoints.read(partition)).nextOffset;
   }
 
+  resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    return asStoreError(() => this.checkpoints.reset(partition, nextOffset));
+  }
+
   readonly kind = 'cassandra';
 
   /** Being rebuilt on raw events (issue 11); the pre-aggregated path stays until then. */

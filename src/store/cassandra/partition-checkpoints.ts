@@ -54,6 +54,19 @@ export function createCheckpoints(cql: CqlSession, st: Statements, serialConsist
       if (!result.wasApplied()) throw concurrentWriter(attempt.partition);
     },
 
+    /**
+     * An operator's reset (EventStore.resetCheckpoint): the checkpoint moves to `nextOffset`, even
+     * backwards, and an attempt left pending is aborted for good, as the next writer would do.
+     */
+    async reset(partition: number, nextOffset: number): Promise<void> {
+      const state = await this.read(partition);
+      const stale = state.pending === null ? null : types.Uuid.fromString(state.pending);
+      const result = state.nextOffset === null && state.pending === null
+        ? await cql.execute(st.insertCheckpoint, [partition, nextOffset, new Date()])
+        : await cql.execute(st.resetCheckpoint, [nextOffset, stale ? [stale] : [], new Date(), partition, stale, state.nextOffset]);
+      if (!result.wasApplied()) throw concurrentWriter(partition);
+    },
+
     /** Every attempt, on any partition, whose writes readers must not count yet (or ever). */
     async uncommittedAttempts(): Promise<Set<string>> {
       const uncommitted = new Set<string>();

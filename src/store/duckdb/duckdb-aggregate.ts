@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
 import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
 import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
 import { int, Params } from './duckdb-sql.js';
@@ -9,27 +10,55 @@ import { int, Params } from './duckdb-sql.js';
  * histogram per group (registers grouped by rank, so the estimate is computed in TypeScript from
  * integers, the same on every store); visits are summed in a second query.
  */
-export async function aggregateDuckDb(connection: DuckDBConnection, plan: AggregatePlan): Promise<AggregateResult> {
+export async function aggregateDuckDb(connection: DuckDBConnection, plan: AggregatePlan, registers = HLL_REGISTERS): Promise<AggregateResult> {
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   let rowsRead = 0;
+  const sample: Sample = { registers };
   const eventSide = plan.needs.counts || plan.needs.visitors || plan.needs.scroll;
   if (eventSide) {
-    const rows = await eventSums(connection, plan);
+    const rows = await eventSums(connection, plan, sample);
     rowsRead += rows.read;
     parts.push(...rows.parts);
   }
   if (plan.needs.visits) {
-    const rows = await visitSums(connection, plan);
+    const rows = await visitSums(connection, plan, sample);
     rowsRead += rows.read;
     parts.push(...rows.parts);
   }
-  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
+  const sampleFraction = registers / HLL_REGISTERS;
+  if (sampleFraction === 1) return { groups: mergeGroupParts(parts), rowsRead, sampleFraction };
+  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction, registers, relativeError95: await countError(connection, plan, sample) };
+}
+
+/**
+ * A sample of the visitors whose register index is below `registers` (HLL_REGISTERS: all). A
+ * visitor is in or out whole, and their registers are complete, so visitors are estimated from
+ * those registers alone (HyperLogLog.estimateRanks) and counts scaled by the fraction.
+ */
+interface Sample {
+  registers: number;
+}
+
+const sampled = (alias: 'e' | 'v', sample: Sample): string[] => (sample.registers < HLL_REGISTERS ? [`${alias}.hll_reg < ${int(sample.registers)}`] : []);
+
+/**
+ * The relative error 95 % of the sampled totals stay within: each visitor is in the sample with
+ * chance f, so the scaled total's variance is (1 − f)/f² × Σ c² over the sampled visitors' counts c.
+ */
+async function countError(connection: DuckDBConnection, plan: AggregatePlan, sample: Sample): Promise<number> {
+  const params = new Params();
+  const ctx: SqlContext = { params, siteId: plan.siteId };
+  const events = countedEvents({ ...plan, groupBy: [] }, ctx, 'e.visitor_key', sample);
+  const [row] = (await connection.runAndReadAll(`WITH ev AS (${events}) SELECT sum(c * c), sum(c) FROM (SELECT visitor_key, count(*) AS c FROM ev GROUP BY visitor_key)`, params.values)).getRows();
+  const [squares, total] = [Number(row?.[0] ?? 0), Number(row?.[1] ?? 0)];
+  const f = sample.registers / HLL_REGISTERS;
+  return total === 0 ? 1 : Math.round((1.96 * Math.sqrt((1 - f) * squares)) / total * 10_000) / 10_000;
 }
 
 const keyColumns = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i}`);
 
 /** The counted events of the plan, each with its group key columns k0…kn. */
-function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string): string {
+function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string, sample: Sample): string {
   const exitPage = plan.groupBy.some((k) => k.kind === 'attribute' && k.dimension === 'visit:exit_page');
   const keys = plan.groupBy.map((key, i) => `${exitPage && isExitPage(key) ? 'v.visit_exit_page' : groupSql(key, 'events', ctx)} AS k${i}`);
   const where = [
@@ -37,6 +66,7 @@ function countedEvents(plan: AggregatePlan, ctx: SqlContext, extra: string): str
     `e.ts >= ${int(plan.from)}`,
     `e.ts < ${int(plan.to)}`,
     ...(plan.includeBots ? [] : ['NOT e.is_bot']),
+    ...sampled('e', sample),
     ...(plan.filter ? [filterSql(plan.filter, 'events', ctx)] : []),
   ];
   const join = exitPage ? 'LEFT JOIN all_visits v ON v.site_id = e.site_id AND v.visit_id = e.visit_id' : '';
@@ -47,12 +77,12 @@ function isExitPage(key: GroupKey): boolean {
   return key.kind === 'attribute' && key.dimension === 'visit:exit_page';
 }
 
-async function eventSums(connection: DuckDBConnection, plan: AggregatePlan) {
+async function eventSums(connection: DuckDBConnection, plan: AggregatePlan, sample: Sample) {
   const params = new Params();
   const ctx: SqlContext = { params, siteId: plan.siteId };
   const k = keyColumns(plan.groupBy.length);
   const by = (extra: string[]) => [...k, ...extra].join(', ') || 'ALL';
-  const events = countedEvents(plan, ctx, 'e.hll_reg, e.hll_rank, e.is_pageview, e.visit_id, e.page, e.scroll_depth');
+  const events = countedEvents(plan, ctx, 'e.hll_reg, e.hll_rank, e.is_pageview, e.visit_id, e.page, e.scroll_depth', sample);
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   let read = 0;
   const keyOf = (row: readonly unknown[]): string[] => row.slice(0, k.length).map(String);
@@ -68,7 +98,7 @@ async function eventSums(connection: DuckDBConnection, plan: AggregatePlan) {
       const key = keyOf(row);
       const id = key.join('\u0000');
       let group = groups.get(id);
-      if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, visitorRanks: emptyRanks() }));
+      if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, visitorRanks: emptyRanks(sample.registers) }));
       const [rank, registers, n, pv] = row.slice(k.length).map(Number) as [number, number, number, number];
       group.visitorRanks[rank] = registers;
       group.visitorRanks[0]! -= registers;
@@ -95,7 +125,7 @@ async function eventSums(connection: DuckDBConnection, plan: AggregatePlan) {
   if (plan.needs.scroll) {
     const scrollParams = new Params();
     const scrollCtx: SqlContext = { params: scrollParams, siteId: plan.siteId };
-    const scrollEvents = countedEvents(plan, scrollCtx, 'e.is_pageview, e.visit_id, e.page, e.scroll_depth');
+    const scrollEvents = countedEvents(plan, scrollCtx, 'e.is_pageview, e.visit_id, e.page, e.scroll_depth', sample);
     const sql = `WITH ev AS (${scrollEvents})
       SELECT ${[...k, 'sum(d)', 'count(*)'].join(', ')}
       FROM (SELECT ${[...k, 'visit_id', 'page'].join(', ')}, max(coalesce(scroll_depth, 0)) AS d FROM ev GROUP BY ${by(['visit_id', 'page'])} HAVING bool_or(is_pageview))
@@ -108,7 +138,7 @@ async function eventSums(connection: DuckDBConnection, plan: AggregatePlan) {
   return { parts, read };
 }
 
-async function visitSums(connection: DuckDBConnection, plan: AggregatePlan) {
+async function visitSums(connection: DuckDBConnection, plan: AggregatePlan, sample: Sample) {
   const params = new Params();
   const ctx: SqlContext = { params, siteId: plan.siteId };
   const k = keyColumns(plan.groupBy.length);
@@ -118,13 +148,14 @@ async function visitSums(connection: DuckDBConnection, plan: AggregatePlan) {
     `v.start_ts >= ${int(plan.from)}`,
     `v.start_ts < ${int(plan.to)}`,
     ...(plan.includeBots ? [] : ['NOT v.is_bot']),
+    ...sampled('v', sample),
   ];
   if (plan.filter && isVisitOnly(plan.filter)) where.push(filterSql(plan.filter, 'visits', ctx));
   else if (plan.filter) {
     // A visit counts when one of its counted events makes the filter hold.
     const eventWhere = [
       `e.site_id = ${params.bind(plan.siteId)}`, `e.ts >= ${int(plan.from)}`, `e.ts < ${int(plan.to)}`,
-      ...(plan.includeBots ? [] : ['NOT e.is_bot']), filterSql(plan.filter, 'events', ctx),
+      ...(plan.includeBots ? [] : ['NOT e.is_bot']), ...sampled('e', sample), filterSql(plan.filter, 'events', ctx),
     ];
     where.push(`v.visit_id IN (SELECT e.visit_id FROM events e WHERE ${eventWhere.join(' AND ')})`);
   }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
 import { DedupeWindow } from '../../domain/dedupe-window.js';
+import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { FunnelReader, VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
@@ -11,13 +12,17 @@ import type { FunnelCounts, FunnelPlan } from '../../domain/funnel.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
+import { ClickstreamError } from '../../domain/errors.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
 import { funnelDuckDb, propertyKeysDuckDb, visitStepsDuckDb } from './duckdb-funnel.js';
+import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
 import { migrateDuckDb } from './duckdb-schema.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
 import { createDuckDbWriter } from './duckdb-writer.js';
+
+const DAY_MS = 86_400_000;
 
 export interface DuckDbStoreOptions {
   /** Database file, or ':memory:'. */
@@ -30,6 +35,11 @@ export interface DuckDbStoreOptions {
   visitorSecret: string;
   /** Threads DuckDB may use for a query (default: one per core). */
   threads?: number;
+  /**
+   * A query over more stored events than this reads a sample of the visitors (a power-of-two
+   * fraction of them), saying so in its answer; 0 always reads everything.
+   */
+  queryRowBudget?: number;
   expiryIntervalMs?: number;
 }
 
@@ -41,6 +51,9 @@ export interface DuckDbStoreOptions {
 export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader {
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
+  private readonly idle: DuckDBConnection[] = [];
+  /** Events stored per site and UTC day, to size a query before it runs (null: to be read again). */
+  private dayCounts: Map<string, Map<number, number>> | null = null;
   private readonly expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -69,7 +82,11 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
       const window = new DedupeWindow(options.dedupeWindowMs);
       await loadWindow(writer, window, options.dedupeWindowMs);
       const keyOf = createVisitorKeyer(options.visitorSecret);
-      return new DuckDbStore(instance, writer, createDuckDbWriter(writer, window, keyOf), keyOf, options);
+      // The writer reports each commit's events to the store it belongs to, made just below.
+      const owner: { store?: DuckDbStore } = {};
+      const write = createDuckDbWriter(writer, window, keyOf, (events) => owner.store?.counted(events));
+      owner.store = new DuckDbStore(instance, writer, write, keyOf, options);
+      return owner.store;
     } catch (error) {
       writer.closeSync();
       instance.closeSync();
@@ -96,13 +113,51 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     });
   }
 
+  resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    return this.setCheckpoints(new Map([[partition, nextOffset]]));
+  }
+
   async checkpoint(partition: number): Promise<number | null> {
     const rows = await this.read(`SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`);
     return rows.length === 0 ? null : Number(rows[0]![0]);
   }
 
-  aggregate(plan: AggregatePlan): Promise<AggregateResult> {
-    return this.withConnection((c) => aggregateDuckDb(c, plan));
+  async aggregate(plan: AggregatePlan): Promise<AggregateResult> {
+    const registers = await this.sampleRegisters(plan.siteId, plan.from, plan.to);
+    return this.withConnection((c) => aggregateDuckDb(c, plan, registers));
+  }
+
+  /** All registers, or the largest power-of-two share of them that keeps the range within the row budget. */
+  private async sampleRegisters(siteId: string, from: number, to: number): Promise<number> {
+    const budget = this.options.queryRowBudget ?? 0;
+    if (budget <= 0) return HLL_REGISTERS;
+    this.dayCounts ??= await this.readDayCounts();
+    let rows = 0;
+    for (const [day, n] of this.dayCounts.get(siteId) ?? []) if (day * DAY_MS < to && (day + 1) * DAY_MS > from) rows += n;
+    let registers = HLL_REGISTERS;
+    while (rows * (registers / HLL_REGISTERS) > budget && registers > 64) registers /= 2;
+    return registers;
+  }
+
+  private async readDayCounts(): Promise<Map<string, Map<number, number>>> {
+    const counts = new Map<string, Map<number, number>>();
+    for (const [site, day, n] of await this.read(`SELECT site_id, ts // ${DAY_MS} AS d, count(*) FROM events GROUP BY ALL`)) {
+      const days = counts.get(String(site)) ?? new Map<number, number>();
+      days.set(Number(day), Number(n));
+      counts.set(String(site), days);
+    }
+    return counts;
+  }
+
+  /** After a commit: its new events join the day counts. */
+  private counted(events: readonly TrackedEvent[]): void {
+    if (!this.dayCounts) return;
+    for (const e of events) {
+      const days = this.dayCounts.get(e.site_id) ?? new Map<number, number>();
+      const day = Math.floor(e.timestamp / DAY_MS);
+      days.set(day, (days.get(day) ?? 0) + 1);
+      this.dayCounts.set(e.site_id, days);
+    }
   }
 
   funnel(plan: FunnelPlan): Promise<FunnelCounts> {
@@ -162,6 +217,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
         await this.writer.run(`DELETE FROM visits_hot WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
         await this.writer.run('COMMIT');
         this.write.invalidate();
+        this.dayCounts = null;
         await this.writer.run('CHECKPOINT');
         return deleted.getRows().length;
       } catch (error) {
@@ -179,6 +235,7 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
       await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cutoff)}`);
       this.write.invalidate();
+      this.dayCounts = null;
     });
   }
 
@@ -188,22 +245,29 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     clearInterval(this.expiryTimer);
     await this.commits;
     await this.writer.run('CHECKPOINT').catch(() => undefined);
+    for (const connection of this.idle.splice(0)) connection.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.commits.then(work);
+    const next = this.commits.then(() => {
+      if (this.closed) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store is closing');
+      return asStoreError(work);
+    });
     this.commits = next.catch(() => undefined);
     return next;
   }
 
+  /** Query connections are reused: one per query in flight, kept for the next. */
   private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const connection = await this.instance.connect();
+    if (this.closed) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store is closing');
+    const connection = this.idle.pop() ?? (await asStoreError(() => this.instance.connect()));
     try {
-      return await work(connection);
+      return await asStoreError(() => work(connection));
     } finally {
-      connection.closeSync();
+      if (this.closed || this.idle.length >= 4) connection.closeSync();
+      else this.idle.push(connection);
     }
   }
 

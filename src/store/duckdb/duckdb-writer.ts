@@ -40,7 +40,7 @@ interface VisitorGroup {
  * - Changed visits are rewritten in the small `visits_hot` table; every few minutes the ones
  *   whose last event is over two hours old move to `visits`, which only grows.
  */
-export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeWindow, keyOf: VisitorKeyer) {
+export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeWindow, keyOf: VisitorKeyer, committed: (events: readonly TrackedEvent[]) => void = () => undefined) {
   let hot: HotVisits | null = null;
   const identities = new Map<string, VisitorIdentity>();
   const identityOf = (siteId: string, visitorId: string): VisitorIdentity => {
@@ -188,6 +188,7 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     for (const c of changes) visits.put(c.cacheKey, c.after);
     if (cooling !== null) visits.cool(cooling);
     for (const event of fresh) window.add(event.event_id, event.received_at);
+    committed(fresh);
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   };
   return {

@@ -7,6 +7,7 @@ import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregat
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { runAggregate } from '../aggregate-engine.js';
+import { asStoreError } from './sqlite-errors.js';
 import { createSqliteReader } from './sqlite-reader.js';
 import { migrate } from './sqlite-schema.js';
 import { createSqliteWriter } from './sqlite-writer.js';
@@ -48,12 +49,16 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     }
   }
 
-  async commit(batch: StoreBatch): Promise<CommitResult> {
-    return this.write(batch);
+  commit(batch: StoreBatch): Promise<CommitResult> {
+    return asStoreError(() => this.write(batch));
   }
 
-  async checkpoint(partition: number): Promise<number | null> {
-    return this.checkpointOf.get(partition)?.next_offset ?? null;
+  checkpoint(partition: number): Promise<number | null> {
+    return asStoreError(() => this.checkpointOf.get(partition)?.next_offset ?? null);
+  }
+
+  async resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO checkpoints (partition, next_offset, updated_at) VALUES (?, ?, ?)').run(partition, nextOffset, Date.now());
   }
 
   readonly kind = 'sqlite';
@@ -64,7 +69,7 @@ export class SqliteStore implements EventStore, AnalyticsReader {
   }
 
   legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
-    return runAggregate(query, this.reader);
+    return asStoreError(() => runAggregate(query, this.reader));
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
@@ -72,23 +77,28 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     return row?.ts ?? null;
   }
 
-  async visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
-    return this.reader.visitorEvents(query);
+  visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {
+    return asStoreError(() => this.reader.visitorEvents(query));
   }
 
-  async sites(limit: number): Promise<string[]> {
-    return this.reader.sites(limit);
+  sites(limit: number): Promise<string[]> {
+    return asStoreError(() => this.reader.sites(limit));
   }
 
+  /** Reads the schema version: a round trip through the file's locks, as any query takes them. */
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    await asStoreError(() => this.db.prepare('SELECT MAX(version) FROM schema_version').get());
   }
 
   /**
    * secure_delete overwrites the freed pages with zeros, and the checkpoint moves them into the
    * database file and empties the WAL, so no copy of the erased rows stays on disk.
    */
-  async eraseVisitor(siteId: string, visitorId: string): Promise<number> {
+  eraseVisitor(siteId: string, visitorId: string): Promise<number> {
+    return asStoreError(() => this.erase(siteId, visitorId));
+  }
+
+  private erase(siteId: string, visitorId: string): number {
     this.db.pragma('secure_delete = ON');
     try {
       const erase = this.db.transaction(() => {

@@ -19,11 +19,11 @@ export interface PromqlSource {
 }
 
 /**
- * Metrics that come from the Kafka and Cassandra exporters. The proof test runs Clickstream on its
- * embedded adapters, where no exporter exists: these expressions are parsed, not expected to
- * return data. Everything else describes Clickstream's own traffic and must.
+ * Expressions about Kafka's and Cassandra's own metrics (their JMX exporters: kafka_*, cassandra_*,
+ * and the JVM and scrape series of those jobs). The embedded proof (prometheus.test.ts) has neither
+ * and only parses them; monitoring.test.ts runs a real broker and node and needs data from them.
  */
-const EXTERNAL = /\b(kafka_|cassandra_)\w*/;
+const EXTERNAL = /\b(kafka|cassandra)_\w*|job="(kafka|cassandra)"/;
 
 export function isExternal(source: PromqlSource): boolean {
   return EXTERNAL.test(source.expr);
@@ -72,9 +72,11 @@ export function substituteGrafana(expr: string, variables: Record<string, string
   });
 }
 
-export function dashboardExpressions(): PromqlSource[] {
+/** Every panel's expressions, dashboard variables at their defaults unless `overrides` names them. */
+export function dashboardExpressions(overrides: Record<string, string> = {}): PromqlSource[] {
   return loadDashboards().flatMap(({ file, json }) => {
-    const variables = Object.fromEntries((json.templating?.list ?? []).map((v) => [v.name, v.current?.value ?? v.query ?? '']));
+    const defaults = Object.fromEntries((json.templating?.list ?? []).map((v) => [v.name, v.current?.value ?? v.query ?? '']));
+    const variables = { ...defaults, ...Object.fromEntries(Object.entries(overrides).filter(([name]) => name in defaults)) };
     return allPanels(json.panels).flatMap((panel) =>
       (panel.targets ?? []).map((target) => {
         if (!target.expr) throw new Error(`${file} › ${panel.title} › ${target.refId}: a target without expr`);
