@@ -38,7 +38,8 @@ export function createLimiter(max: number) {
  */
 export function whenVisible(element: Element, load: () => Promise<void>): { stale(): void; now(): Promise<void> } {
   let visible = false;
-  let dirty = true;
+  // Nothing to load until the first `stale()`: the view (a shared link's site) may not be known yet.
+  let dirty = false;
   const run = (): void => {
     dirty = false;
     void load();
