@@ -46,7 +46,12 @@ suite('the dashboard in a real browser: filters, goals, funnels, compare, export
 
   beforeAll(async () => {
     server = await startServer({ DATA_DIR: tempDataDir(), API_KEYS: KEY });
-    const seeded = await seedDay(server.url);
+    // A few sign-ups with a property, to break the event down by it.
+    const plans = ['pro', 'pro', 'free'].map((plan, i) => ({
+      site_id: DEMO_SITE, user_id: `plan-visitor-${i}`, page_url: 'https://shop.example/pricing', event_type: 'signup', properties: { plan }, timestamp: Date.now() - 3_600_000, user_agent: USER_AGENT,
+    }));
+    expect((await postJson(`${server.url}/track/batch`, { events: plans })).status).toBe(202);
+    const seeded = 3 + (await seedDay(server.url));
     await eventually(() => api('/analytics/query', { site_id: DEMO_SITE, metrics: ['events'], date_range: '24h' }), (a) => a.results[0]?.metrics[0] === seeded, 30_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
     context = await browser.newContext({ userAgent: USER_AGENT, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
@@ -151,6 +156,20 @@ suite('the dashboard in a real browser: filters, goals, funnels, compare, export
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['totals.csv', 'visitors-over-time.csv', 'goals.csv', 'funnel.csv', 'pages-top.csv', 'pages-entry.csv', 'sources-referrers.csv', 'locations-countries.csv', 'events-names.csv']));
     expect(strFromU8(files['goals.csv']!)).toContain('Signed up');
   }, 60_000);
+
+  it('breaks a clicked event down by its property keys', async () => {
+    const events = page.locator('#panel-events');
+    await events.scrollIntoViewIfNeeded();
+    await events.locator('li[data-value="signup"]').click();
+    await page.locator('.chip[data-dimension="event:name"]').waitFor();
+    await events.locator('[data-tab="prop:plan"][aria-selected="true"]').waitFor({ timeout: 10_000 });
+    const plans = await api('/analytics/query', { site_id: DEMO_SITE, metrics: ['visitors', 'events'], date_range: '24h', dimensions: ['event:props:plan'], filters: [['is', 'event:name', ['signup']]] });
+    const expected = plans.results.map((r: { dimensions: string[]; metrics: number[] }) => `${r.dimensions[0]}${r.metrics.join('')}`);
+    expect(expected).toEqual(expect.arrayContaining(['pro22', 'free11']));
+    await eventually(async () => events.locator('li').allTextContents(), (rows) => JSON.stringify(rows) === JSON.stringify(expected), 10_000);
+    await page.click('.chip[data-dimension="event:name"] .chip-remove');
+    await eventually(async () => page.locator('.chip').count(), (n) => n === 0, 5_000);
+  }, 30_000);
 
   it('opens a shared link in a fresh browser without a key: one site, read-only', async () => {
     await page.click('#share');

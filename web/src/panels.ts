@@ -29,6 +29,8 @@ export interface PanelDef {
 }
 
 const visitors = { metrics: ['visitors'], columns: ['Visitors'] };
+/** `next` of a tab whose row opens the first tab known only with data (an event's first property). */
+const FIRST_EXTRA = '*first-extra';
 export const PANELS: PanelDef[] = [
   { id: 'pages', title: 'Pages', tabs: [
     { key: 'top', label: 'Top pages', dimension: 'event:page', metrics: ['visitors', 'pageviews'], columns: ['Visitors', 'Views'] },
@@ -54,7 +56,7 @@ export const PANELS: PanelDef[] = [
     { key: 'devices', label: 'Devices', dimension: 'visit:device', ...visitors },
   ] },
   { id: 'events', title: 'Events', tabs: [
-    { key: 'names', label: 'Event types', dimension: 'event:name', metrics: ['visitors', 'events'], columns: ['Visitors', 'Events'] },
+    { key: 'names', label: 'Event types', dimension: 'event:name', metrics: ['visitors', 'events'], columns: ['Visitors', 'Events'], next: FIRST_EXTRA },
   ], extraTabs: async (view) => {
     // With one event picked, its property keys; else the keys of all custom events.
     const picked = view.filters.some(([op, d]) => op === 'is' && d === 'event:name');
@@ -118,9 +120,10 @@ export function createPanel(container: HTMLElement, def: PanelDef, handlers: Pan
     columns.replaceChildren(...[singular(tab.label), ...tab.columns].map((c) => Object.assign(document.createElement('span'), { textContent: c })));
     renderBars(list, rows, {
       pick: (row) => {
-        handlers.pick(tab.dimension, row.value);
+        // Before the pick: it reloads the dashboard, this panel with the tab it should show.
         if (tab.next) active = tab.next;
         drawTabs();
+        handlers.pick(tab.dimension, row.value);
       },
     });
   };
@@ -150,6 +153,15 @@ export function createPanel(container: HTMLElement, def: PanelDef, handlers: Pan
     def,
     async refresh(view) {
       lastView = view;
+      if (active === FIRST_EXTRA) {
+        // A picked event: show its first property, once its keys are known.
+        const extra = def.extraTabs ? await def.extraTabs(view).catch(() => []) : [];
+        tabs = [...def.tabs, ...extra];
+        active = extra[0]?.key ?? def.tabs[0]!.key;
+        drawTabs();
+        await load(view);
+        return;
+      }
       const extra = def.extraTabs ? def.extraTabs(view).catch(() => []) : Promise.resolve([]);
       await load(view);
       tabs = [...def.tabs, ...(await extra)];
