@@ -253,6 +253,9 @@ async function exportZip(): Promise<void> {
   downloadZip(`clickstream-${current.site}-${current.range.key}.zip`, files);
 }
 
+/** A shared link's one site (its address names none). */
+let sharedSite: string | null = null;
+
 async function openSharedLink(): Promise<void> {
   try {
     const opened = await links.unlock(shareToken!, '');
@@ -273,6 +276,7 @@ async function openSharedLink(): Promise<void> {
     setLinkAccess(opened.access_token);
     view.site = opened.site_id;
   }
+  sharedSite = view.site;
   $('site-field').hidden = true;
   $('shared-site').hidden = false;
   $('shared-site').textContent = `${view.site} · shared view`;
@@ -311,7 +315,7 @@ async function setUp(): Promise<void> {
   typeSelect.addEventListener('change', () => { feedType = typeSelect.value; void follow(); });
   window.addEventListener('popstate', () => {
     view = readView();
-    if (readOnly) view.site = $('shared-site').textContent?.split(' · ')[0] ?? view.site;
+    if (sharedSite) view.site = sharedSite;
     showView();
   });
   saveView(view, true);
