@@ -121,6 +121,16 @@ suite('the dashboard in a real browser: filters, goals, funnels, compare, export
     const [visitors, rate] = answer.results.find((r: { dimensions: string[] }) => r.dimensions[0] === 'Signed up').metrics;
     expect(rate).toBeGreaterThan(0);
     await eventually(async () => (await row.locator('.value').allTextContents()), (v) => number(v[0]!) === visitors && v[2] === `${rate} %`, 10_000);
+
+    // An event goal with one property value.
+    await page.fill('#goal-form input[name=target]', 'signup');
+    await page.fill('#goal-form input[name=property]', 'plan=pro');
+    await page.fill('#goal-form input[name=name]', 'Pro plan');
+    await page.click('#goal-form button[type=submit]');
+    await page.locator('#goals li[data-goal="Pro plan"]').waitFor({ timeout: 10_000 });
+    const goals = await (await fetch(`${server.url}/analytics/goals?site_id=${DEMO_SITE}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as { goals: Array<{ name: string; property: unknown }> };
+    expect(goals.goals.find((g) => g.name === 'Pro plan')?.property).toEqual({ key: 'plan', value: 'pro' });
+    await eventually(async () => number((await page.locator('#goals li[data-goal="Pro plan"] .value').allTextContents())[0]!), (n) => n === 2, 10_000);
   }, 30_000);
 
   it('builds a 3-step funnel, shows the funnel API\'s numbers, and saves it for the site', async () => {

@@ -77,7 +77,12 @@ export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean
     if (!lastView) return;
     const target = formText(form, 'target').trim();
     const name = formText(form, 'name').trim();
-    const body = { site_id: lastView.site, ...(name ? { name } : {}), ...(formText(form, 'kind') === 'page' ? { page_path: target } : { event_name: target }) };
+    // An event goal may ask for one property value: `plan=pro`.
+    const property = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(formText(form, 'property'));
+    const body = {
+      site_id: lastView.site, ...(name ? { name } : {}),
+      ...(formText(form, 'kind') === 'page' ? { page_path: target } : { event_name: target, ...(property ? { property: { key: property[1], value: property[2] } } : {}) }),
+    };
     const status = form.querySelector<HTMLElement>('.form-error')!;
     goalsApi.create(body).then(() => {
       form.reset();
