@@ -16,6 +16,7 @@ import type { AnalyticsService } from './query/analytics-service.js';
 import type { LiveHub } from './query/realtime/live-hub.js';
 import type { SiteDirectory } from './query/realtime/site-directory.js';
 import type { StatsEngine } from './query/stats/stats-engine.js';
+import type { SettingsServices } from './http/query-plugin.js';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +34,8 @@ export interface AppDeps {
   sites?: SiteDirectory | undefined;
   /** With the query role and LIVE_VIEW: live totals, feed and GraphQL subscriptions. */
   live?: LiveHub | undefined;
+  /** With the query role: goals, saved funnels, shared links, the funnel and property keys. */
+  settings?: SettingsServices | undefined;
   /** The built tracker and dashboard (default: under the package folder). */
   assets?: StaticAssets | undefined;
   readiness: Readiness;
@@ -78,7 +81,7 @@ async function registerApp(app: FastifyInstance, deps: AppDeps): Promise<void> {
         title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.',
         license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
-      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'operations' }],
+      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'settings' }, { name: 'operations' }],
     },
   });
 
@@ -87,7 +90,7 @@ async function registerApp(app: FastifyInstance, deps: AppDeps): Promise<void> {
   if (deps.analytics && deps.stats) {
     await app.register(queryPlugin, {
       config, analytics: deps.analytics, stats: deps.stats, eraseVisitor: deps.eraseVisitor, sites: deps.sites, live: deps.live,
-      graphqlObserver: deps.metrics.http, dashboardDir: assets.dashboardDir,
+      graphqlObserver: deps.metrics.http, dashboardDir: assets.dashboardDir, settings: deps.settings,
     });
   }
   await app.register(operationsPlugin, { readiness: deps.readiness, registry: deps.metrics.registry, metricsApiKey: config.METRICS_API_KEY });

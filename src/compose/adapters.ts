@@ -14,6 +14,13 @@ import type { EventStore } from '../ports/event-store.js';
 import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
 import { openCassandraStore } from '../store/cassandra/cassandra-store.js';
 import { openMigratingSqliteStore } from '../store/duckdb/migrate-sqlite-store.js';
+import type { FunnelReader, VisitStepSource } from '../ports/funnel-reader.js';
+import type { PropertyKeysReader } from '../ports/property-keys.js';
+import type { SettingsStore } from '../ports/settings-store.js';
+import { createScanFunnel } from '../query/funnel/scan-funnel.js';
+import { CassandraSettingsStore } from '../store/cassandra/cassandra-settings-store.js';
+import { createCassandraClient } from '../store/cassandra/cassandra-options.js';
+import { SqliteSettingsStore } from '../store/sqlite/sqlite-settings-store.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 /** The one place that chooses adapters. Everything else sees only the ports. */
@@ -86,4 +93,33 @@ export function createGeoLocator(config: Config, logger: Logger): GeoLocator | u
     }
   }
   return createMmdbGeoLocator({ ipv4Path, ipv6Path, logger: logger.child({ component: 'geo' }) });
+}
+
+/**
+ * Goals, funnels and shared links: beside the embedded store in `DATA_DIR/settings.db`, or in
+ * Cassandra's keyspace (tables of `clickstream migrate`) so every query process sees the same.
+ */
+export async function createSettingsStore(config: Config): Promise<SettingsStore> {
+  if (config.STORE !== 'cassandra') return SqliteSettingsStore.open(join(config.DATA_DIR, 'settings.db'));
+  const options = cassandraOptionsFrom(config);
+  const client = createCassandraClient(options);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.shutdown();
+    throw error;
+  }
+  return new CassandraSettingsStore(client, options.keyspace);
+}
+
+/** The store's own funnel (SQL), else one computed from its visits' step events, else none yet. */
+export function funnelReaderOf(store: object): FunnelReader | undefined {
+  if ('funnel' in store && typeof store.funnel === 'function') return store as FunnelReader;
+  if ('visitSteps' in store && typeof store.visitSteps === 'function') return createScanFunnel(store as VisitStepSource);
+  return undefined;
+}
+
+/** The store's property-key listing, when it has one (the embedded store does). */
+export function propertyKeysOf(store: object): PropertyKeysReader | undefined {
+  return 'propertyKeys' in store && typeof store.propertyKeys === 'function' ? (store as PropertyKeysReader) : undefined;
 }

@@ -15,7 +15,11 @@ import { createStatsEngine } from '../query/stats/stats-engine.js';
 import { startLiveFeed, type LiveFeed } from '../query/realtime/live-feed.js';
 import { createLiveHub } from '../query/realtime/live-hub.js';
 import { createSiteDirectory } from '../query/realtime/site-directory.js';
-import { createEventLog, createGeoLocator, createStore } from './adapters.js';
+import { createFunnelService } from '../query/funnel/funnel-service.js';
+import { createGoalsService } from '../query/settings/goals.js';
+import { createSavedFunnels } from '../query/settings/saved-funnels.js';
+import { createSharedLinks } from '../query/settings/shared-links.js';
+import { createEventLog, createGeoLocator, createSettingsStore, createStore, funnelReaderOf, propertyKeysOf } from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 export interface Clickstream {
@@ -40,7 +44,8 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   const geo = roles.has('ingest') ? createGeoLocator(config, logger) : undefined;
   // Every adapter is measured through its port, so the dashboards read the same for SQLite and Kafka/Cassandra.
   const log = instrumentEventLog(await createEventLog(config, logger), metrics.eventLog);
-  const store = instrumentStore(await createStore(config, logger), metrics.store);
+  const rawStore = await createStore(config, logger);
+  const store = instrumentStore(rawStore, metrics.store);
   let stopping = false;
 
   const ingest = roles.has('ingest')
@@ -53,8 +58,17 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
         geo,
       }, metrics.ingest)
     : undefined;
-  const stats = roles.has('query')
-    ? createStatsEngine({ reader: store, goals: () => Promise.resolve([]), timezoneOf: siteTimezones(config), maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
+  const settingsStore = roles.has('query') ? await createSettingsStore(config) : undefined;
+  const goals = settingsStore ? createGoalsService(settingsStore) : undefined;
+  const stats = goals
+    ? createStatsEngine({ reader: store, goals: goals.goals, timezoneOf: siteTimezones(config), maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
+    : undefined;
+  const settings = settingsStore && goals && stats
+    ? {
+        goals, funnels: createSavedFunnels(settingsStore), links: createSharedLinks(settingsStore),
+        funnel: createFunnelService({ stats, reader: funnelReaderOf(rawStore), goals: goals.goals }),
+        propertyKeys: propertyKeysOf(rawStore),
+      }
     : undefined;
   const analytics = stats
     ? createAnalyticsService(stats, store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
@@ -62,7 +76,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   const live = analytics && config.LIVE_VIEW ? createLiveHub() : undefined;
   const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;
   const app = await buildApp({
-    config, logger, metrics, ingest, analytics, stats, live, sites,
+    config, logger, metrics, ingest, analytics, stats, live, sites, settings,
     eraseVisitor: analytics ? (siteId: string, visitorId: string) => store.eraseVisitor(siteId, visitorId) : undefined,
     readiness: {
       check: async () => {
@@ -109,6 +123,7 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
       await processor?.stop();
       await log.close();
       await store.close();
+      await settingsStore?.close();
       logger.info('clickstream stopped');
     },
   };

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ClickstreamError } from '../domain/errors.js';
-import { ALL_SITES, assertSite, type QueryAccess } from '../query/query-access.js';
+import { ClickstreamError, isClickstreamError } from '../domain/errors.js';
+import { ALL_SITES, allowsRequest, assertSite, type QueryAccess } from '../query/query-access.js';
 import { toErrorBody } from './error-handler.js';
 
 /** Keys are held by digest: the lookup compares digests, so its timing says nothing about a key. */
@@ -17,6 +17,13 @@ declare module 'fastify' {
     shell?: boolean;
     /** A query-side route that lists sites and filters them by the caller's access itself. */
     siteListing?: boolean;
+    /** A route whose record (a goal, a funnel, a link by id) decides the site; the route checks it. */
+    siteFromRecord?: boolean;
+    /**
+     * A shell route a shared link's visitor loads before any data (the shared page, the dashboard's
+     * assets, the unlock): served to anyone even without API_KEYS, since it holds no data.
+     */
+    sharePage?: boolean;
   }
 }
 
@@ -64,9 +71,12 @@ const unauthorized = () => new ClickstreamError('UNAUTHORIZED', 'send Authorizat
  * install never publishes its analytics. A WebSocket handshake may come without a header (browsers
  * cannot set one); its key is checked in graphql-ws' connectionInit (graphql-plugin.ts).
  */
-export function queryAuthentication(table: KeyTable): onRequestAsyncHookHandler {
+export function queryAuthentication(table: KeyTable, sharedLinkAccess?: SharedLinkAccess): onRequestAsyncHookHandler {
   const keyed = table.size > 0;
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const link = sharedLinkAccess?.(bearerOf(request.headers.authorization));
+    if (link) return openWithLink(request, reply, link);
+    if (request.routeOptions.config.sharePage === true) return;
     if (!keyed) {
       if (!isLoopback(request.ip)) return refuse(reply, new ClickstreamError('FORBIDDEN', 'the query API answers loopback clients only until API_KEYS is set'));
       request.queryAccess = ALL_SITES;
@@ -87,12 +97,29 @@ export function queryAuthentication(table: KeyTable): onRequestAsyncHookHandler 
  */
 export function siteScope(defaultSiteId: string): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.siteListing === true) return;
+    if (request.routeOptions.config.siteListing === true || request.routeOptions.config.siteFromRecord === true) return;
     const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
     const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
     const siteId = typeof fromQuery === 'string' ? fromQuery : typeof fromBody === 'string' ? fromBody : defaultSiteId;
     assertSite(request.queryAccess, siteId);
   };
+}
+
+/** The read-only access of a shared link's bearer token; undefined when the bearer is no link's. */
+export type SharedLinkAccess = (bearer: string | undefined) => Promise<QueryAccess> | undefined;
+
+/** A shared link's token: read-only access to its one site (query-access.ts: allowsRequest). */
+async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: Promise<QueryAccess>): Promise<FastifyReply | undefined> {
+  try {
+    request.queryAccess = await link;
+  } catch (error) {
+    if (isClickstreamError(error)) return refuse(reply, error);
+    throw error;
+  }
+  if (!allowsRequest(request.queryAccess, request.method, request.url.split('?', 1)[0] ?? '')) {
+    return refuse(reply, new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'));
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/config-schema.js';
 import type { HttpObserver } from '../observability/http-metrics.js';
 import type { AnalyticsService } from '../query/analytics-service.js';
@@ -12,6 +14,14 @@ import { statsRoutes } from '../query/rest/stats-routes.js';
 import type { StatsEngine } from '../query/stats/stats-engine.js';
 import { timeGraphqlOperations } from './graphql-metrics.js';
 import { accessOf, parseApiKeys, queryAuthentication, siteScope } from './query-auth.js';
+import type { PropertyKeysReader } from '../ports/property-keys.js';
+import type { FunnelService } from '../query/funnel/funnel-service.js';
+import { funnelRoutes, sharePageRoutes } from '../query/rest/funnel-routes.js';
+import { propertyRoutes } from '../query/rest/property-routes.js';
+import { settingsRoutes } from '../query/rest/settings-routes.js';
+import type { GoalsService } from '../query/settings/goals.js';
+import type { SavedFunnels } from '../query/settings/saved-funnels.js';
+import type { SharedLinks } from '../query/settings/shared-links.js';
 import { dashboardRoutes } from './static-routes.js';
 
 export interface QueryPluginOptions {
@@ -23,7 +33,20 @@ export interface QueryPluginOptions {
   live?: LiveHub | undefined;
   graphqlObserver: Pick<HttpObserver, 'graphql'>;
   dashboardDir: string;
+  /** Goals, saved funnels, shared links, the funnel and property keys (docs/settings-api.md). */
+  settings?: SettingsServices | undefined;
 }
+
+export interface SettingsServices {
+  goals: GoalsService;
+  funnels: SavedFunnels;
+  links: SharedLinks;
+  funnel: FunnelService;
+  propertyKeys: PropertyKeysReader | undefined;
+}
+
+/** What a shared link's page loads before it has data: its page, the dashboard's assets. */
+const SHARE_PAGE_FILES = /^\/(assets\/|favicon\.svg$)/;
 
 /** GraphiQL's routes (mercurius registers them): pages and scripts without data. */
 const GRAPHIQL_PATHS = /^\/graphiql(\/|$)/;
@@ -44,7 +67,8 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
   const { config } = options;
   const keys = parseApiKeys(config.API_KEYS);
   if (keys.size === 0) app.log.warn('API_KEYS is not set: the query API and dashboard answer loopback clients only');
-  app.addHook('onRequest', queryAuthentication(keys));
+  const { settings } = options;
+  app.addHook('onRequest', queryAuthentication(keys, settings ? (bearer) => settings.links.access(bearer) : undefined));
 
   await app.register(async (rest) => {
     rest.addHook('preHandler', siteScope(config.DEFAULT_SITE_ID));
@@ -52,7 +76,19 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
     statsRoutes(rest, { stats: options.stats });
     if (options.eraseVisitor) privacyRoutes(rest, { eraseVisitor: options.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
     if (options.sites) liveRoutes(rest, { live: options.live, sites: options.sites, defaultSiteId: config.DEFAULT_SITE_ID });
+    if (settings) {
+      settingsRoutes(rest, settings);
+      funnelRoutes(rest, { funnels: settings.funnel });
+      propertyRoutes(rest, { stats: options.stats, reader: settings.propertyKeys, goals: settings.goals.goals });
+    }
   });
+
+  if (settings) {
+    await app.register(async (share) => {
+      share.addHook('onRoute', (route) => { route.config = { ...route.config, shell: true, sharePage: true }; });
+      sharePageRoutes(share, { links: settings.links, dashboardIndex: existsSync(join(options.dashboardDir, 'index.html')) ? join(options.dashboardDir, 'index.html') : undefined });
+    });
+  }
 
   await app.register(async (graphql) => {
     markShell(graphql, GRAPHIQL_PATHS);
@@ -67,6 +103,8 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
 
   await app.register(async (dashboard) => {
     markShell(dashboard);
+    // A shared link's visitor has no key, also where API_KEYS is unset (loopback-only otherwise).
+    if (settings) dashboard.addHook('onRoute', (route) => { if (SHARE_PAGE_FILES.test(route.url)) route.config = { ...route.config, sharePage: true }; });
     await dashboardRoutes(dashboard, options.dashboardDir);
   });
 };

@@ -79,6 +79,9 @@ function random(seed: number): () => number {
 }
 
 /** A day of traffic: visits of a few events each, denser in the afternoon, none in the last 10 minutes. */
+/** Public addresses in a few countries, so the locations card has something to show. */
+const ADDRESSES = ['8.8.8.8', '81.2.69.142', '89.160.20.112', '2.125.160.216', '216.160.83.56', '175.16.199.1', '46.4.0.1', '1.1.1.1', '200.160.2.3'];
+
 export async function seedDay(clickstreamUrl: string, visits = 320): Promise<number> {
   const rand = random(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
@@ -87,7 +90,7 @@ export async function seedDay(clickstreamUrl: string, visits = 320): Promise<num
   for (let v = 0; v < visits; v++) {
     const start = now - 600_000 - 23.3 * 3_600_000 * Math.sqrt(rand()) * (0.55 + 0.45 * Math.abs(Math.sin(v / 7)));
     const visitor = `seed-visitor-${Math.floor(rand() * 240)}`;
-    const common = { site_id: DEMO_SITE, user_id: visitor, user_agent: pick(AGENTS) };
+    const common = { site_id: DEMO_SITE, user_id: visitor, user_agent: pick(AGENTS), ip_address: pick(ADDRESSES) };
     const utm = v % 9 === 0 ? '?utm_source=newsletter&utm_campaign=launch' : '';
     const length = 1 + Math.floor(rand() * rand() * 9);
     for (let i = 0; i < length; i++) {

@@ -70,7 +70,7 @@ suite('tracker and dashboard in a real browser', () => {
     dashboard.on('load', () => loads++);
     await dashboard.goto(`${server.url}/?site=${DEMO_SITE}&range=24h`);
     await dashboard.locator('#live-status.on').waitFor({ timeout: 15_000 });
-    await dashboard.locator('#list-pages li:not(.empty)').first().waitFor();
+    await dashboard.locator('#panel-pages li:not(.empty)').first().waitFor();
     const viewsBefore = number(await dashboard.locator('#kpi-pageviews').textContent());
     expect(viewsBefore).toBeGreaterThan(500);
     // The seeded day arrived a moment ago, so its visitors count as live too (the live view counts by arrival).
@@ -133,7 +133,7 @@ suite('tracker and dashboard in a real browser', () => {
     expect(live.pages).toEqual(expect.arrayContaining([{ page: '/demo', views: 1 }, { page: '/demo/pricing', views: 1 }]));
     expect(await dashboard.locator('#list-live-pages li').count()).toBe(6);
     await eventually(async () => number(await dashboard.locator('#kpi-live-events').textContent()), (n) => n === liveEventsBefore + 11, 10_000);
-    await dashboard.locator('#list-pages').getByText('/demo/pricing').waitFor({ timeout: 15_000 });
+    await dashboard.locator('#panel-pages ol').getByText('/demo/pricing').waitFor({ timeout: 15_000 });
     expect(loads).toBe(1);
 
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });

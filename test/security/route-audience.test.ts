@@ -26,6 +26,12 @@ const PUBLIC: readonly RegExp[] = [
 ];
 /** Query-side routes that hold no data: served without a key once keys exist, loopback-only before. */
 const SHELL: readonly RegExp[] = [/^(GET|HEAD) \/(index\.html|favicon\.svg|assets\/.+)?$/, /^(GET|HEAD) \/graphiql(\/.*)?$/];
+/**
+ * What a shared link's visitor loads before any data — the shared page, the dashboard's files, the
+ * unlock that checks a link's password — is served to anyone, with or without API_KEYS; the data
+ * routes then take the link's token (docs/settings-api.md).
+ */
+const SHARE_PAGE: readonly RegExp[] = [/^(GET|HEAD) \/share\/:token$/, /^POST \/share\/unlock$/, /^(GET|HEAD) \/(favicon\.svg|assets\/.+)$/];
 const METRICS_ROUTE = /^(GET|HEAD) \/metrics$/;
 
 interface Route {
@@ -63,7 +69,7 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
     const labels = routesOf(app).map(label);
     expect(labels).toEqual(expect.arrayContaining([
       'POST /track', 'POST /track/batch', 'GET /tracker.js', 'GET /analytics/top-pages', 'GET /analytics/page-views/*',
-      'DELETE /analytics/users/:userId', 'POST /graphql', 'GET /graphql', 'GET /graphiql', 'GET /metrics', 'GET /healthz', 'GET /docs/json', 'OPTIONS *',
+      'DELETE /analytics/users/:userId', 'POST /analytics/goals', 'POST /analytics/funnel', 'GET /share/:token', 'POST /graphql', 'GET /graphql', 'GET /graphiql', 'GET /metrics', 'GET /healthz', 'GET /docs/json', 'OPTIONS *',
     ]));
   });
 
@@ -75,7 +81,7 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
     for (const route of routes) {
       const status = (await ask(app, route)).statusCode;
       const refused = status === 401 || status === 403;
-      if (matches(route, PUBLIC) || matches(route, SHELL)) {
+      if (matches(route, PUBLIC) || matches(route, SHELL) || matches(route, SHARE_PAGE)) {
         if (refused) wrong.push(`${label(route)}: ${status}, but it is public`);
       } else if (status !== 401) {
         wrong.push(`${label(route)}: ${status} without a key (add it to the query plugin, or make it public on purpose)`);
@@ -99,7 +105,7 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
     const wrong: string[] = [];
     for (const route of routesOf(app)) {
       const status = (await ask(app, route)).statusCode;
-      if (matches(route, PUBLIC) || METRICS_ROUTE.test(label(route))) {
+      if (matches(route, PUBLIC) || matches(route, SHARE_PAGE) || METRICS_ROUTE.test(label(route))) {
         if (status === 401 || status === 403) wrong.push(`${label(route)}: ${status}, but it is public`);
       } else if (status !== 403) {
         wrong.push(`${label(route)}: ${status} to a remote client without API_KEYS`);

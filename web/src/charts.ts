@@ -7,6 +7,8 @@ export interface SeriesSpec {
   color: string;
   /** Filled area under the line (the main metric). */
   fill?: boolean;
+  /** A dashed line (the earlier period of a comparison). */
+  dash?: boolean;
 }
 
 const AXIS = { stroke: '#6b7280', grid: { stroke: '#eef0f4', width: 1 }, ticks: { stroke: '#eef0f4', width: 1 }, font: '12px system-ui, sans-serif' };
@@ -37,6 +39,7 @@ export function createTimeChart(container: HTMLElement, series: SeriesSpec[], he
           stroke: s.color,
           width: 2,
           fill: s.fill ? `${s.color}22` : undefined,
+          dash: s.dash ? [6, 5] : undefined,
           points: { show: false },
           ...(options.bars ? { paths: uPlot.paths.bars?.({ size: [0.7, 12] }), fill: `${s.color}cc`, width: 0 } : {}),
         })),
@@ -48,9 +51,9 @@ export function createTimeChart(container: HTMLElement, series: SeriesSpec[], he
   new ResizeObserver(() => plot?.setSize({ width: width(), height })).observe(container);
 
   return {
-    /** x: epoch seconds; one array of values per series, in the order given. */
-    update(x: number[], values: number[][], nextSeries?: SeriesSpec[]): void {
-      const data: uPlot.AlignedData = [x, ...values];
+    /** x: epoch seconds; one array of values per series, in the order given (null: no point). */
+    update(x: number[], values: Array<Array<number | null>>, nextSeries?: SeriesSpec[]): void {
+      const data = [x, ...values] as uPlot.AlignedData;
       if (nextSeries && nextSeries.map((s) => s.label).join() !== specs.map((s) => s.label).join()) {
         specs = nextSeries;
         plot?.destroy();

@@ -1,33 +1,52 @@
-import type { Row } from './api.js';
 import { clock, count, shorten } from './format.js';
 import type { LiveEvent } from './live.js';
 
+export interface Row {
+  /** The value the filter compares (a page, a country code…). */
+  value: string;
+  /** What the row shows; default: the value. */
+  label?: string;
+  metrics: number[];
+}
+
 /**
- * A ranked list with a proportional bar behind each row. Long labels are shortened in the
- * middle, the full one is in the tooltip; only the top rows are shown, so it stays readable with
- * thousands of pages.
+ * A ranked list with a proportional bar behind each row (the first metric). Long labels are
+ * shortened in the middle, the full one is in the tooltip; a row is a button when `pick` is given.
  */
-export function renderBars(list: HTMLElement, rows: Row[], empty = 'No data in this range'): void {
+export function renderBars(list: HTMLElement, rows: Row[], options: { empty?: string; pick?: (row: Row) => void } = {}): void {
   list.replaceChildren();
   if (rows.length === 0) {
     const item = document.createElement('li');
     item.className = 'empty';
-    item.textContent = empty;
+    item.textContent = options.empty ?? 'No data in this range';
     list.append(item);
     return;
   }
-  const max = Math.max(...rows.map((r) => r.value), 1);
+  const max = Math.max(...rows.map((r) => r.metrics[0] ?? 0), 1);
   for (const row of rows) {
     const item = document.createElement('li');
-    item.title = `${row.label}: ${count(row.value)}`;
-    item.style.setProperty('--share', `${(row.value / max) * 100}%`);
-    const label = document.createElement('span');
-    label.className = 'label';
-    label.textContent = shorten(row.label);
-    const value = document.createElement('span');
-    value.className = 'value';
-    value.textContent = count(row.value);
-    item.append(label, value);
+    const label = row.label ?? row.value;
+    item.title = `${label}: ${row.metrics.map(count).join(' · ')}`;
+    item.style.setProperty('--share', `${((row.metrics[0] ?? 0) / max) * 100}%`);
+    item.dataset.value = row.value;
+    const text = document.createElement('span');
+    text.className = 'label';
+    text.textContent = shorten(label);
+    item.append(text);
+    for (const metric of row.metrics) {
+      const value = document.createElement('span');
+      value.className = 'value';
+      value.textContent = count(metric);
+      item.append(value);
+    }
+    if (options.pick) {
+      item.tabIndex = 0;
+      item.setAttribute('role', 'button');
+      item.classList.add('pickable');
+      const pick = options.pick;
+      item.addEventListener('click', () => pick(row));
+      item.addEventListener('keydown', (e) => { if (e.key === 'Enter') pick(row); });
+    }
     list.append(item);
   }
 }

@@ -31,6 +31,8 @@ export interface LiveScope {
   site: string;
   includeBots: boolean;
   eventType: string;
+  /** Only this page's events (the dashboard's page filter); '' for all. */
+  page?: string;
 }
 
 const EVENT_FIELDS = 'eventId eventType page receivedAt visitorId title referrer scrollDepth properties browser os device element { tag text href outbound }';
@@ -77,7 +79,7 @@ export function createLive(handlers: LiveHandlers) {
   return {
     follow(scope: LiveScope): void {
       for (const unsubscribe of stop) unsubscribe();
-      const filter = { siteId: scope.site, includeBots: scope.includeBots, eventTypes: scope.eventType ? [scope.eventType] : null };
+      const filter = filterOf(scope);
       stop = [
         client.subscribe<{ liveTotals: LiveTotals }>({ query: TOTALS, variables: { site: scope.site, bots: scope.includeBots } }, sink((d) => handlers.totals(d.liveTotals))),
         client.subscribe<{ liveEvents: LiveEvent }>({ query: FEED, variables: { filter } }, sink((d) => handlers.event(d.liveEvents))),
@@ -85,10 +87,14 @@ export function createLive(handlers: LiveHandlers) {
     },
     /** The newest events already seen, newest first, for the feed's first screen. */
     async recent(scope: LiveScope): Promise<LiveEvent[]> {
-      const filter = { siteId: scope.site, includeBots: scope.includeBots, eventTypes: scope.eventType ? [scope.eventType] : null };
+      const filter = filterOf(scope);
       const response = await fetchWithKey('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: RECENT, variables: { filter } }) });
       const body = (await response.json()) as { data?: { recentEvents: LiveEvent[] } };
       return body.data?.recentEvents ?? [];
     },
   };
+}
+
+function filterOf(scope: LiveScope) {
+  return { siteId: scope.site, includeBots: scope.includeBots, eventTypes: scope.eventType ? [scope.eventType] : null, ...(scope.page ? { page: scope.page } : {}) };
 }

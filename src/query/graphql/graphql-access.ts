@@ -1,6 +1,7 @@
 import { GraphQLError, type ASTVisitor, type ValidationContext } from 'graphql';
 import { isClickstreamError } from '../../domain/errors.js';
-import { assertSite, siteOfArgs, type QueryAccess } from '../query-access.js';
+import { ClickstreamError } from '../../domain/errors.js';
+import { assertSite, siteOfArgs, VISITOR_LEVEL_FIELDS, type QueryAccess } from '../query-access.js';
 
 export interface AccessContext {
   access?: QueryAccess | undefined;
@@ -19,6 +20,7 @@ export function guardSites<R extends Record<string, unknown>>(resolvers: R, defa
       const resolve = value as Resolver;
       guarded[name] = (root: unknown, args: never, context: AccessContext) => {
         assertSite(context.access, siteOfArgs(args, defaultSiteId));
+        if (context.access?.readOnly && VISITOR_LEVEL_FIELDS.has(name)) throw new ClickstreamError('FORBIDDEN', `a shared link cannot read ${name}`);
         return resolve(root, args, context);
       };
     } else if (value !== null && typeof value === 'object' && 'subscribe' in value) {

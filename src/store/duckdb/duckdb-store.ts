@@ -6,12 +6,16 @@ import { DedupeWindow } from '../../domain/dedupe-window.js';
 import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
+import type { FunnelReader, VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
+import type { PropertyKeysReader } from '../../ports/property-keys.js';
+import type { FunnelCounts, FunnelPlan } from '../../domain/funnel.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
 import { rebuildRollups } from './daily-rollups.js';
+import { funnelDuckDb, propertyKeysDuckDb, visitStepsDuckDb } from './duckdb-funnel.js';
 import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
@@ -47,7 +51,7 @@ export interface DuckDbStoreOptions {
  * query time. Commits are serialised on one connection (each one transaction with its partition's
  * checkpoint); queries run on their own connections and see committed data only.
  */
-export class DuckDbStore implements EventStore, AnalyticsReader {
+export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader {
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
   private readonly idle: DuckDBConnection[] = [];
@@ -158,6 +162,18 @@ export class DuckDbStore implements EventStore, AnalyticsReader {
       days.set(day, (days.get(day) ?? 0) + 1);
       this.dayCounts.set(e.site_id, days);
     }
+  }
+
+  funnel(plan: FunnelPlan): Promise<FunnelCounts> {
+    return this.withConnection((c) => funnelDuckDb(c, plan));
+  }
+
+  visitSteps(plan: FunnelPlan, each: (visit: VisitSteps) => void): Promise<{ rowsRead: number }> {
+    return this.withConnection((c) => visitStepsDuckDb(c, plan, each));
+  }
+
+  propertyKeys(plan: Parameters<PropertyKeysReader['propertyKeys']>[0], limit: number): Promise<Array<{ key: string; events: number }>> {
+    return this.withConnection((c) => propertyKeysDuckDb(c, plan, limit));
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
