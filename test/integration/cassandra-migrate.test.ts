@@ -66,13 +66,13 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     const first = await migrateWith();
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toContain(`keyspace ${keyspace} created (SimpleStrategy replication_factor=1)`);
-    expect(first.stdout).toContain(`Applied migrations 1, 2; schema version ${SCHEMA_VERSION}.`);
+    expect(first.stdout).toContain(`Applied migrations 1, 2, 3; schema version ${SCHEMA_VERSION}.`);
     expect(await currentReplication(admin, keyspace)).toEqual({ class: 'SimpleStrategy', replication_factor: '1' });
     const versions = await admin.execute(`SELECT version, applied_at FROM ${keyspace}.schema_migrations`);
-    expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2]);
+    expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2, 3]);
     const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
     expect(tables.rows.map((r) => r.get('table_name')).sort()).toEqual([
-      'checkpoints', 'counters', 'events_by_id', 'events_by_page', 'events_by_visitor', 'schema_migrations', 'sessions', 'settings_by_id', 'settings_by_site', 'sites', 'sketches', 'visitor_days',
+      'checkpoints', 'counters', 'events_by_id', 'events_by_page', 'events_by_site', 'events_by_visitor', 'schema_migrations', 'sessions', 'settings_by_id', 'settings_by_site', 'site_days', 'sites', 'sketches', 'visitor_days',
     ]);
   });
 
@@ -83,7 +83,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
       keyspace, keyspaceAction: 'unchanged', replication: { class: 'SimpleStrategy', replication_factor: '1' }, applied: [], version: SCHEMA_VERSION,
     });
     const versions = await admin.execute(`SELECT version FROM ${keyspace}.schema_migrations`);
-    expect(versions.rowLength).toBe(2);
+    expect(versions.rowLength).toBe(3);
     const store = await openCassandraStore(cassandraOptionsFrom(loadConfig(env)));
     await store.ping();
     expect(await store.checkpoint(0)).toBeNull();

@@ -1,7 +1,7 @@
 import { types, type Client } from 'cassandra-driver';
 import { checkKeyspaceName } from './cassandra-options.js';
 import { settingsTables } from './cassandra-settings-store.js';
-import { tablesV1 } from './cassandra-tables.js';
+import { tablesV1, tablesV3 } from './cassandra-tables.js';
 import { numberOf, textOf } from './cassandra-values.js';
 
 /**
@@ -18,8 +18,8 @@ interface Migration {
 
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'raw events, counters, sketches, sessions, checkpoints', statements: tablesV1 },
-  // Appended by the dashboard branch (issue 12); renumber at merge if another lands first.
   { version: 2, description: 'settings: goals, funnels, shared links', statements: settingsTables },
+  { version: 3, description: 'raw events by site and day for the general query', statements: tablesV3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

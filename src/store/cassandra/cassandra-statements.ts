@@ -31,6 +31,14 @@ export function createStatements(keyspace: string) {
     insertVisitorDay: `INSERT INTO ${ks}.visitor_days (site_id, visitor_id, day) VALUES (?, ?, ?) USING TTL ?`,
     insertPageEvent: `INSERT INTO ${ks}.events_by_page (site_id, page, day, ts, event_id, body) VALUES (?, ?, ?, ?, ?, ?) USING TTL ?`,
 
+    insertSiteEvent: `INSERT INTO ${ks}.events_by_site (site_id, day, shard, ts, event_id, body) VALUES (?, ?, ?, ?, ?, ?) USING TTL ?`,
+    insertSiteDay: `INSERT INTO ${ks}.site_days (site_id, day) VALUES (?, ?) USING TTL ?`,
+    siteDays: `SELECT day FROM ${ks}.site_days WHERE site_id = ? AND day >= ? AND day < ?`,
+    firstSiteDays: `SELECT day FROM ${ks}.site_days WHERE site_id = ? LIMIT ?`,
+    siteEvents: `SELECT body FROM ${ks}.events_by_site WHERE site_id = ? AND day = ? AND shard = ? AND ts >= ? AND ts < ?`,
+    firstSiteEvent: `SELECT ts FROM ${ks}.events_by_site WHERE site_id = ? AND day = ? AND shard = ? LIMIT 1`,
+    visitorEventsBetween: `SELECT body FROM ${ks}.events_by_visitor WHERE site_id = ? AND visitor_id = ? AND day = ? AND ts >= ? AND ts < ?`,
+
     insertSite: `INSERT INTO ${ks}.sites (shard, site_id) VALUES (0, ?)`,
     sites: `SELECT site_id FROM ${ks}.sites WHERE shard = 0 LIMIT ?`,
 

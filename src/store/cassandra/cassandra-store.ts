@@ -1,10 +1,14 @@
 import type { Client } from 'cassandra-driver';
 import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
-import { ClickstreamError } from '../../domain/errors.js';
+import type { FunnelPlan } from '../../domain/funnel.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
+import type { VisitSteps } from '../../ports/funnel-reader.js';
+import type { PropertyKeysReader } from '../../ports/property-keys.js';
 import { runAggregate } from '../aggregate-engine.js';
+import { aggregateScan, propertyKeysScan, visitStepsScan } from '../scan/scan-aggregate.js';
+import { scanVisits, type ScannedSite } from '../scan/scanned-events.js';
 import { asStoreError } from './cassandra-errors.js';
 import { createCassandraClient, serialConsistencyOf, type CassandraOptions } from './cassandra-options.js';
 import { createCassandraReader, type CassandraReader } from './cassandra-reader.js';
@@ -13,6 +17,7 @@ import { createStatements, type Statements } from './cassandra-statements.js';
 import { createCassandraWriter } from './cassandra-writer.js';
 import { CqlSession } from './cql-session.js';
 import { createVisitorErasure } from './visitor-erasure.js';
+import { createRawEventScan, type RawEventScan } from './raw-event-scan.js';
 import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
 
 /**
@@ -26,6 +31,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   private readonly write: (batch: StoreBatch) => Promise<CommitResult>;
   private readonly reader: CassandraReader;
   private readonly erase: (siteId: string, visitorId: string) => Promise<number>;
+  private readonly scan: RawEventScan;
 
   constructor(
     private readonly client: Client,
@@ -37,6 +43,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
     this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
     this.erase = createVisitorErasure(this.cql, options.keyspace);
+    this.scan = createRawEventScan(this.cql, this.st);
   }
 
   eraseVisitor(siteId: string, visitorId: string): Promise<number> {
@@ -57,17 +64,41 @@ export class CassandraStore implements EventStore, AnalyticsReader {
 
   readonly kind = 'cassandra';
 
-  /** Being rebuilt on raw events (issue 11); the pre-aggregated path stays until then. */
-  aggregate(_plan: AggregatePlan): Promise<AggregateResult> {
-    return Promise.reject(new ClickstreamError('INVALID_QUERY', 'the general query is not available on Cassandra yet', { field: 'query' }));
+  /**
+   * The general query: the range's raw events (and the rest of the visits they belong to) read
+   * from Cassandra, aggregated in this process by the scan engine (src/store/scan/).
+   */
+  aggregate(plan: AggregatePlan): Promise<AggregateResult> {
+    return asStoreError(async () => {
+      const { site, rowsRead } = await this.scanned(plan.siteId, plan.from, plan.to);
+      return aggregateScan(site, plan, rowsRead);
+    });
+  }
+
+  /** Funnels through createScanFunnel (src/compose/adapters.ts picks it up). */
+  visitSteps(plan: FunnelPlan, each: (visit: VisitSteps) => void): Promise<{ rowsRead: number }> {
+    return asStoreError(async () => {
+      const { site, rowsRead } = await this.scanned(plan.siteId, plan.from, plan.to);
+      visitStepsScan(site, plan, each);
+      return { rowsRead };
+    });
+  }
+
+  propertyKeys(plan: Parameters<PropertyKeysReader['propertyKeys']>[0], limit: number): Promise<Array<{ key: string; events: number }>> {
+    return asStoreError(async () => propertyKeysScan((await this.scanned(plan.siteId, plan.from, plan.to)).site, plan, limit));
+  }
+
+  private async scanned(siteId: string, from: number, to: number): Promise<{ site: ScannedSite; rowsRead: number }> {
+    const { visitors, rowsRead } = await this.scan.scan(siteId, from, to);
+    return { site: scanVisits(visitors.values()), rowsRead };
   }
 
   legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return asStoreError(() => runAggregate(query, this.reader));
   }
 
-  firstEventAt(_siteId: string): Promise<number | null> {
-    return Promise.resolve(null);
+  firstEventAt(siteId: string): Promise<number | null> {
+    return asStoreError(() => this.scan.firstEventAt(siteId));
   }
 
   visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage> {

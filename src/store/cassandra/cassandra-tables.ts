@@ -77,3 +77,22 @@ export function tablesV1(ks: string): string[] {
      )`,
   ];
 }
+
+/**
+ * Version 3: the raw events of a site, for the general query (raw-event-scan.ts). One partition per
+ * site, UTC day and visitor shard (the visitor's HyperLogLog register >> 10, 16 shards): a day of a
+ * busy site is read as 16 partitions in parallel, and a visitor's events all sit in one shard.
+ * `site_days` lists the days a site has events, so a long range reads only days with data.
+ */
+export function tablesV3(ks: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${ks}.events_by_site (
+       site_id text, day timestamp, shard int, ts timestamp, event_id text, body text,
+       PRIMARY KEY ((site_id, day, shard), ts, event_id)
+     ) WITH ${RAW}`,
+    `CREATE TABLE IF NOT EXISTS ${ks}.site_days (
+       site_id text, day timestamp,
+       PRIMARY KEY ((site_id), day)
+     )`,
+  ];
+}

@@ -1,5 +1,6 @@
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { dayOf, DAY_MS } from './bucket-partitions.js';
+import { shardOf } from './site-shards.js';
 import type { Statements } from './cassandra-statements.js';
 import { nullableNumberOf, uuidTextOf } from './cassandra-values.js';
 import type { CqlSession, Statement } from './cql-session.js';
@@ -7,7 +8,7 @@ import type { Attempt } from './partition-checkpoints.js';
 import { ttlSeconds } from './retention-ttl.js';
 
 /**
- * Raw events: the dedupe check, the three insert-only tables and the site list. Every write here is idempotent
+ * Raw events: the dedupe check, the four insert-only tables, the site list and the site's days. Every write here is idempotent
  * on its own (same key, same values), so these land before the aggregates and need no batch.
  */
 export function createRawEventWriter(cql: CqlSession, st: Statements, retentionMs: number) {
@@ -43,6 +44,7 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         else partitions.set(key, [statement]);
       };
       const days = new Map<string, { site: string; visitor: string; day: number }>();
+      const siteDays = new Map<string, { site: string; day: number }>();
       for (const event of events) {
         const ttl = ttlSeconds(event.timestamp, retentionMs, now);
         const day = dayOf(event.timestamp);
@@ -57,6 +59,12 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
           query: st.insertPageEvent,
           params: [event.site_id, event.page, new Date(day), ts, event.event_id, body, ttl],
         });
+        const shard = shardOf(event.visitor_id);
+        add(`site\0${event.site_id}\0${day}\0${shard}`, {
+          query: st.insertSiteEvent,
+          params: [event.site_id, new Date(day), shard, ts, event.event_id, body, ttl],
+        });
+        siteDays.set(`${event.site_id}\0${day}`, { site: event.site_id, day });
         days.set(`${event.site_id}\0${event.visitor_id}\0${day}`, { site: event.site_id, visitor: event.visitor_id, day });
       }
       // The site list gains the site with its first events (aggregates never expire, so neither does it).
@@ -65,6 +73,9 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         // The day's index row lives as long as the day's last event can.
         const ttl = ttlSeconds(day + DAY_MS, retentionMs, now);
         add(`days\0${site}\0${visitor}`, { query: st.insertVisitorDay, params: [site, visitor, new Date(day), ttl] });
+      }
+      for (const { site, day } of siteDays.values()) {
+        add(`site-days\0${site}`, { query: st.insertSiteDay, params: [site, new Date(day), ttlSeconds(day + DAY_MS, retentionMs, now)] });
       }
       await cql.writePartitions(partitions.values());
     },

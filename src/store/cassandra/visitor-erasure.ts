@@ -1,10 +1,11 @@
 import { checkKeyspaceName } from './cassandra-options.js';
 import type { CqlSession } from './cql-session.js';
+import { shardOf } from './site-shards.js';
 
 /**
  * Erasure of one visitor (privacy requests). visitor_days names the day partitions of the visitor's
  * timeline; each event found there also sits in events_by_page (same UTC day, its page read from the
- * stored body) and in events_by_id. Sessions are one partition per visitor. Counters and sketches
+ * stored body), in events_by_site (same day, the visitor's shard) and in events_by_id. Sessions are one partition per visitor. Counters and sketches
  * stay: they are anonymous counts. Deletes are idempotent, so a failed erasure is simply retried.
  */
 export function createVisitorErasure(cql: CqlSession, keyspace: string) {
@@ -13,6 +14,7 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string) {
     days: `SELECT day FROM ${ks}.visitor_days WHERE site_id = ? AND visitor_id = ?`,
     eventsOfDay: `SELECT ts, event_id, body FROM ${ks}.events_by_visitor WHERE site_id = ? AND visitor_id = ? AND day = ?`,
     deletePageEvent: `DELETE FROM ${ks}.events_by_page WHERE site_id = ? AND page = ? AND day = ? AND ts = ? AND event_id = ?`,
+    deleteSiteEvent: `DELETE FROM ${ks}.events_by_site WHERE site_id = ? AND day = ? AND shard = ? AND ts = ? AND event_id = ?`,
     deleteEventId: `DELETE FROM ${ks}.events_by_id WHERE event_id = ?`,
     deleteVisitorDay: `DELETE FROM ${ks}.events_by_visitor WHERE site_id = ? AND visitor_id = ? AND day = ?`,
     deleteVisitorDays: `DELETE FROM ${ks}.visitor_days WHERE site_id = ? AND visitor_id = ?`,
@@ -27,6 +29,7 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string) {
         const eventId = row.get('event_id') as string;
         const page = pageOf(row.get('body') as string | null);
         if (page !== undefined) await cql.execute(st.deletePageEvent, [siteId, page, day, row.get('ts') as Date, eventId]);
+        await cql.execute(st.deleteSiteEvent, [siteId, day, shardOf(visitorId), row.get('ts') as Date, eventId]);
         await cql.execute(st.deleteEventId, [eventId]);
       });
       // The visitor's own partition goes last: until then a retry can still find every event.

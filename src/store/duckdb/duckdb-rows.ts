@@ -4,6 +4,7 @@ import { NONE } from '../../domain/stats/query-model.js';
 import { PAGE_VIEW, type TrackedEvent } from '../../domain/tracked-event.js';
 import { VISIT_ATTRIBUTE_NAMES, type VisitAttributes } from '../../domain/visit-attributes.js';
 import type { Visit } from '../../domain/visits.js';
+import { propertyStrings } from '../../domain/event-properties.js';
 
 /**
  * Row writers and readers for the DuckDB tables (duckdb-schema.ts), in column order. A visitor
@@ -25,18 +26,6 @@ const text = (appender: DuckDBAppender, value: string | null | undefined): void 
 
 function appendAttributes(appender: DuckDBAppender, attributes: VisitAttributes): void {
   for (const name of VISIT_ATTRIBUTE_NAMES) appender.appendVarchar(attributes[name]);
-}
-
-/** Property values as the strings queries compare (`true`, `12.5`); null values are left out. */
-export function propertyStrings(properties: TrackedEvent['properties']): Array<{ key: string; value: string }> {
-  if (!properties) return [];
-  const entries: Array<{ key: string; value: string }> = [];
-  for (const [key, value] of Object.entries(properties)) {
-    if (typeof value === 'string') entries.push({ key, value });
-    else if (typeof value === 'number' || typeof value === 'boolean') entries.push({ key, value: String(value) });
-    else if (value !== null && value !== undefined) entries.push({ key, value: JSON.stringify(value) });
-  }
-  return entries;
 }
 
 /** A visitor's key and HyperLogLog register, computed once per visitor and batch. */
