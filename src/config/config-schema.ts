@@ -40,6 +40,7 @@ export const ConfigSchema = Type.Object({
   CASSANDRA_KEYSPACE: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', default: 'clickstream', description: 'Keyspace of the store.' }),
   CASSANDRA_REPLICATION: Type.String({ pattern: '^(SimpleStrategy:\\d+|NetworkTopologyStrategy(:[A-Za-z0-9_-]+=\\d+)+)$', default: 'SimpleStrategy:1', description: 'Keyspace replication: SimpleStrategy:N, or NetworkTopologyStrategy:dc1=3[:dc2=3].' }),
   CASSANDRA_CONSISTENCY: Type.Union([Type.Literal('ONE'), Type.Literal('LOCAL_ONE'), Type.Literal('QUORUM'), Type.Literal('LOCAL_QUORUM'), Type.Literal('ALL')], { default: 'LOCAL_QUORUM', description: 'Consistency level of reads and writes.' }),
+  CASSANDRA_QUERY_ROW_BUDGET: Type.Integer({ minimum: 0, default: 200_000, description: 'On Cassandra, a general query whose range holds more raw events than this (estimated from one of the 16 visitor shards) reads a power-of-two share of the shards, a visitor-consistent sample, and says so in meta; 0 always reads everything. Each raw row is read over the network, so this is far below QUERY_ROW_BUDGET.' }),
   CASSANDRA_USERNAME: Type.Optional(Type.String({ minLength: 1, description: 'Cassandra user (PasswordAuthenticator).' })),
   CASSANDRA_PASSWORD: Type.Optional(Type.String({ minLength: 1, description: 'Cassandra password.' })),
   LOG_PARTITIONS: Positive({ maximum: 256, default: 4, description: 'Partitions of the embedded event log (fixed once created).' }),

@@ -15,6 +15,8 @@ export interface CassandraOptions {
   password?: string | undefined;
   /** Raw events (and sessions) expire this long after they happened; 0 keeps them. */
   rawEventRetentionMs: number;
+  /** Above this many raw events in a range, a general query reads a sample of the visitor shards; 0 or absent: never. */
+  queryRowBudget?: number | undefined;
 }
 
 const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
@@ -29,6 +31,7 @@ export function cassandraOptionsFrom(config: Config): CassandraOptions {
     username: config.CASSANDRA_USERNAME,
     password: config.CASSANDRA_PASSWORD,
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
+    queryRowBudget: config.CASSANDRA_QUERY_ROW_BUDGET,
   };
 }
 

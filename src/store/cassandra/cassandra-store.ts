@@ -1,6 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
 import type { FunnelPlan } from '../../domain/funnel.js';
+import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
@@ -18,6 +19,7 @@ import { createCassandraWriter } from './cassandra-writer.js';
 import { CqlSession } from './cql-session.js';
 import { createVisitorErasure } from './visitor-erasure.js';
 import { createRawEventScan, type RawEventScan } from './raw-event-scan.js';
+import { SITE_SHARDS } from './site-shards.js';
 import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
 
 /**
@@ -35,7 +37,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
 
   constructor(
     private readonly client: Client,
-    options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs'>,
+    private readonly options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget'>,
   ) {
     this.st = createStatements(options.keyspace);
     this.cql = new CqlSession(client);
@@ -70,8 +72,8 @@ export class CassandraStore implements EventStore, AnalyticsReader {
    */
   aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     return asStoreError(async () => {
-      const { site, rowsRead } = await this.scanned(plan.siteId, plan.from, plan.to);
-      return aggregateScan(site, plan, rowsRead);
+      const { site, rowsRead, shards } = await this.scanned(plan.siteId, plan.from, plan.to, this.options.queryRowBudget ?? 0);
+      return aggregateScan(site, plan, rowsRead, (shards / SITE_SHARDS) * HLL_REGISTERS);
     });
   }
 
@@ -88,9 +90,9 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     return asStoreError(async () => propertyKeysScan((await this.scanned(plan.siteId, plan.from, plan.to)).site, plan, limit));
   }
 
-  private async scanned(siteId: string, from: number, to: number): Promise<{ site: ScannedSite; rowsRead: number }> {
-    const { visitors, rowsRead } = await this.scan.scan(siteId, from, to);
-    return { site: scanVisits(visitors.values()), rowsRead };
+  private async scanned(siteId: string, from: number, to: number, budget = 0): Promise<{ site: ScannedSite; rowsRead: number; shards: number }> {
+    const { visitors, rowsRead, shards } = await this.scan.scan(siteId, from, to, budget);
+    return { site: scanVisits(visitors.values()), rowsRead, shards };
   }
 
   legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {

@@ -4,7 +4,7 @@ import { dayOf, DAY_MS } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
 import { numberOf, textOf } from './cassandra-values.js';
 import type { CqlSession } from './cql-session.js';
-import { allShards } from './site-shards.js';
+import { allShards, SITE_SHARDS } from './site-shards.js';
 
 /**
  * Reads a site's raw events for the general query: every event of the range from events_by_site
@@ -17,6 +17,15 @@ export interface ScannedEvents {
   /** Each visitor's events, in no particular order. */
   visitors: Map<string, TrackedEvent[]>;
   rowsRead: number;
+  /** The visitor shards read: SITE_SHARDS, or a power-of-two share of them (a sample). */
+  shards: number;
+}
+
+/** The most shards (a power of two) whose estimated rows stay within the budget; at least one. */
+function shardsWithin(budget: number, rowsOfFirst: number): number {
+  let shards = SITE_SHARDS;
+  while (shards > 1 && rowsOfFirst * shards > budget) shards /= 2;
+  return shards;
 }
 
 /** A stored body as an event; bodies written before a field existed get it as null. */
@@ -72,26 +81,39 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
   };
 
   return {
-    async scan(siteId: string, from: number, to: number): Promise<ScannedEvents> {
+    /**
+     * The range's events, with the rest of their visits. With a budget, shard 0 is read first and
+     * the range's size estimated from it; above the budget only the first 1, 2, 4 or 8 shards are
+     * read, a power-of-two share of the visitors (whole, with all their events).
+     */
+    async scan(siteId: string, from: number, to: number, budget = 0): Promise<ScannedEvents> {
       const days = (await cql.rows(st.siteDays, [siteId, new Date(dayOf(from)), new Date(to)])).map((row) => numberOf(row.get('day')));
-      const partitions = days.flatMap((day) => allShards().map((shard) => ({ day, shard })));
-      const bodies = await cql.map(partitions, async ({ day, shard }) => {
-        const lo = Math.max(from, day);
-        const hi = Math.min(to, day + DAY_MS);
-        return (await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])).map((row) => textOf(row.get('body')));
-      });
+      const readShards = async (shards: number[]): Promise<string[]> => {
+        const partitions = days.flatMap((day) => shards.map((shard) => ({ day, shard })));
+        const bodies = await cql.map(partitions, async ({ day, shard }) => {
+          const lo = Math.max(from, day);
+          const hi = Math.min(to, day + DAY_MS);
+          return (await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])).map((row) => textOf(row.get('body')));
+        });
+        return bodies.flat();
+      };
+      let bodies: string[];
+      let shards = SITE_SHARDS;
+      if (budget > 0) {
+        bodies = await readShards([0]);
+        shards = shardsWithin(budget, bodies.length);
+        bodies.push(...(await readShards(allShards().slice(1, shards))));
+      } else bodies = await readShards(allShards());
       const visitors = new Map<string, TrackedEvent[]>();
-      let rowsRead = 0;
-      for (const body of bodies.flat()) {
+      for (const body of bodies) {
         const event = eventOf(body);
-        rowsRead++;
         const list = visitors.get(event.visitor_id);
         if (list) list.push(event);
         else visitors.set(event.visitor_id, [event]);
       }
       const edges = [...visitors.values()].filter((events) => events.some((e) => e.timestamp - VISIT_GAP_MS < from || e.timestamp + VISIT_GAP_MS >= to));
       const extra = await cql.map(edges, (events) => extend(siteId, events, from, to));
-      return { visitors, rowsRead: rowsRead + extra.reduce((n, r) => n + r, 0) };
+      return { visitors, rowsRead: bodies.length + extra.reduce((n, r) => n + r, 0), shards };
     },
 
     /** The site's first stored event: the earliest day site_days lists that still holds one. */

@@ -58,7 +58,12 @@ function visitCounts(row: ScannedVisit, plan: AggregatePlan | FunnelPlan, matchi
   return matching === null ? visitHolds(plan.filter, row.visit) : matching.has(row.visit.visitId);
 }
 
-export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: number): AggregateResult {
+/**
+ * `registers`: the scanned visitors are those of the first `registers` HyperLogLog registers (a
+ * sample, when fewer than all): visitors are estimated from those registers, counts scaled by the
+ * engine, and the result states the fraction and the error of its totals.
+ */
+export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: number, registers = HLL_REGISTERS): AggregateResult {
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   const { needs } = plan;
   if (needs.counts || needs.visitors || needs.scroll) {
@@ -84,7 +89,7 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
     for (const group of groups.values()) {
       const part: Partial<GroupAggregate> & { key: string[] } = { key: group.key };
       if (needs.counts) Object.assign(part, { events: group.events, pageviews: group.pageviews });
-      if (needs.visitors) part.visitorRanks = ranksOf(group.registers);
+      if (needs.visitors) part.visitorRanks = ranksOf(group.registers, registers);
       if (needs.counts || needs.visitors) parts.push(part);
       if (needs.scroll) {
         const viewed = [...group.pages.values()].filter((p) => p.viewed);
@@ -108,13 +113,33 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
     }
     parts.push(...groups.values());
   }
-  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
+  if (registers >= HLL_REGISTERS) return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
+  const sampleFraction = registers / HLL_REGISTERS;
+  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction, registers, relativeError95: countError(site, plan, sampleFraction) };
+}
+
+/**
+ * The relative error 95 % of the sampled totals stay within: each visitor is in the sample with
+ * chance f, so the scaled total's variance is (1 − f)/f² × Σ c² over the sampled visitors' counts c.
+ */
+function countError(site: ScannedSite, plan: AggregatePlan, f: number): number {
+  const perVisitor = new Map<string, number>();
+  for (const row of site.events) {
+    if (counted(row, plan) && eventHolds(plan.filter, row)) perVisitor.set(row.event.visitor_id, (perVisitor.get(row.event.visitor_id) ?? 0) + 1);
+  }
+  let squares = 0;
+  let total = 0;
+  for (const c of perVisitor.values()) {
+    squares += c * c;
+    total += c;
+  }
+  return total === 0 ? 1 : Math.round(((1.96 * Math.sqrt((1 - f) * squares)) / total) * 10_000) / 10_000;
 }
 
 /** A sketch's rank histogram from its registers' highest ranks. */
-function ranksOf(registers: ReadonlyMap<number, number>): number[] {
-  const ranks = emptyRanks(HLL_REGISTERS);
-  for (const rank of registers.values()) {
+function ranksOf(highest: ReadonlyMap<number, number>, registers: number): number[] {
+  const ranks = emptyRanks(registers);
+  for (const rank of highest.values()) {
     ranks[rank]!++;
     ranks[0]!--;
   }
