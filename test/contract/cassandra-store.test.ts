@@ -18,6 +18,8 @@ import { CassandraStore, openCassandraStore } from '../../src/store/cassandra/ca
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { toErrorBody } from '../../src/http/error-handler.js';
 import { eventually, makeEvent } from '../support/events.js';
+import { parseStatsRequest } from '../../src/domain/stats/parse-request.js';
+import { createStatsEngine } from '../../src/query/stats/stats-engine.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { describeStoreContract } from './store.contract.js';
 
@@ -215,4 +217,49 @@ describe('CassandraStore unavailable', { timeout: 90_000 }, () => {
       await proxy.close();
     }
   });
+});
+
+describe('CassandraStore counter rollups', () => {
+  it('answer the site and a page exactly as the raw events do, over whole and partial hours, by day, with and without bots, and after an erasure', async () => {
+    await emptyKeyspace();
+    const [withRollups, rawOnly] = [await openCassandraStore(options), await openCassandraStore({ ...options, rollups: false })];
+    try {
+      const day = 86_400_000;
+      const t0 = Math.floor(Date.now() / day) * day - 5 * day;
+      const events = Array.from({ length: 1500 }, (_, i) => makeEvent({
+        visitor_id: `v${(i * 7) % 300}`, page: `/p${i % 7}`, timestamp: t0 + ((i * 997_003) % (4 * day)), is_bot: i % 13 === 0,
+        event_type: i % 3 === 0 ? 'click' : 'page_view',
+      }));
+      for (let i = 0; i < events.length; i += 500) await withRollups.commit({ partition: 0, nextOffset: i + 500, events: events.slice(i, i + 500) });
+      const ask = (store: CassandraStore, query: Record<string, unknown>) =>
+        createStatsEngine({ reader: store, goals: async () => [], timezoneOf: () => 'UTC', maxRangeDays: 400 }).run(parseStatsRequest({ site_id: 'test-site', ...query }));
+      const ranges = [[t0 - day, t0 + 5 * day], [t0 + 3_600_000, t0 + 3 * day + 7_200_000], [t0 + day + 60_000, t0 + day + 12_000_000], [t0 + 600_000, t0 + 1_800_000]]
+        .map(([a, b]) => [new Date(a!).toISOString(), new Date(b! - 1).toISOString()]);
+      let answered = 0;
+      const fromRollups = async (): Promise<number> => {
+        let rolled = 0;
+        for (const date_range of ranges) {
+          for (const filters of [[], [['is', 'event:page', ['/p3']]]]) {
+            for (const extra of [{}, { dimensions: ['time:day'] }, { include: { bots: true } }]) {
+              const query = { date_range, filters, metrics: ['visitors', 'pageviews', 'events'], ...extra };
+              const [fast, raw] = [await ask(withRollups, query), await ask(rawOnly, query)];
+              expect(fast.answer.results, JSON.stringify(query)).toEqual(raw.answer.results);
+              if (raw.answer.results.length > 0) answered++;
+              if (fast.answer.meta.rows_read < raw.answer.meta.rows_read) rolled++;
+            }
+          }
+        }
+        return rolled;
+      };
+      // Most of these read counter rows instead of the events of whole hours.
+      expect(await fromRollups()).toBeGreaterThanOrEqual(12);
+      // A visitor leaves: their days are left to the raw events, which no longer hold them.
+      expect(await withRollups.eraseVisitor('test-site', 'v7')).toBeGreaterThan(0);
+      await fromRollups();
+      expect(answered, 'answers with rows to compare').toBeGreaterThan(36);
+    } finally {
+      await withRollups.close();
+      await rawOnly.close();
+    }
+  }, 120_000);
 });

@@ -17,6 +17,8 @@ export interface CassandraOptions {
   rawEventRetentionMs: number;
   /** Above this many raw events in a range, a general query reads a sample of the visitor shards; 0 or absent: never. */
   queryRowBudget?: number | undefined;
+  /** Whether the counter rollups answer the plans they can (default true; false: raw events only, for tests). */
+  rollups?: boolean | undefined;
 }
 
 const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;

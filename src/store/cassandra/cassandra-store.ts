@@ -2,12 +2,13 @@ import type { Client } from 'cassandra-driver';
 import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
 import type { FunnelPlan } from '../../domain/funnel.js';
 import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
-import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
+import { mergeGroupParts, type AggregatePlan, type AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import type { VisitSteps } from '../../ports/funnel-reader.js';
 import type { PropertyKeysReader } from '../../ports/property-keys.js';
 import { runAggregate } from '../aggregate-engine.js';
+import { rollupShape } from '../rollup-shape.js';
 import { aggregateScan, propertyKeysScan, visitStepsScan } from '../scan/scan-aggregate.js';
 import { scanVisits, type ScannedSite } from '../scan/scanned-events.js';
 import { asStoreError } from './cassandra-errors.js';
@@ -21,6 +22,7 @@ import { createVisitorErasure } from './visitor-erasure.js';
 import { createRawEventScan, type RawEventScan } from './raw-event-scan.js';
 import { SITE_SHARDS } from './site-shards.js';
 import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
+import { createCounterRollups } from './counter-rollups.js';
 
 /**
  * The scaled-out store on Apache Cassandra. It owns its driver client and shuts it down on close.
@@ -34,18 +36,20 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   private readonly reader: CassandraReader;
   private readonly erase: (siteId: string, visitorId: string) => Promise<number>;
   private readonly scan: RawEventScan;
+  private readonly rollups: ReturnType<typeof createCounterRollups>;
 
   constructor(
     private readonly client: Client,
-    private readonly options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget'>,
+    private readonly options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget' | 'rollups'>,
   ) {
     this.st = createStatements(options.keyspace);
     this.cql = new CqlSession(client);
     this.checkpoints = createCheckpoints(this.cql, this.st, serialConsistencyOf(options.consistency));
     this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
     this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
-    this.erase = createVisitorErasure(this.cql, options.keyspace);
     this.scan = createRawEventScan(this.cql, this.st);
+    this.rollups = createCounterRollups(this.cql, this.st, this.reader, this.scan);
+    this.erase = createVisitorErasure(this.cql, options.keyspace, (siteId, days) => this.rollups.markStale(siteId, days));
   }
 
   eraseVisitor(siteId: string, visitorId: string): Promise<number> {
@@ -67,11 +71,16 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   readonly kind = 'cassandra';
 
   /**
-   * The general query: the range's raw events (and the rest of the visits they belong to) read
-   * from Cassandra, aggregated in this process by the scan engine (src/store/scan/).
+   * The general query: the site's or a page's counts and visitors from the counter rollups where
+   * they answer exactly (counter-rollups.ts); otherwise the range's raw events (and the rest of
+   * the visits they belong to) read from Cassandra and aggregated in this process by the scan
+   * engine (src/store/scan/), from a sample of visitor shards above the row budget.
    */
   aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     return asStoreError(async () => {
+      const shape = this.options.rollups === false ? null : rollupShape(plan);
+      const rolled = shape ? await this.rollups.answer(plan, shape) : null;
+      if (rolled) return { groups: mergeGroupParts(rolled.parts), rowsRead: rolled.read, sampleFraction: 1 };
       const { site, rowsRead, shards } = await this.scanned(plan.siteId, plan.from, plan.to, this.options.queryRowBudget ?? 0);
       return aggregateScan(site, plan, rowsRead, (shards / SITE_SHARDS) * HLL_REGISTERS);
     });

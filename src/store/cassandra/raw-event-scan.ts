@@ -80,23 +80,31 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
     return read;
   };
 
+  /** The events of [from, to) in the given visitor shards, as stored bodies. */
+  const bodiesOf = async (siteId: string, from: number, to: number, shards: readonly number[]): Promise<string[]> => {
+    const days = (await cql.rows(st.siteDays, [siteId, new Date(dayOf(from)), new Date(to)])).map((row) => numberOf(row.get('day')));
+    const partitions = days.flatMap((day) => shards.map((shard) => ({ day, shard })));
+    const bodies = await cql.map(partitions, async ({ day, shard }) => {
+      const lo = Math.max(from, day);
+      const hi = Math.min(to, day + DAY_MS);
+      return (await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])).map((row) => textOf(row.get('body')));
+    });
+    return bodies.flat();
+  };
+
   return {
+    /** The events of [from, to), and nothing else (the edges a rollup answer reads raw). */
+    async events(siteId: string, from: number, to: number): Promise<TrackedEvent[]> {
+      return (await bodiesOf(siteId, from, to, allShards())).map(eventOf);
+    },
+
     /**
      * The range's events, with the rest of their visits. With a budget, shard 0 is read first and
      * the range's size estimated from it; above the budget only the first 1, 2, 4 or 8 shards are
      * read, a power-of-two share of the visitors (whole, with all their events).
      */
     async scan(siteId: string, from: number, to: number, budget = 0): Promise<ScannedEvents> {
-      const days = (await cql.rows(st.siteDays, [siteId, new Date(dayOf(from)), new Date(to)])).map((row) => numberOf(row.get('day')));
-      const readShards = async (shards: number[]): Promise<string[]> => {
-        const partitions = days.flatMap((day) => shards.map((shard) => ({ day, shard })));
-        const bodies = await cql.map(partitions, async ({ day, shard }) => {
-          const lo = Math.max(from, day);
-          const hi = Math.min(to, day + DAY_MS);
-          return (await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])).map((row) => textOf(row.get('body')));
-        });
-        return bodies.flat();
-      };
+      const readShards = (shards: number[]): Promise<string[]> => bodiesOf(siteId, from, to, shards);
       let bodies: string[];
       let shards = SITE_SHARDS;
       if (budget > 0) {

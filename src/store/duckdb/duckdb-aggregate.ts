@@ -3,7 +3,8 @@ import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate, type GroupKey } from '../../domain/stats/aggregate-plan.js';
 import { filterSql, groupSql, isVisitOnly, type SqlContext } from './duckdb-filter.js';
 import { eventsOfRegisters, REGISTERS_PER_SHARD } from './duckdb-schema.js';
-import { eventsFromRollups, rollupShape } from './rollup-answers.js';
+import { rollupShape } from '../rollup-shape.js';
+import { eventsFromRollups } from './rollup-answers.js';
 import { int, Params } from './duckdb-sql.js';
 
 /**

@@ -1,39 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, GroupAggregate } from '../../domain/stats/aggregate-plan.js';
-import { DAY_MS, readRollups, type RollupDimension } from './daily-rollups.js';
+import type { RollupShape } from '../rollup-shape.js';
+import { DAY_MS, readRollups } from './daily-rollups.js';
 import { eventsOfRegisters } from './duckdb-schema.js';
 import { int, Params } from './duckdb-sql.js';
-
-/** What the rollups can answer: the site or one page, over the whole range or by UTC day. */
-interface RollupShape {
-  dimension: RollupDimension;
-  value: string;
-  byDay: boolean;
-}
-
-/**
- * The shape of a plan the daily rollups answer: counts and visitors (no scroll depth) of the whole
- * site or of one page (a single `is event:page` filter), with no grouping or by day in a zone at
- * UTC's offset. Anything else: null, and the raw events answer.
- */
-export function rollupShape(plan: AggregatePlan): RollupShape | null {
-  if (plan.needs.scroll || !(plan.needs.counts || plan.needs.visitors)) return null;
-  let dimension: RollupDimension = '';
-  let value = '';
-  if (plan.filter !== null) {
-    const f = plan.filter;
-    if (f.kind !== 'leaf' || f.op !== 'is' || f.dimension !== 'event:page' || f.values.length !== 1) return null;
-    // Visits of a page would need every visit's events: the raw path answers those.
-    if (plan.needs.visits) return null;
-    dimension = 'page';
-    value = f.values[0]!;
-  }
-  if (plan.groupBy.length === 0) return { dimension, value, byDay: false };
-  const [key] = plan.groupBy;
-  if (plan.groupBy.length === 1 && key?.kind === 'time' && key.granularity === 'day' && key.segments.every((s) => s.offsetMs === 0)) return { dimension, value, byDay: true };
-  return null;
-}
 
 /**
  * The event side of a plan of rollup shape: whole UTC days from the rollups, the partial days at
