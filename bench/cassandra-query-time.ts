@@ -1,5 +1,6 @@
 import { parseStatsRequest } from '../src/domain/stats/parse-request.js';
 import type { TrackedEvent } from '../src/domain/tracked-event.js';
+import type { StoreBatch } from '../src/ports/event-store.js';
 import { createStatsEngine } from '../src/query/stats/stats-engine.js';
 import { createCassandraClient, type CassandraOptions } from '../src/store/cassandra/cassandra-options.js';
 import { migrate } from '../src/store/cassandra/cassandra-schema.js';
@@ -81,7 +82,7 @@ async function fill(): Promise<void> {
     batches[p] = [];
     offsets[p]! += batch.length;
     const nextOffset = offsets[p]!;
-    chains[p] = chains[p]!.then(() => store.commit({ partition: p, nextOffset, events: batch }));
+    chains[p] = chains[p]!.then(() => commitRetrying({ partition: p, nextOffset, events: batch }));
     if (++flushes % PARTITIONS === 0) await Promise.all(chains);
   };
   let written = 0;
@@ -99,6 +100,20 @@ async function fill(): Promise<void> {
   for (let p = 0; p < PARTITIONS; p++) if (batches[p]!.length > 0) await flush(p);
   await Promise.all(chains);
   process.stderr.write(`filled ${events.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+/** As the processor does: a failed commit (a timeout of an overloaded node) is retried, a replay the store counts once. */
+async function commitRetrying(batch: StoreBatch): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.commit(batch);
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      process.stderr.write(`commit of partition ${batch.partition} failed (${(error as Error).message.slice(0, 80)}), retrying\n`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
 }
 
 function partitionOf(visitorId: string): number {

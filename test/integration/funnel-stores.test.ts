@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,11 @@ import type { FilterExpr } from '../../src/domain/stats/query-model.js';
 import type { TrackedEvent } from '../../src/domain/tracked-event.js';
 import { createScanFunnel } from '../../src/query/funnel/scan-funnel.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
+import { funnelReaderOf } from '../../src/compose/adapters.js';
+import { createCassandraClient, type CassandraOptions } from '../../src/store/cassandra/cassandra-options.js';
+import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
+import type { CassandraStore} from '../../src/store/cassandra/cassandra-store.js';
+import { openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { holds } from '../differential/reference/values.js';
 import { buildVisits, byTime } from '../differential/reference/visits.js';
 import { makeEvent } from '../support/events.js';
@@ -125,4 +131,63 @@ describe('funnels: SQL, scan and reference agree', () => {
       });
     }
   }
+});
+
+describe('funnels and property keys on Cassandra: the scan over its raw events agrees with the reference and the embedded store', () => {
+  const keyspace = `clickstream_funnel_${randomBytes(5).toString('hex')}`;
+  const options: CassandraOptions = {
+    contactPoints: (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean),
+    localDataCenter: process.env.CLICKSTREAM_TEST_CASSANDRA_DC ?? 'datacenter1',
+    keyspace,
+    replication: 'SimpleStrategy:1',
+    consistency: 'LOCAL_QUORUM',
+    rawEventRetentionMs: 0,
+  };
+  let store: CassandraStore;
+  let embedded: DuckDbStore;
+  const events = [...generate(7), ...generate(11)];
+  beforeAll(async () => {
+    const admin = createCassandraClient(options);
+    await admin.connect();
+    await migrate(admin, keyspace, options.replication);
+    await admin.shutdown();
+    store = await openCassandraStore(options);
+    embedded = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'clickstream-funnel-')), 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 86_400_000, visitorSecret: 'funnel-test' });
+    const shuffled = [...events].sort((a, b) => (a.event_id < b.event_id ? -1 : 1));
+    for (let i = 0; i < shuffled.length; i += 97) {
+      for (const s of [store, embedded]) await s.commit({ partition: 0, nextOffset: i + 97, events: shuffled.slice(i, i + 97) });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await store?.close();
+    await embedded?.close();
+    const admin = createCassandraClient(options);
+    await admin.connect();
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await admin.shutdown();
+  });
+
+  it('gives every funnel the reference answer, over the whole day and part of it', { timeout: 120_000 }, async () => {
+    const funnels = funnelReaderOf(store)!;
+    expect(funnels, 'the Cassandra store offers visit steps').toBeDefined();
+    let reached = 0;
+    for (const funnel of FUNNELS) {
+      for (const [from, to, includeBots] of [[T0, T0 + 30 * HOUR, false], [T0 + 3 * HOUR, T0 + 12 * HOUR, true]] as const) {
+        const plan: FunnelPlan = { siteId: SITE, from, to, includeBots, filter: lowerGoalFilters(funnel.filter ?? null, GOALS), steps: funnel.steps.map((s) => lowerGoalFilters(s, GOALS)!) };
+        const expected = referenceFunnel(events, { ...plan, filter: funnel.filter ?? null, steps: funnel.steps }, GOALS);
+        expect((await funnels.funnel(plan)).visitors, `${funnel.name} ${from}`).toEqual(expected);
+        reached += expected[1]!;
+      }
+    }
+    expect(reached).toBeGreaterThan(0);
+  });
+
+  it('lists the property keys the embedded store lists', async () => {
+    for (const filter of [null, leaf('event:name', ['signup']), leaf('visit:browser', ['Chrome'])]) {
+      const plan = { siteId: SITE, from: T0, to: T0 + 30 * HOUR, includeBots: false, filter };
+      const keys = await store.propertyKeys(plan, 10);
+      expect(keys).toEqual(await embedded.propertyKeys(plan, 10));
+      if (filter === null) expect(keys[0]?.events).toBeGreaterThan(0);
+    }
+  });
 });
