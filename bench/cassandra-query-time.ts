@@ -27,7 +27,7 @@ const options: CassandraOptions = {
   replication: 'SimpleStrategy:1',
   consistency: 'LOCAL_ONE',
   rawEventRetentionMs: 0,
-  queryRowBudget: Number(process.env.BUDGET ?? 200_000),
+  queryRowBudget: Number(process.env.BUDGET ?? 100_000),
 };
 
 const admin = createCassandraClient(options);

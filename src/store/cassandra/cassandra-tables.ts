@@ -82,8 +82,8 @@ export function tablesV1(ks: string): string[] {
  * Version 3: the raw events of a site, for the general query (raw-event-scan.ts). One partition per
  * site, UTC day and visitor shard (the visitor's HyperLogLog register >> 10, 16 shards): a day of a
  * busy site is read as 16 partitions in parallel, and a visitor's events all sit in one shard.
- * `site_days` lists the days a site has events, so a long range reads only days with data.
- * `rollup_stale_days` lists the days a visitor was erased from: the counters still count them.
+ * Its body is the compact form of scan-body.ts. `site_days` lists the days a site has events, so
+ * a long range reads only days with data. `rollup_stale_days` lists the days a visitor was erased from: the counters still count them.
  */
 export function tablesV3(ks: string): string[] {
   return [

@@ -4,6 +4,7 @@ import { dayOf, DAY_MS } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
 import { numberOf, textOf } from './cassandra-values.js';
 import type { CqlSession } from './cql-session.js';
+import { decodeScanBody } from './scan-body.js';
 import { allShards, SITE_SHARDS } from './site-shards.js';
 
 /**
@@ -95,7 +96,7 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
   return {
     /** The events of [from, to), and nothing else (the edges a rollup answer reads raw). */
     async events(siteId: string, from: number, to: number): Promise<TrackedEvent[]> {
-      return (await bodiesOf(siteId, from, to, allShards())).map(eventOf);
+      return (await bodiesOf(siteId, from, to, allShards())).map((body) => decodeScanBody(siteId, body));
     },
 
     /**
@@ -114,7 +115,7 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
       } else bodies = await readShards(allShards());
       const visitors = new Map<string, TrackedEvent[]>();
       for (const body of bodies) {
-        const event = eventOf(body);
+        const event = decodeScanBody(siteId, body);
         const list = visitors.get(event.visitor_id);
         if (list) list.push(event);
         else visitors.set(event.visitor_id, [event]);

@@ -1,5 +1,6 @@
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { dayOf, DAY_MS } from './bucket-partitions.js';
+import { encodeScanBody } from './scan-body.js';
 import { shardOf } from './site-shards.js';
 import type { Statements } from './cassandra-statements.js';
 import { nullableNumberOf, uuidTextOf } from './cassandra-values.js';
@@ -62,7 +63,7 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         const shard = shardOf(event.visitor_id);
         add(`site\0${event.site_id}\0${day}\0${shard}`, {
           query: st.insertSiteEvent,
-          params: [event.site_id, new Date(day), shard, ts, event.event_id, body, ttl],
+          params: [event.site_id, new Date(day), shard, ts, event.event_id, encodeScanBody(event), ttl],
         });
         siteDays.set(`${event.site_id}\0${day}`, { site: event.site_id, day });
         days.set(`${event.site_id}\0${event.visitor_id}\0${day}`, { site: event.site_id, visitor: event.visitor_id, day });
