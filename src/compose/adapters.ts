@@ -73,6 +73,8 @@ export async function createStore(config: Config, logger: Logger): Promise<Event
     dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
     visitorSecret: secret,
     queryRowBudget: config.QUERY_ROW_BUDGET,
+    memoryLimitMb: config.DUCKDB_MEMORY_LIMIT_MB,
+    threads: config.DUCKDB_THREADS,
   }, logger.child({ component: 'store' }));
 }
 

@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
   }),
   EVENT_LOG: Type.Union([Type.Literal('sqlite'), Type.Literal('kafka')], { default: 'sqlite', description: 'Event log adapter: sqlite (embedded) or kafka.' }),
   STORE: Type.Union([Type.Literal('duckdb'), Type.Literal('sqlite'), Type.Literal('cassandra')], { default: 'duckdb', description: 'Store adapter: duckdb (embedded, columnar) or cassandra. sqlite is the former name of the embedded store and means duckdb; its data folder is migrated on start.' }),
+  DUCKDB_MEMORY_LIMIT_MB: Type.Integer({ minimum: 64, maximum: 1_048_576, default: 256, description: 'Most memory the embedded store (DuckDB) holds for appended data not yet checkpointed, caches and queries; beyond it DuckDB spills to DATA_DIR/store.duckdb.tmp. DuckDB\'s own default is 80 % of the machine\'s memory.' }),
+  DUCKDB_THREADS: Positive({ maximum: 256, default: 2, description: 'Threads the embedded store (DuckDB) uses for a query or a checkpoint.' }),
   QUERY_ROW_BUDGET: Type.Integer({ minimum: 0, default: 2_000_000, description: 'A general query whose range holds more stored events than this reads a visitor-consistent sample of them (a power-of-two share) and says so in meta; 0 always reads everything.' }),
   DEDUPE_WINDOW_HOURS: Positive({ maximum: 24 * 90, default: 24, description: 'A resent event (same event_id) is stored once when it arrives within this many hours of the first copy.' }),
   DEFAULT_TIMEZONE: Type.String({ minLength: 1, default: 'UTC', description: 'IANA time zone in which days, weeks and months of queries begin, for sites without their own (SITE_TIMEZONES).' }),

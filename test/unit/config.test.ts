@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       ROLES: ['ingest', 'processor', 'query'],
       EVENT_LOG: 'sqlite',
       STORE: 'duckdb',
+      DUCKDB_MEMORY_LIMIT_MB: 256,
+      DUCKDB_THREADS: 2,
       TRUSTED_PROXIES: [],
       BODY_LIMIT_BYTES: 1_048_576,
       MAX_BATCH_EVENTS: 1000,
@@ -89,6 +91,11 @@ describe('loadConfig', () => {
   it('names the first bad variable when several are bad, and describes it', () => {
     const error = errorOf({ PORT: 'x', IP_STORAGE: 'hash' });
     expect(error.message).toMatch(/^PORT="x" is invalid: .*\(HTTP port\.\)$/);
+  });
+
+  it('refuses a DuckDB memory limit too small to run in', () => {
+    expect(errorOf({ DUCKDB_MEMORY_LIMIT_MB: '8' }).message).toMatch(/^DUCKDB_MEMORY_LIMIT_MB="8" is invalid: must be >= 64 /);
+    expect(loadConfig({ DUCKDB_MEMORY_LIMIT_MB: '1024', DUCKDB_THREADS: '4' })).toMatchObject({ DUCKDB_MEMORY_LIMIT_MB: 1024, DUCKDB_THREADS: 4 });
   });
 
   it('ignores variables it does not know', () => {
