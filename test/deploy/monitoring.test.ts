@@ -41,8 +41,10 @@ function testConfig(clickstream: string): string {
   config.rule_files = ruleFiles();
   config.scrape_configs = [
     { job_name: 'clickstream', metrics_path: jobs.get('clickstream')!.metrics_path, static_configs: [{ targets: [clickstream], labels: { role: 'all' } }] },
-    { job_name: 'kafka', static_configs: [{ targets: kafkaMetrics }] },
-    { job_name: 'cassandra', static_configs: [{ targets: cassandraMetrics }] },
+    // A JMX exporter walks every MBean per scrape: a busy Cassandra node takes over a second, past
+    // the 1 s timeout a 1 s interval implies. Its samples stay dense enough for every [1m] rate.
+    { job_name: 'kafka', scrape_interval: '5s', scrape_timeout: '5s', static_configs: [{ targets: kafkaMetrics }] },
+    { job_name: 'cassandra', scrape_interval: '5s', scrape_timeout: '5s', static_configs: [{ targets: cassandraMetrics }] },
   ];
   return stringify(config);
 }
