@@ -55,7 +55,7 @@ describe.runIf(enabled)('cluster start order: migrate while Cassandra nodes are 
     }
 
     const env = {
-      STORE: 'cassandra', CASSANDRA_CONTACT_POINTS: '127.0.0.31:9042', CASSANDRA_KEYSPACE: 'start_order',
+      STORE: 'cassandra', CASSANDRA_QUERY_ROW_BUDGET: '0', CASSANDRA_CONTACT_POINTS: '127.0.0.31:9042', CASSANDRA_KEYSPACE: 'start_order',
       CASSANDRA_REPLICATION: 'SimpleStrategy:3', CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM',
     };
     let stderr = '';

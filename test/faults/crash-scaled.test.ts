@@ -26,7 +26,7 @@ describe('fault: crash of each scaled role under load', () => {
     const base = {
       DATA_DIR: dataDir,
       EVENT_LOG: 'kafka',
-      STORE: 'cassandra',
+      STORE: 'cassandra', CASSANDRA_QUERY_ROW_BUDGET: '0',
       KAFKA_BROKERS: process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC: `clickstream.faults.${id}`,
       KAFKA_DLQ_TOPIC: `clickstream.faults.${id}.dlq`,

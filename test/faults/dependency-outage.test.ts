@@ -106,7 +106,7 @@ describe('fault: dependency outage', () => {
     const cassandra = process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042';
     const [host, cassandraPort] = cassandra.split(':');
     const base = {
-      EVENT_LOG: 'kafka', STORE: 'cassandra',
+      EVENT_LOG: 'kafka', STORE: 'cassandra', CASSANDRA_QUERY_ROW_BUDGET: '0',
       KAFKA_BROKERS: process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC: `clickstream.outage.${id}`, KAFKA_DLQ_TOPIC: `clickstream.outage.${id}.dlq`, KAFKA_TOPIC_PARTITIONS: '3',
       PROCESSOR_GROUP_ID: `clickstream-outage-${id}`, CASSANDRA_KEYSPACE: `outage_${id}`,

@@ -45,7 +45,7 @@ describe.runIf(enabled)('fault: loss of one Kafka broker and one Cassandra node 
     await services('up', '--kafka-nodes', '3', '--cassandra-nodes', '3');
     const id = randomUUID().replaceAll('-', '').slice(0, 10);
     const env = {
-      DATA_DIR: tempDataDir(), EVENT_LOG: 'kafka', STORE: 'cassandra', LIVE_VIEW: 'false',
+      DATA_DIR: tempDataDir(), EVENT_LOG: 'kafka', STORE: 'cassandra', CASSANDRA_QUERY_ROW_BUDGET: '0', LIVE_VIEW: 'false',
       KAFKA_BROKERS: '127.0.0.21:9092,127.0.0.22:9092,127.0.0.23:9092', KAFKA_REPLICATION_FACTOR: '3',
       KAFKA_TOPIC: `clickstream.nodeloss.${id}`, KAFKA_DLQ_TOPIC: `clickstream.nodeloss.${id}.dlq`, KAFKA_TOPIC_PARTITIONS: '6',
       PROCESSOR_GROUP_ID: `clickstream-nodeloss-${id}`,
