@@ -48,7 +48,8 @@ await fill();
 const engine = createStatsEngine({ reader: store, goals: async () => [], timezoneOf: () => 'UTC', maxRangeDays: 400 });
 const range: [string, string] = [new Date(end - 30 * 86_400_000).toISOString(), new Date(end - 1).toISOString()];
 const rows: string[][] = [];
-for (const q of dashboardQueries(BENCH_SITE, range).filter((q) => !only || q.name.includes(only))) {
+const pageViews = { name: 'page views of one page (the product description\'s query)', body: { site_id: BENCH_SITE, date_range: range, metrics: ['pageviews', 'visitors'], filters: [['is', 'event:page', ['/']]] } };
+for (const q of [pageViews, ...dashboardQueries(BENCH_SITE, range)].filter((q) => !only || q.name.includes(only))) {
   const parsed = parseStatsRequest(q.body);
   const times: number[] = [];
   let meta = '';

@@ -72,7 +72,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2, 3]);
     const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
     expect(tables.rows.map((r) => r.get('table_name')).sort()).toEqual([
-      'checkpoints', 'counters', 'events_by_id', 'events_by_page', 'events_by_site', 'events_by_visitor', 'rollup_stale_days', 'schema_migrations', 'sessions', 'settings_by_id', 'settings_by_site', 'site_days', 'sites', 'sketches', 'visitor_days',
+      'checkpoints', 'counters', 'events_by_id', 'events_by_page', 'events_by_site', 'events_by_visitor', 'schema_migrations', 'sessions', 'settings_by_id', 'settings_by_site', 'site_days', 'sites', 'sketches', 'visitor_days',
     ]);
   });
 

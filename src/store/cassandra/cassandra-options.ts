@@ -17,7 +17,7 @@ export interface CassandraOptions {
   rawEventRetentionMs: number;
   /** Above this many raw events in a range, a general query reads a sample of the visitor shards; 0 or absent: never. */
   queryRowBudget?: number | undefined;
-  /** Whether the counter rollups answer the plans they can (default true; false: raw events only, for tests). */
+  /** Whether a page's counts come from events_by_page (default true; false: the general scan, for tests). */
   rollups?: boolean | undefined;
 }
 

@@ -39,8 +39,7 @@ export function createStatements(keyspace: string) {
     firstSiteEvent: `SELECT ts FROM ${ks}.events_by_site WHERE site_id = ? AND day = ? AND shard = ? LIMIT 1`,
     visitorEventsBetween: `SELECT body FROM ${ks}.events_by_visitor WHERE site_id = ? AND visitor_id = ? AND day = ? AND ts >= ? AND ts < ?`,
 
-    staleDays: `SELECT day FROM ${ks}.rollup_stale_days WHERE site_id = ? AND day >= ? AND day < ?`,
-    insertStaleDay: `INSERT INTO ${ks}.rollup_stale_days (site_id, day) VALUES (?, ?)`,
+    pageEventsBetween: `SELECT body FROM ${ks}.events_by_page WHERE site_id = ? AND page = ? AND day = ? AND ts >= ? AND ts < ?`,
 
     insertSite: `INSERT INTO ${ks}.sites (shard, site_id) VALUES (0, ?)`,
     sites: `SELECT site_id FROM ${ks}.sites WHERE shard = 0 LIMIT ?`,

@@ -22,7 +22,7 @@ import { createVisitorErasure } from './visitor-erasure.js';
 import { createRawEventScan, type RawEventScan } from './raw-event-scan.js';
 import { SITE_SHARDS } from './site-shards.js';
 import { createCheckpoints, type Checkpoints } from './partition-checkpoints.js';
-import { createCounterRollups } from './counter-rollups.js';
+import { createPageEvents } from './page-events.js';
 
 /**
  * The scaled-out store on Apache Cassandra. It owns its driver client and shuts it down on close.
@@ -36,7 +36,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   private readonly reader: CassandraReader;
   private readonly erase: (siteId: string, visitorId: string) => Promise<number>;
   private readonly scan: RawEventScan;
-  private readonly rollups: ReturnType<typeof createCounterRollups>;
+  private readonly pageEvents: ReturnType<typeof createPageEvents>;
 
   constructor(
     private readonly client: Client,
@@ -48,8 +48,8 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
     this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
     this.scan = createRawEventScan(this.cql, this.st);
-    this.rollups = createCounterRollups(this.cql, this.st, this.reader, this.scan);
-    this.erase = createVisitorErasure(this.cql, options.keyspace, (siteId, days) => this.rollups.markStale(siteId, days));
+    this.pageEvents = createPageEvents(this.cql, this.st);
+    this.erase = createVisitorErasure(this.cql, options.keyspace);
   }
 
   eraseVisitor(siteId: string, visitorId: string): Promise<number> {
@@ -71,16 +71,18 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   readonly kind = 'cassandra';
 
   /**
-   * The general query: the site's or a page's counts and visitors from the counter rollups where
-   * they answer exactly (counter-rollups.ts); otherwise the range's raw events (and the rest of
+   * The general query: one page's counts and visitors from that page's own events (page-events.ts);
+   * otherwise the range's raw events (and the rest of
    * the visits they belong to) read from Cassandra and aggregated in this process by the scan
    * engine (src/store/scan/), from a sample of visitor shards above the row budget.
    */
   aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     return asStoreError(async () => {
       const shape = this.options.rollups === false ? null : rollupShape(plan);
-      const rolled = shape ? await this.rollups.answer(plan, shape) : null;
-      if (rolled) return { groups: mergeGroupParts(rolled.parts), rowsRead: rolled.read, sampleFraction: 1 };
+      if (shape?.dimension === 'page' && !plan.needs.visits) {
+        const page = await this.pageEvents.answer(plan, shape.value, shape.byDay);
+        return { groups: mergeGroupParts(page.parts), rowsRead: page.read, sampleFraction: 1 };
+      }
       const { site, rowsRead, shards } = await this.scanned(plan.siteId, plan.from, plan.to, this.options.queryRowBudget ?? 0);
       return aggregateScan(site, plan, rowsRead, (shards / SITE_SHARDS) * HLL_REGISTERS);
     });

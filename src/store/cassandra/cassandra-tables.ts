@@ -83,7 +83,7 @@ export function tablesV1(ks: string): string[] {
  * site, UTC day and visitor shard (the visitor's HyperLogLog register >> 10, 16 shards): a day of a
  * busy site is read as 16 partitions in parallel, and a visitor's events all sit in one shard.
  * Its body is the compact form of scan-body.ts. `site_days` lists the days a site has events, so
- * a long range reads only days with data. `rollup_stale_days` lists the days a visitor was erased from: the counters still count them.
+ * a long range reads only days with data.
  */
 export function tablesV3(ks: string): string[] {
   return [
@@ -92,10 +92,6 @@ export function tablesV3(ks: string): string[] {
        PRIMARY KEY ((site_id, day, shard), ts, event_id)
      ) WITH ${RAW}`,
     `CREATE TABLE IF NOT EXISTS ${ks}.site_days (
-       site_id text, day timestamp,
-       PRIMARY KEY ((site_id), day)
-     )`,
-    `CREATE TABLE IF NOT EXISTS ${ks}.rollup_stale_days (
        site_id text, day timestamp,
        PRIMARY KEY ((site_id), day)
      )`,

@@ -6,11 +6,10 @@ import { shardOf } from './site-shards.js';
  * Erasure of one visitor (privacy requests). visitor_days names the day partitions of the visitor's
  * timeline; each event found there also sits in events_by_page (same UTC day, its page read from
  * the stored body), in events_by_site (same day, the visitor's shard) and in events_by_id.
- * Sessions are one partition per visitor. Counters and sketches stay: they are anonymous counts,
- * and the days are marked stale for the rollups (counter-rollups.ts). Deletes are idempotent, so a
- * failed erasure is simply retried.
+ * Sessions are one partition per visitor. Counters and sketches stay: they are anonymous counts
+ * (queries no longer read them). Deletes are idempotent, so a failed erasure is simply retried.
  */
-export function createVisitorErasure(cql: CqlSession, keyspace: string, markStale: (siteId: string, days: readonly number[]) => Promise<void>) {
+export function createVisitorErasure(cql: CqlSession, keyspace: string) {
   const ks = checkKeyspaceName(keyspace);
   const st = {
     days: `SELECT day FROM ${ks}.visitor_days WHERE site_id = ? AND visitor_id = ?`,
@@ -25,8 +24,6 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string, markStal
 
   return async (siteId: string, visitorId: string): Promise<number> => {
     const days = (await cql.rows(st.days, [siteId, visitorId])).map((row) => row.get('day') as Date);
-    // First: from now on, counter rollups leave these days to the raw events.
-    await markStale(siteId, days.map((day) => day.getTime()));
     const counts = await cql.map(days, async (day) => {
       const events = await cql.rows(st.eventsOfDay, [siteId, visitorId, day]);
       await cql.map(events, async (row) => {
