@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.services/', '.cache/', 'test-artifacts/', 'data/', 'web/dist/', 'tracker/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      '.services/',
+      '.cache/',
+      'test-artifacts/',
+      'data/',
+      'web/dist/',
+      'tracker/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -28,8 +40,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/event-log/sqlite/**', '**/event-log/kafka/**', '**/store/sqlite/**', '**/store/cassandra/**'],
-              message: 'Import the port from src/ports/, not an adapter. Only the composition root wires adapters.',
+              group: [
+                '**/event-log/sqlite/**',
+                '**/event-log/kafka/**',
+                '**/store/sqlite/**',
+                '**/store/cassandra/**',
+              ],
+              message:
+                'Import the port from src/ports/, not an adapter. Only the composition root wires adapters.',
             },
           ],
         },

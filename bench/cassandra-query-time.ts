@@ -2,7 +2,10 @@ import { parseStatsRequest } from '../src/domain/stats/parse-request.js';
 import type { TrackedEvent } from '../src/domain/tracked-event.js';
 import type { StoreBatch } from '../src/ports/event-store.js';
 import { createStatsEngine } from '../src/query/stats/stats-engine.js';
-import { createCassandraClient, type CassandraOptions } from '../src/store/cassandra/cassandra-options.js';
+import {
+  createCassandraClient,
+  type CassandraOptions,
+} from '../src/store/cassandra/cassandra-options.js';
 import { migrate } from '../src/store/cassandra/cassandra-schema.js';
 import { openCassandraStore } from '../src/store/cassandra/cassandra-store.js';
 import { dashboardQueries } from './support/dashboard-queries.js';
@@ -33,23 +36,49 @@ const options: CassandraOptions = {
 const admin = createCassandraClient(options);
 await admin.connect();
 await migrate(admin, options.keyspace, options.replication);
-const plan = await admin.execute(`SELECT value FROM ${options.keyspace}.bench_plan WHERE name = 'end'`).catch(() => null);
+const plan = await admin
+  .execute(`SELECT value FROM ${options.keyspace}.bench_plan WHERE name = 'end'`)
+  .catch(() => null);
 let end: number;
 if (plan?.rows[0]) end = Number(plan.rows[0].get('value'));
 else {
   end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-  await admin.execute(`CREATE TABLE IF NOT EXISTS ${options.keyspace}.bench_plan (name text PRIMARY KEY, value bigint)`);
-  await admin.execute(`INSERT INTO ${options.keyspace}.bench_plan (name, value) VALUES ('end', ?)`, [end], { prepare: true });
+  await admin.execute(
+    `CREATE TABLE IF NOT EXISTS ${options.keyspace}.bench_plan (name text PRIMARY KEY, value bigint)`,
+  );
+  await admin.execute(
+    `INSERT INTO ${options.keyspace}.bench_plan (name, value) VALUES ('end', ?)`,
+    [end],
+    { prepare: true },
+  );
 }
 await admin.shutdown();
 
 const store = await openCassandraStore(options);
 await fill();
-const engine = createStatsEngine({ reader: store, goals: async () => [], timezoneOf: () => 'UTC', maxRangeDays: 400 });
-const range: [string, string] = [new Date(end - 30 * 86_400_000).toISOString(), new Date(end - 1).toISOString()];
+const engine = createStatsEngine({
+  reader: store,
+  goals: async () => [],
+  timezoneOf: () => 'UTC',
+  maxRangeDays: 400,
+});
+const range: [string, string] = [
+  new Date(end - 30 * 86_400_000).toISOString(),
+  new Date(end - 1).toISOString(),
+];
 const rows: string[][] = [];
-const pageViews = { name: 'page views of one page (the product description\'s query)', body: { site_id: BENCH_SITE, date_range: range, metrics: ['pageviews', 'visitors'], filters: [['is', 'event:page', ['/']]] } };
-for (const q of [pageViews, ...dashboardQueries(BENCH_SITE, range)].filter((q) => !only || q.name.includes(only))) {
+const pageViews = {
+  name: "page views of one page (the product description's query)",
+  body: {
+    site_id: BENCH_SITE,
+    date_range: range,
+    metrics: ['pageviews', 'visitors'],
+    filters: [['is', 'event:page', ['/']]],
+  },
+};
+for (const q of [pageViews, ...dashboardQueries(BENCH_SITE, range)].filter(
+  (q) => !only || q.name.includes(only),
+)) {
   const parsed = parseStatsRequest(q.body);
   const times: number[] = [];
   let meta = '';
@@ -64,7 +93,9 @@ for (const q of [pageViews, ...dashboardQueries(BENCH_SITE, range)].filter((q) =
   process.stderr.write(`${rows.at(-1)!.join(' | ')}\n`);
 }
 await store.close();
-process.stdout.write(`${markdownTable(['query', `p50 ms (${events.toLocaleString('en-US')}, Cassandra)`, 'max ms', 'answer'], rows)}\n`);
+process.stdout.write(
+  `${markdownTable(['query', `p50 ms (${events.toLocaleString('en-US')}, Cassandra)`, 'max ms', 'answer'], rows)}\n`,
+);
 
 /** Commits the synthetic events not yet stored, a visitor's events always through the same partition. */
 async function fill(): Promise<void> {
@@ -76,7 +107,9 @@ async function fill(): Promise<void> {
   const offsets = done.map((c) => c ?? 0);
   const seen = [...offsets];
   // One commit at a time per partition (its checkpoint is compare-and-set), the partitions in parallel.
-  const chains: Array<Promise<unknown>> = Array.from({ length: PARTITIONS }, () => Promise.resolve());
+  const chains: Array<Promise<unknown>> = Array.from({ length: PARTITIONS }, () =>
+    Promise.resolve(),
+  );
   let flushes = 0;
   const flush = async (p: number): Promise<void> => {
     const batch = batches[p]!;
@@ -96,11 +129,16 @@ async function fill(): Promise<void> {
     }
     batches[p]!.push(event);
     if (batches[p]!.length >= BATCH) await flush(p);
-    if (written % 100_000 === 0) process.stderr.write(`filled ${written.toLocaleString('en-US')} (${Math.round(written / ((Date.now() - started) / 1000))} ev/s)\n`);
+    if (written % 100_000 === 0)
+      process.stderr.write(
+        `filled ${written.toLocaleString('en-US')} (${Math.round(written / ((Date.now() - started) / 1000))} ev/s)\n`,
+      );
   }
   for (let p = 0; p < PARTITIONS; p++) if (batches[p]!.length > 0) await flush(p);
   await Promise.all(chains);
-  process.stderr.write(`filled ${events.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stderr.write(
+    `filled ${events.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 /** As the processor does: a failed commit (a timeout of an overloaded node) is retried, a replay the store counts once. */
@@ -111,7 +149,9 @@ async function commitRetrying(batch: StoreBatch): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= 10) throw error;
-      process.stderr.write(`commit of partition ${batch.partition} failed (${(error as Error).message.slice(0, 80)}), retrying\n`);
+      process.stderr.write(
+        `commit of partition ${batch.partition} failed (${(error as Error).message.slice(0, 80)}), retrying\n`,
+      );
       await new Promise((r) => setTimeout(r, 2_000));
     }
   }

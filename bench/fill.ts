@@ -10,7 +10,14 @@ import { filledStore } from './support/fill-store.js';
 const baseline = process.env.BENCH_BASELINE_DIST;
 for (const size of process.argv.slice(2).map(Number)) {
   for (const dist of baseline ? [undefined, baseline] : [undefined]) {
-    const store = await filledStore(join(tmpdir(), 'clickstream-bench-data'), size, (line) => process.stdout.write(`${line}\n`), dist);
-    process.stdout.write(`${size}${dist ? ' (baseline)' : ''}: ${store.reused ? 'already filled' : `filled in ${store.fillSeconds.toFixed(0)} s`} (${store.dataDir})\n`);
+    const store = await filledStore(
+      join(tmpdir(), 'clickstream-bench-data'),
+      size,
+      (line) => process.stdout.write(`${line}\n`),
+      dist,
+    );
+    process.stdout.write(
+      `${size}${dist ? ' (baseline)' : ''}: ${store.reused ? 'already filled' : `filled in ${store.fillSeconds.toFixed(0)} s`} (${store.dataDir})\n`,
+    );
   }
 }

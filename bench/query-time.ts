@@ -17,10 +17,26 @@ const events = Number(process.argv[2] ?? 100_000);
 const only = process.argv[3];
 const dir = join(tmpdir(), 'clickstream-bench-data', `queries-${events}`);
 const { end } = JSON.parse(readFileSync(join(dir, 'bench-fill.json'), 'utf8')) as { end: number };
-const secret = createHmac('sha256', readFileSync(join(dir, 'visitor-secret'), 'utf8').trim()).update('store visitor keys').digest('hex');
-const store = await DuckDbStore.open({ path: join(dir, 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 3_600_000, visitorSecret: secret, queryRowBudget: Number(process.env.BUDGET ?? 2_000_000) });
-const engine = createStatsEngine({ reader: store, goals: async () => [], timezoneOf: () => 'UTC', maxRangeDays: 400 });
-const range: [string, string] = [new Date(end - 30 * 86_400_000).toISOString(), new Date(end - 1).toISOString()];
+const secret = createHmac('sha256', readFileSync(join(dir, 'visitor-secret'), 'utf8').trim())
+  .update('store visitor keys')
+  .digest('hex');
+const store = await DuckDbStore.open({
+  path: join(dir, 'store.duckdb'),
+  rawEventRetentionMs: 0,
+  dedupeWindowMs: 3_600_000,
+  visitorSecret: secret,
+  queryRowBudget: Number(process.env.BUDGET ?? 2_000_000),
+});
+const engine = createStatsEngine({
+  reader: store,
+  goals: async () => [],
+  timezoneOf: () => 'UTC',
+  maxRangeDays: 400,
+});
+const range: [string, string] = [
+  new Date(end - 30 * 86_400_000).toISOString(),
+  new Date(end - 1).toISOString(),
+];
 const rows: string[][] = [];
 for (const q of dashboardQueries(BENCH_SITE, range).filter((q) => !only || q.name.includes(only))) {
   const parsed = parseStatsRequest(q.body);
@@ -34,4 +50,6 @@ for (const q of dashboardQueries(BENCH_SITE, range).filter((q) => !only || q.nam
   rows.push([q.name, times[4]!.toFixed(1), times[7]!.toFixed(1)]);
 }
 await store.close();
-process.stdout.write(`${markdownTable(['query', `p50 ms (${events.toLocaleString('en-US')})`, 'max ms'], rows)}\n`);
+process.stdout.write(
+  `${markdownTable(['query', `p50 ms (${events.toLocaleString('en-US')})`, 'max ms'], rows)}\n`,
+);

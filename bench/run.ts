@@ -28,21 +28,39 @@ const SUITES: Record<string, (context: SuiteContext) => Promise<SuiteReport[]>> 
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, suite: { type: 'string' }, 'query-sizes': { type: 'string' }, baseline: { type: 'string' }, modes: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean' },
+      suite: { type: 'string' },
+      'query-sizes': { type: 'string' },
+      baseline: { type: 'string' },
+      modes: { type: 'string' },
+    },
     strict: true,
   });
   // --quick is a smoke run of the default deployment (under a minute); the Kafka + Cassandra
   // suites need their own minutes, so they run in the full mode or when named with --suite.
-  const names = values.suite ? values.suite.split(',') : ['ingest', 'end-to-end', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
+  const names = values.suite
+    ? values.suite.split(',')
+    : ['ingest', 'end-to-end', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
   const unknown = names.filter((n) => !(n in SUITES));
-  if (unknown.length) throw new Error(`--suite: unknown ${unknown.join(', ')}; choose from ${Object.keys(SUITES).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `--suite: unknown ${unknown.join(', ')}; choose from ${Object.keys(SUITES).join(', ')}`,
+    );
   assertBuilt();
   const querySizes = values['query-sizes']?.split(',').map(Number);
-  if (querySizes?.some((n) => !Number.isSafeInteger(n) || n < 1000)) throw new Error('--query-sizes: comma-separated event counts of at least 1000');
-  if (values.baseline && !existsSync(join(values.baseline, 'src/main.js'))) throw new Error(`--baseline: ${values.baseline}/src/main.js is missing (give a dist/ folder of another build)`);
+  if (querySizes?.some((n) => !Number.isSafeInteger(n) || n < 1000))
+    throw new Error('--query-sizes: comma-separated event counts of at least 1000');
+  if (values.baseline && !existsSync(join(values.baseline, 'src/main.js')))
+    throw new Error(
+      `--baseline: ${values.baseline}/src/main.js is missing (give a dist/ folder of another build)`,
+    );
   const context: SuiteContext = {
-    quick: values.quick === true, machine: describeMachine(), querySizes,
-    baselineDist: values.baseline, ingestModes: values.modes?.split(','),
+    quick: values.quick === true,
+    machine: describeMachine(),
+    querySizes,
+    baselineDist: values.baseline,
+    ingestModes: values.modes?.split(','),
   };
   const started = Date.now();
   process.stdout.write(`# Clickstream benchmarks (${context.quick ? 'quick' : 'full'})\n\n`);
@@ -53,6 +71,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

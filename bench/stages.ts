@@ -27,7 +27,17 @@ import { markdownTable, num } from './support/markdown.js';
 const N = Number(process.argv[2] ?? 30_000);
 const PASSES = Number(process.argv[3] ?? 5);
 const now = Date.now();
-const traffic = createTraffic({ seed: 1, sites: 3, sitePrefix: 'st-', pages: 200, visitors: 1000, bots: 0.1, bad: 0, windowMs: 6 * 3_600_000, now });
+const traffic = createTraffic({
+  seed: 1,
+  sites: 3,
+  sitePrefix: 'st-',
+  pages: 200,
+  visitors: 1000,
+  bots: 0.1,
+  bad: 0,
+  windowMs: 6 * 3_600_000,
+  now,
+});
 const silent = pino({ level: 'silent' });
 const bundled = createRequire(import.meta.url);
 const geo = createMmdbGeoLocator({
@@ -37,8 +47,12 @@ const geo = createMmdbGeoLocator({
 });
 await geo.open();
 const enrich: EnrichOptions = {
-  defaultSiteId: 'default', maxEventAgeMs: 168 * 3_600_000, maxClockSkewMs: 300_000, ipStorage: 'truncate',
-  visitorHash: createVisitorHasher('bench-secret-0123456789'), geo,
+  defaultSiteId: 'default',
+  maxEventAgeMs: 168 * 3_600_000,
+  maxClockSkewMs: 300_000,
+  ipStorage: 'truncate',
+  visitorHash: createVisitorHasher('bench-secret-0123456789'),
+  geo,
 };
 const context = { ip: '127.0.0.1', userAgent: '', receivedAt: now };
 const cpuMs = (): number => {
@@ -61,21 +75,42 @@ async function stage(name: string, work: () => unknown, passes = PASSES): Promis
 const bodies = Array.from({ length: N }, () => traffic.next().body);
 const singleBodies = bodies.map((b) => JSON.stringify(b));
 const batchBodies: string[] = [];
-for (let i = 0; i < N; i += 100) batchBodies.push(JSON.stringify({ events: bodies.slice(i, i + 100) }));
+for (let i = 0; i < N; i += 100)
+  batchBodies.push(JSON.stringify({ events: bodies.slice(i, i + 100) }));
 let inputs: unknown[] = [];
 let events: TrackedEvent[] = [];
 let records: Array<{ key: string; value: Buffer }> = [];
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-stages-'));
 try {
-  await stage('JSON.parse, one event per body', () => (inputs = singleBodies.map((b) => JSON.parse(b) as unknown)));
-  await stage('JSON.parse, 100 events per body', () => (inputs = batchBodies.flatMap((b) => (JSON.parse(b) as { events: unknown[] }).events)));
+  await stage(
+    'JSON.parse, one event per body',
+    () => (inputs = singleBodies.map((b) => JSON.parse(b) as unknown)),
+  );
+  await stage(
+    'JSON.parse, 100 events per body',
+    () => (inputs = batchBodies.flatMap((b) => (JSON.parse(b) as { events: unknown[] }).events)),
+  );
   await stage('validate (TypeBox)', () => inputs.forEach((i) => validateInput(i)));
-  await stage('enrich (URL, UA, IP, geo)', () => (events = inputs.map((i) => enrichEvent(i as never, context, enrich))));
+  await stage(
+    'enrich (URL, UA, IP, geo)',
+    () => (events = inputs.map((i) => enrichEvent(i as never, context, enrich))),
+  );
   const addresses = bodies.map((b) => clientAddress(b.ip_address as string)!);
-  await stage('  of which geo lookup (cached per network)', () => addresses.forEach((a) => geo.locate(a)));
-  await stage('encode for the log', () => (records = events.map((e) => ({ key: logKey(e), value: encodeEvent(e) }))));
+  await stage('  of which geo lookup (cached per network)', () =>
+    addresses.forEach((a) => geo.locate(a)),
+  );
+  await stage(
+    'encode for the log',
+    () => (records = events.map((e) => ({ key: logKey(e), value: encodeEvent(e) }))),
+  );
   await stage('decode in the processor', () => records.forEach((r) => decodeEvent(r.value)));
-  const log = new SqliteLog({ path: join(dir, 'log.db'), partitions: 4, maxPendingBytes: 2 ** 30, retentionMs: 0, logger: silent });
+  const log = new SqliteLog({
+    path: join(dir, 'log.db'),
+    partitions: 4,
+    maxPendingBytes: 2 ** 30,
+    retentionMs: 0,
+    logger: silent,
+  });
   await stage('SqliteLog.append (100 per append)', async () => {
     for (let i = 0; i < N; i += 100) await log.append(records.slice(i, i + 100));
   });
@@ -87,7 +122,12 @@ try {
     }
     await Promise.all(pending);
   });
-  const observer = { received: () => undefined, accepted: () => undefined, rejected: () => undefined, appended: () => undefined };
+  const observer = {
+    received: () => undefined,
+    accepted: () => undefined,
+    rejected: () => undefined,
+    appended: () => undefined,
+  };
   const ingest = createIngestService(log, enrich, observer);
   const batches: unknown[][] = [];
   for (let i = 0; i < N; i += 100) batches.push(inputs.slice(i, i + 100));
@@ -101,19 +141,36 @@ try {
   });
   await log.close();
 
-  await stage('countEvents (5,000 per batch)', () => {
-    for (let i = 0; i < N; i += 5000) countEvents(events.slice(i, i + 5000), new CounterAccumulator());
-  }, 0);
-  await stage('sketchVisitors (5,000 per batch)', () => {
-    for (let i = 0; i < N; i += 5000) sketchVisitors(events.slice(i, i + 5000));
-  }, 0);
+  await stage(
+    'countEvents (5,000 per batch)',
+    () => {
+      for (let i = 0; i < N; i += 5000)
+        countEvents(events.slice(i, i + 5000), new CounterAccumulator());
+    },
+    0,
+  );
+  await stage(
+    'sketchVisitors (5,000 per batch)',
+    () => {
+      for (let i = 0; i < N; i += 5000) sketchVisitors(events.slice(i, i + 5000));
+    },
+    0,
+  );
   const store = new SqliteStore({ path: join(dir, 'store.db'), rawEventRetentionMs: 0 });
   for (const size of [5000, 300, 30]) {
     let offset = 0;
     const slice = events.slice(0, size === 5000 ? N : Math.min(N, size * 100));
     const started = cpuMs();
-    for (let i = 0; i < slice.length; i += size) await store.commit({ partition: size, nextOffset: (offset += size), events: slice.slice(i, i + size) });
-    rows.push([`SqliteStore.commit (${size} per batch)`, num(((cpuMs() - started) * 1000) / slice.length, 2)]);
+    for (let i = 0; i < slice.length; i += size)
+      await store.commit({
+        partition: size,
+        nextOffset: (offset += size),
+        events: slice.slice(i, i + size),
+      });
+    rows.push([
+      `SqliteStore.commit (${size} per batch)`,
+      num(((cpuMs() - started) * 1000) / slice.length, 2),
+    ]);
     events = events.map((e) => ({ ...e, event_id: `${e.event_id}-${size}` }));
   }
   await store.close();

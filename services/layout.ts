@@ -35,7 +35,9 @@ export function nodeHost(index: number): string {
 export function hostBase(): number {
   const base = Number(process.env['CLICKSTREAM_SERVICES_HOST_BASE'] ?? '0');
   if (!Number.isInteger(base) || base < 0 || base + MAX_NODES > 254) {
-    throw new ServicesError(`CLICKSTREAM_SERVICES_HOST_BASE must be an integer 0..${254 - MAX_NODES}`);
+    throw new ServicesError(
+      `CLICKSTREAM_SERVICES_HOST_BASE must be an integer 0..${254 - MAX_NODES}`,
+    );
   }
   return base;
 }

@@ -1,5 +1,11 @@
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -42,7 +48,9 @@ export interface AppDeps {
 }
 
 /** The Fastify server options: body limit, trusted proxies, prototype-poisoning refusal. */
-export function serverOptions(deps: Pick<AppDeps, 'config' | 'logger'>): FastifyHttpOptions<Server, FastifyBaseLogger> {
+export function serverOptions(
+  deps: Pick<AppDeps, 'config' | 'logger'>,
+): FastifyHttpOptions<Server, FastifyBaseLogger> {
   const { config } = deps;
   return {
     loggerInstance: deps.logger.child({ component: 'http' }),
@@ -71,29 +79,58 @@ async function registerApp(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.addHook('onResponse', (request, reply, done) => {
     const length = Number(request.headers['content-length']);
     const bytes = Number.isFinite(length) && length > 0 ? length : undefined;
-    deps.metrics.http.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000, bytes);
+    deps.metrics.http.request(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      bytes,
+    );
     done();
   });
 
   await app.register(swagger, {
     openapi: {
       info: {
-        title: 'Clickstream', version: '0.1.0', description: 'Ingest clickstream events and query their aggregates.',
+        title: 'Clickstream',
+        version: '0.1.0',
+        description: 'Ingest clickstream events and query their aggregates.',
         license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
-      tags: [{ name: 'ingest' }, { name: 'analytics' }, { name: 'settings' }, { name: 'operations' }],
+      tags: [
+        { name: 'ingest' },
+        { name: 'analytics' },
+        { name: 'settings' },
+        { name: 'operations' },
+      ],
     },
   });
 
   const assets = deps.assets ?? defaultStaticAssets();
-  if (deps.ingest) await app.register(ingestPlugin, { config, ingest: deps.ingest, trackerFile: assets.trackerFile });
+  if (deps.ingest)
+    await app.register(ingestPlugin, {
+      config,
+      ingest: deps.ingest,
+      trackerFile: assets.trackerFile,
+    });
   if (deps.analytics && deps.stats) {
     await app.register(queryPlugin, {
-      config, analytics: deps.analytics, stats: deps.stats, eraseVisitor: deps.eraseVisitor, sites: deps.sites, live: deps.live,
-      graphqlObserver: deps.metrics.http, dashboardDir: assets.dashboardDir, settings: deps.settings,
+      config,
+      analytics: deps.analytics,
+      stats: deps.stats,
+      eraseVisitor: deps.eraseVisitor,
+      sites: deps.sites,
+      live: deps.live,
+      graphqlObserver: deps.metrics.http,
+      dashboardDir: assets.dashboardDir,
+      settings: deps.settings,
     });
   }
-  await app.register(operationsPlugin, { readiness: deps.readiness, registry: deps.metrics.registry, metricsApiKey: config.METRICS_API_KEY });
+  await app.register(operationsPlugin, {
+    readiness: deps.readiness,
+    registry: deps.metrics.registry,
+    metricsApiKey: config.METRICS_API_KEY,
+  });
 }
 
 /** Not encapsulated (fastify-plugin): its error handler and hooks are the whole server's, whose content it is. */
@@ -133,5 +170,9 @@ function recordRoutes(app: FastifyInstance): void {
  */
 function acceptJsonAsTextPlain(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
 }

@@ -14,6 +14,9 @@ export default defineConfig({
   },
   server: {
     // `npx vite web` while working on the dashboard: the API is a Clickstream on :8080.
-    proxy: { '/analytics': 'http://127.0.0.1:8080', '/graphql': { target: 'ws://127.0.0.1:8080', ws: true } },
+    proxy: {
+      '/analytics': 'http://127.0.0.1:8080',
+      '/graphql': { target: 'ws://127.0.0.1:8080', ws: true },
+    },
   },
 });

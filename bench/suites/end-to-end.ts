@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { markdownTable, num } from '../support/markdown.js';
-import { runLoad, startBareServer, startClickstream, tempDir, type LoadResult } from '../support/processes.js';
+import {
+  runLoad,
+  startBareServer,
+  startClickstream,
+  tempDir,
+  type LoadResult,
+} from '../support/processes.js';
 import { cpuSeconds, type SuiteContext, type SuiteReport } from '../support/results.js';
 
 interface Run {
@@ -25,8 +31,28 @@ const SITES = 3;
  */
 export async function endToEndSuite(context: SuiteContext): Promise<SuiteReport> {
   const events = context.quick ? 30_000 : 200_000;
-  const args = (url: string) => ['--url', url, '--count', String(events), '--batch-size', '100', '--concurrency', '4', '--sites', String(SITES),
-    '--site-prefix', 'e2e-', '--seed', '11', '--retries', '0', '--bots', '0.1', '--window', '1h'];
+  const args = (url: string) => [
+    '--url',
+    url,
+    '--count',
+    String(events),
+    '--batch-size',
+    '100',
+    '--concurrency',
+    '4',
+    '--sites',
+    String(SITES),
+    '--site-prefix',
+    'e2e-',
+    '--seed',
+    '11',
+    '--retries',
+    '0',
+    '--bots',
+    '0.1',
+    '--window',
+    '1h',
+  ];
   const bareServer = await startBareServer();
   let bare: LoadResult;
   try {
@@ -36,26 +62,56 @@ export async function endToEndSuite(context: SuiteContext): Promise<SuiteReport>
   }
   const builds: Array<[string, string | undefined]> = [['this build', undefined]];
   const baseline = process.env.BENCH_BASELINE_DIST;
-  if (baseline && existsSync(join(baseline, 'src/main.js'))) builds.unshift([`baseline (${process.env.BENCH_BASELINE_NAME ?? baseline})`, baseline]);
+  if (baseline && existsSync(join(baseline, 'src/main.js')))
+    builds.unshift([`baseline (${process.env.BENCH_BASELINE_NAME ?? baseline})`, baseline]);
   const runs: Run[] = [];
   for (const [name, dist] of builds) runs.push(await timeRun(name, dist, args, events));
   const table = markdownTable(
-    ['build', 'events', 'node:http ev/s', 'acknowledged in s', 'all counted in s', 'end-to-end ev/s', 'ratio to node:http', 'server CPU µs/event'],
-    runs.map((r) => [r.build, num(r.accepted), num(bare.eventsPerSecond), r.ackSeconds.toFixed(1), r.countedSeconds.toFixed(1), num(r.eventsPerSecond),
-      `${((100 * r.eventsPerSecond) / bare.eventsPerSecond).toFixed(1)} %`, r.serverCpuSeconds === null ? '–' : num((r.serverCpuSeconds * 1e6) / r.accepted)]),
+    [
+      'build',
+      'events',
+      'node:http ev/s',
+      'acknowledged in s',
+      'all counted in s',
+      'end-to-end ev/s',
+      'ratio to node:http',
+      'server CPU µs/event',
+    ],
+    runs.map((r) => [
+      r.build,
+      num(r.accepted),
+      num(bare.eventsPerSecond),
+      r.ackSeconds.toFixed(1),
+      r.countedSeconds.toFixed(1),
+      num(r.eventsPerSecond),
+      `${((100 * r.eventsPerSecond) / bare.eventsPerSecond).toFixed(1)} %`,
+      r.serverCpuSeconds === null ? '–' : num((r.serverCpuSeconds * 1e6) / r.accepted),
+    ]),
   );
   return {
     suite: 'end-to-end',
-    title: 'Ingest end to end, embedded (every role in one process, until every acknowledged event is counted)',
-    notes: [`${num(events)} events in batches of 100, 4 connections, loadgen in its own process; "end-to-end ev/s" = acknowledged events ÷ seconds from the first request until the query API counts them all.`],
+    title:
+      'Ingest end to end, embedded (every role in one process, until every acknowledged event is counted)',
+    notes: [
+      `${num(events)} events in batches of 100, 4 connections, loadgen in its own process; "end-to-end ev/s" = acknowledged events ÷ seconds from the first request until the query API counts them all.`,
+    ],
     table,
     data: { bare, runs },
   };
 }
 
-async function timeRun(build: string, dist: string | undefined, args: (url: string) => string[], events: number): Promise<Run> {
+async function timeRun(
+  build: string,
+  dist: string | undefined,
+  args: (url: string) => string[],
+  events: number,
+): Promise<Run> {
   const dir = tempDir('clickstream-e2e-bench-');
-  const server = await startClickstream({ DATA_DIR: dir.path, LIVE_VIEW: 'false', INGEST_RATE_LIMIT_PER_MINUTE: '0' }, [], dist);
+  const server = await startClickstream(
+    { DATA_DIR: dir.path, LIVE_VIEW: 'false', INGEST_RATE_LIMIT_PER_MINUTE: '0' },
+    [],
+    dist,
+  );
   try {
     const cpuBefore = cpuSeconds(server.pid);
     const started = performance.now();
@@ -63,13 +119,22 @@ async function timeRun(build: string, dist: string | undefined, args: (url: stri
     const ackSeconds = (performance.now() - started) / 1000;
     const deadline = Date.now() + 15 * 60_000;
     while ((await countedEvents(server.url)) < load.accepted) {
-      if (Date.now() > deadline) throw new Error(`${build}: not all ${load.accepted} events counted within 15 minutes`);
+      if (Date.now() > deadline)
+        throw new Error(`${build}: not all ${load.accepted} events counted within 15 minutes`);
       await sleep(100);
     }
     const countedSeconds = (performance.now() - started) / 1000;
     const cpuAfter = cpuSeconds(server.pid);
-    if (load.accepted < events * 0.99) throw new Error(`${build}: only ${load.accepted} of ${events} events acknowledged`);
-    return { build, accepted: load.accepted, ackSeconds, countedSeconds, eventsPerSecond: load.accepted / countedSeconds, serverCpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
+    if (load.accepted < events * 0.99)
+      throw new Error(`${build}: only ${load.accepted} of ${events} events acknowledged`);
+    return {
+      build,
+      accepted: load.accepted,
+      ackSeconds,
+      countedSeconds,
+      eventsPerSecond: load.accepted / countedSeconds,
+      serverCpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    };
   } finally {
     await server.stop();
     dir.remove();
@@ -81,7 +146,9 @@ async function countedEvents(url: string): Promise<number> {
   let total = 0;
   const from = Date.now() - 2 * 86_400_000;
   for (let site = 1; site <= SITES; site++) {
-    const response = await fetch(`${url}/analytics/events?site_id=e2e-${site}&include_bots=true&limit=1000&from=${from}`);
+    const response = await fetch(
+      `${url}/analytics/events?site_id=e2e-${site}&include_bots=true&limit=1000&from=${from}`,
+    );
     if (!response.ok) return 0;
     const body = (await response.json()) as { event_types: Array<{ events: number }> };
     total += body.event_types.reduce((n, t) => n + t.events, 0);

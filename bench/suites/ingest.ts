@@ -1,5 +1,12 @@
 import { markdownTable, ms, num } from '../support/markdown.js';
-import { runLoad, startBareServer, startClickstream, tempDir, type Child, type LoadResult } from '../support/processes.js';
+import {
+  runLoad,
+  startBareServer,
+  startClickstream,
+  tempDir,
+  type Child,
+  type LoadResult,
+} from '../support/processes.js';
 import { cpuSeconds, type SuiteContext, type SuiteReport } from '../support/results.js';
 
 export interface IngestSetup {
@@ -39,22 +46,63 @@ interface Row {
   baseline: Measured | null;
 }
 
-const EMBEDDED: IngestSetup = { suite: 'ingest', title: 'Ingest, embedded (SQLite log and store, durability on)', env: {} };
+const EMBEDDED: IngestSetup = {
+  suite: 'ingest',
+  title: 'Ingest, embedded (SQLite log and store, durability on)',
+  env: {},
+};
 
 function modes(quick: boolean): Mode[] {
   return quick
-    ? [{ key: 'single', name: 'single', batchSize: 1, concurrency: [32] }, { key: 'batch', name: 'batch', batchSize: 100, concurrency: [4] }]
+    ? [
+        { key: 'single', name: 'single', batchSize: 1, concurrency: [32] },
+        { key: 'batch', name: 'batch', batchSize: 100, concurrency: [4] },
+      ]
     : [
         { key: 'single', name: 'single', batchSize: 1, concurrency: [1, 8, 32, 128] },
         { key: 'batch', name: 'batch', batchSize: 100, concurrency: [1, 4, 16] },
-        { key: 'single-ingest', name: 'single, ingest role only', batchSize: 1, concurrency: [1, 32], ingestOnly: true },
-        { key: 'batch-ingest', name: 'batch, ingest role only', batchSize: 100, concurrency: [4, 16], ingestOnly: true },
+        {
+          key: 'single-ingest',
+          name: 'single, ingest role only',
+          batchSize: 1,
+          concurrency: [1, 32],
+          ingestOnly: true,
+        },
+        {
+          key: 'batch-ingest',
+          name: 'batch, ingest role only',
+          batchSize: 100,
+          concurrency: [4, 16],
+          ingestOnly: true,
+        },
       ];
 }
 
-function loadArgs(url: string, mode: Mode, concurrency: number, seconds: number, seed: number): string[] {
-  return ['--url', url, '--duration', `${seconds}s`, '--concurrency', String(concurrency), '--batch-size', String(mode.batchSize),
-    '--seed', String(seed), '--retries', '0', '--bots', '0.1', '--sites', '3'];
+function loadArgs(
+  url: string,
+  mode: Mode,
+  concurrency: number,
+  seconds: number,
+  seed: number,
+): string[] {
+  return [
+    '--url',
+    url,
+    '--duration',
+    `${seconds}s`,
+    '--concurrency',
+    String(concurrency),
+    '--batch-size',
+    String(mode.batchSize),
+    '--seed',
+    String(seed),
+    '--retries',
+    '0',
+    '--bots',
+    '0.1',
+    '--sites',
+    '3',
+  ];
 }
 
 /**
@@ -63,22 +111,38 @@ function loadArgs(url: string, mode: Mode, concurrency: number, seconds: number,
  * same machine load (and, with --baseline, another build between them). The load generator is its
  * own process (node dist/src/cli/clickstream.js).
  */
-export async function ingestSuite(context: SuiteContext, setup: IngestSetup = EMBEDDED): Promise<SuiteReport> {
+export async function ingestSuite(
+  context: SuiteContext,
+  setup: IngestSetup = EMBEDDED,
+): Promise<SuiteReport> {
   const seconds = context.quick ? 2 : 10;
-  const chosen = modes(context.quick).filter((m) => !context.ingestModes || context.ingestModes.includes(m.key));
+  const chosen = modes(context.quick).filter(
+    (m) => !context.ingestModes || context.ingestModes.includes(m.key),
+  );
   const bare = await startBareServer();
   const rows: Row[] = [];
   const rss: Record<string, number | null> = {};
   try {
     for (const mode of chosen) {
-      const env = (base: Record<string, string>, path: string) => ({ ...base, DATA_DIR: path, ...(mode.ingestOnly ? { ROLES: 'ingest' } : {}) });
+      const env = (base: Record<string, string>, path: string) => ({
+        ...base,
+        DATA_DIR: path,
+        ...(mode.ingestOnly ? { ROLES: 'ingest' } : {}),
+      });
       const data = tempDir('clickstream-bench-');
       const baselineData = tempDir('clickstream-bench-baseline-');
       const server = await startClickstream(env(setup.env, data.path));
-      const baseline = context.baselineDist ? await startClickstream(env(setup.baselineEnv ?? setup.env, baselineData.path), [], context.baselineDist) : null;
+      const baseline = context.baselineDist
+        ? await startClickstream(
+            env(setup.baselineEnv ?? setup.env, baselineData.path),
+            [],
+            context.baselineDist,
+          )
+        : null;
       try {
         await warmUp(mode, [bare, baseline, server]);
-        for (const concurrency of mode.concurrency) rows.push(await measure(mode, concurrency, seconds, bare, server, baseline));
+        for (const concurrency of mode.concurrency)
+          rows.push(await measure(mode, concurrency, seconds, bare, server, baseline));
         rss[mode.name] = server.peakRssMb();
       } finally {
         await server.stop();
@@ -98,15 +162,35 @@ async function warmUp(mode: Mode, servers: Array<Child | null>): Promise<void> {
   for (const server of servers) if (server) await runLoad(loadArgs(server.url, mode, 4, 2, 1));
 }
 
-async function measure(mode: Mode, concurrency: number, seconds: number, bare: Child, server: Child, baseline: Child | null): Promise<Row> {
+async function measure(
+  mode: Mode,
+  concurrency: number,
+  seconds: number,
+  bare: Child,
+  server: Child,
+  baseline: Child | null,
+): Promise<Row> {
   const seed = concurrency * 7919 + mode.batchSize;
   const bareResult = await runLoad(loadArgs(bare.url, mode, concurrency, seconds, seed));
   const before = baseline ? await measureServer(baseline, mode, concurrency, seconds, seed) : null;
   const clickstream = await measureServer(server, mode, concurrency, seconds, seed);
-  return { mode: mode.name, batchSize: mode.batchSize, concurrency, bare: bareResult, clickstream, baseline: before };
+  return {
+    mode: mode.name,
+    batchSize: mode.batchSize,
+    concurrency,
+    bare: bareResult,
+    clickstream,
+    baseline: before,
+  };
 }
 
-async function measureServer(server: Child, mode: Mode, concurrency: number, seconds: number, seed: number): Promise<Measured> {
+async function measureServer(
+  server: Child,
+  mode: Mode,
+  concurrency: number,
+  seconds: number,
+  seed: number,
+): Promise<Measured> {
   const cpuBefore = cpuSeconds(server.pid);
   const started = Date.now();
   const result = await runLoad(loadArgs(server.url, mode, concurrency, seconds, seed));
@@ -120,21 +204,51 @@ async function measureServer(server: Child, mode: Mode, concurrency: number, sec
   };
 }
 
-function report(setup: IngestSetup, rows: Row[], rss: Record<string, number | null>, seconds: number, baselineDist: string | undefined): SuiteReport {
+function report(
+  setup: IngestSetup,
+  rows: Row[],
+  rss: Record<string, number | null>,
+  seconds: number,
+  baselineDist: string | undefined,
+): SuiteReport {
   const errors = (r: LoadResult) => Object.values(r.errors).reduce((a, b) => a + b, 0);
-  const ratio = (m: Measured, bare: LoadResult) => `${num((100 * m.result.eventsPerSecond) / bare.eventsPerSecond)} %`;
-  const cpuPerEvent = (m: Measured) => (m.eventsPerCoreSecond ? num(1e6 / m.eventsPerCoreSecond, 1) : '–');
+  const ratio = (m: Measured, bare: LoadResult) =>
+    `${num((100 * m.result.eventsPerSecond) / bare.eventsPerSecond)} %`;
+  const cpuPerEvent = (m: Measured) =>
+    m.eventsPerCoreSecond ? num(1e6 / m.eventsPerCoreSecond, 1) : '–';
   const withBaseline = rows.some((r) => r.baseline);
   const table = markdownTable(
-    ['request', 'conc.', 'node:http ev/s', ...(withBaseline ? ['baseline ev/s', 'baseline ratio', 'baseline p50/p99 ms', 'baseline CPU µs/ev'] : []),
-      'Clickstream ev/s', 'ratio', 'p50 ms', 'p99 ms', 'node:http p50/p99 ms', 'server CPU', 'ev per CPU-s', 'CPU µs/ev', 'errors'],
+    [
+      'request',
+      'conc.',
+      'node:http ev/s',
+      ...(withBaseline
+        ? ['baseline ev/s', 'baseline ratio', 'baseline p50/p99 ms', 'baseline CPU µs/ev']
+        : []),
+      'Clickstream ev/s',
+      'ratio',
+      'p50 ms',
+      'p99 ms',
+      'node:http p50/p99 ms',
+      'server CPU',
+      'ev per CPU-s',
+      'CPU µs/ev',
+      'errors',
+    ],
     rows.map((r) => [
       `${r.batchSize === 1 ? 'POST /track' : `POST /track/batch (${r.batchSize})`}${r.mode.includes('ingest role') ? ', ROLES=ingest' : ''}`,
       r.concurrency,
       num(r.bare.eventsPerSecond),
       ...(withBaseline && r.baseline
-        ? [num(r.baseline.result.eventsPerSecond), ratio(r.baseline, r.bare), `${ms(r.baseline.result.latencyMs.p50)} / ${ms(r.baseline.result.latencyMs.p99)}`, cpuPerEvent(r.baseline)]
-        : withBaseline ? ['–', '–', '–', '–'] : []),
+        ? [
+            num(r.baseline.result.eventsPerSecond),
+            ratio(r.baseline, r.bare),
+            `${ms(r.baseline.result.latencyMs.p50)} / ${ms(r.baseline.result.latencyMs.p99)}`,
+            cpuPerEvent(r.baseline),
+          ]
+        : withBaseline
+          ? ['–', '–', '–', '–']
+          : []),
       num(r.clickstream.result.eventsPerSecond),
       ratio(r.clickstream, r.bare),
       ms(r.clickstream.result.latencyMs.p50),
@@ -151,9 +265,15 @@ function report(setup: IngestSetup, rows: Row[], rss: Record<string, number | nu
     title: setup.title,
     notes: [
       `Each row: ${seconds} s of \`clickstream loadgen\` (its own process, realistic events, 10 % bots) against a bare node:http server that parses the same JSON and answers 202 (the ceiling), then against Clickstream (\`node dist/src/main.js\`, all roles in one process unless ROLES=ingest: the processor aggregates while ingest runs).`,
-      ...(baselineDist ? [`"baseline" is the build in ${baselineDist}, run between the ceiling and this build in every row, on its own fresh data folder.`] : []),
+      ...(baselineDist
+        ? [
+            `"baseline" is the build in ${baselineDist}, run between the ceiling and this build in every row, on its own fresh data folder.`,
+          ]
+        : []),
       'On a 2-core machine the load generator and the server take one core each; "server CPU" is the server\'s CPU time over wall time, "ev per CPU-s" its events per CPU-second (its rate on one fully used core) and "CPU µs/ev" the same as CPU time per event.',
-      `Peak RSS of the server: ${Object.entries(rss).map(([m, v]) => `${m} ${v ?? '?'} MB`).join(', ')}.`,
+      `Peak RSS of the server: ${Object.entries(rss)
+        .map(([m, v]) => `${m} ${v ?? '?'} MB`)
+        .join(', ')}.`,
       'Targets (issue 13): batch ingest with ROLES=ingest at ≤ 8 µs of CPU per event; single events ≥ 50 % of the node:http ceiling; Kafka single-event p50 ≤ 5 ms at concurrency 1.',
     ],
     table,

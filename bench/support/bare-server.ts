@@ -12,17 +12,22 @@ const server = createServer((request, response) => {
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
-      response.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"INVALID_JSON"}');
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"code":"INVALID_JSON"}');
       return;
     }
     const events = (body as { events?: unknown[] }).events;
-    const answer = Array.isArray(events) ? { accepted: events.length, rejected: [] } : { accepted: 1, event_id: (body as { event_id?: string }).event_id ?? '' };
+    const answer = Array.isArray(events)
+      ? { accepted: events.length, rejected: [] }
+      : { accepted: 1, event_id: (body as { event_id?: string }).event_id ?? '' };
     response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   });
 });
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  if (address && typeof address === 'object') process.stdout.write(`listening http://127.0.0.1:${address.port}\n`);
+  if (address && typeof address === 'object')
+    process.stdout.write(`listening http://127.0.0.1:${address.port}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

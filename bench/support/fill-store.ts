@@ -34,19 +34,33 @@ interface CommittingStore {
  * when it was made). An interrupted fill resumes: the events are a fixed sequence, and the store's
  * checkpoint says how many of them it holds.
  */
-export async function filledStore(root: string, events: number, log: (line: string) => void, baselineDist?: string): Promise<FilledStore> {
+export async function filledStore(
+  root: string,
+  events: number,
+  log: (line: string) => void,
+  baselineDist?: string,
+): Promise<FilledStore> {
   const dataDir = join(root, `${baselineDist ? 'baseline' : 'queries'}-${events}`);
   const marker = join(dataDir, 'bench-fill.json');
-  if (existsSync(marker)) return { ...(JSON.parse(readFileSync(marker, 'utf8')) as FilledStore), reused: true };
+  if (existsSync(marker))
+    return { ...(JSON.parse(readFileSync(marker, 'utf8')) as FilledStore), reused: true };
   const end = fillPlan(dataDir, events);
-  const store = baselineDist ? await openBaselineStore(baselineDist, dataDir) : await openStore(dataDir);
+  const store = baselineDist
+    ? await openBaselineStore(baselineDist, dataDir)
+    : await openStore(dataDir);
   const started = Date.now();
   try {
     await fill(store, end, events, log);
   } finally {
     await store.close();
   }
-  const filled: FilledStore = { dataDir, events, end, fillSeconds: (Date.now() - started) / 1000, reused: false };
+  const filled: FilledStore = {
+    dataDir,
+    events,
+    end,
+    fillSeconds: (Date.now() - started) / 1000,
+    reused: false,
+  };
   writeFileSync(marker, JSON.stringify(filled));
   return filled;
 }
@@ -54,14 +68,24 @@ export async function filledStore(root: string, events: number, log: (line: stri
 /** This build's embedded store, keyed with the secret the server derives from the data dir's visitor secret. */
 async function openStore(dataDir: string): Promise<CommittingStore> {
   const secretFile = join(dataDir, 'visitor-secret');
-  if (!existsSync(secretFile)) writeFileSync(secretFile, 'bench-visitor-secret-0123456789abcdef', { mode: 0o600 });
-  const secret = createHmac('sha256', readFileSync(secretFile, 'utf8').trim()).update('store visitor keys').digest('hex');
-  return DuckDbStore.open({ path: join(dataDir, 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 3_600_000, visitorSecret: secret });
+  if (!existsSync(secretFile))
+    writeFileSync(secretFile, 'bench-visitor-secret-0123456789abcdef', { mode: 0o600 });
+  const secret = createHmac('sha256', readFileSync(secretFile, 'utf8').trim())
+    .update('store visitor keys')
+    .digest('hex');
+  return DuckDbStore.open({
+    path: join(dataDir, 'store.duckdb'),
+    rawEventRetentionMs: 0,
+    dedupeWindowMs: 3_600_000,
+    visitorSecret: secret,
+  });
 }
 
 /** The store of an earlier build (BENCH_BASELINE_DIST): the pre-aggregated SQLite store before the columnar one. */
 async function openBaselineStore(dist: string, dataDir: string): Promise<CommittingStore> {
-  const module = (await import(join(dist, 'src/store/sqlite/sqlite-store.js'))) as { SqliteStore: new (o: { path: string; rawEventRetentionMs: number }) => CommittingStore };
+  const module = (await import(join(dist, 'src/store/sqlite/sqlite-store.js'))) as {
+    SqliteStore: new (o: { path: string; rawEventRetentionMs: number }) => CommittingStore;
+  };
   return new module.SqliteStore({ path: join(dataDir, 'store.db'), rawEventRetentionMs: 0 });
 }
 
@@ -76,13 +100,18 @@ function fillPlan(dataDir: string, events: number): number {
   return end;
 }
 
-async function fill(store: CommittingStore, end: number, events: number, log: (line: string) => void): Promise<void> {
+async function fill(
+  store: CommittingStore,
+  end: number,
+  events: number,
+  log: (line: string) => void,
+): Promise<void> {
   const traffic = syntheticTraffic(end, events);
   const done = (await store.checkpoint(FILL_PARTITION)) ?? 0;
   for (let i = 0; i < done; i++) traffic.next();
   if (done > 0) log(`  resuming after ${done.toLocaleString('en-US')} events`);
   const started = Date.now();
-  for (let written = done; written < events; ) {
+  for (let written = done; written < events;) {
     const batch: TrackedEvent[] = [];
     while (batch.length < BATCH && written < events) {
       const next = traffic.next();
@@ -92,6 +121,9 @@ async function fill(store: CommittingStore, end: number, events: number, log: (l
     }
     if (batch.length === 0) break;
     await store.commit({ partition: FILL_PARTITION, nextOffset: written, events: batch });
-    if (written % 500_000 < BATCH) log(`  filled ${written.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${Math.round((written - done) / ((Date.now() - started) / 1000)).toLocaleString('en-US')} ev/s)`);
+    if (written % 500_000 < BATCH)
+      log(
+        `  filled ${written.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${Math.round((written - done) / ((Date.now() - started) / 1000)).toLocaleString('en-US')} ev/s)`,
+      );
   }
 }

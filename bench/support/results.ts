@@ -26,12 +26,23 @@ export interface SuiteReport {
 /** Prints a suite's Markdown section and writes its JSON to bench/results/<suite>[-quick].json. */
 export function publish(report: SuiteReport, context: SuiteContext): string {
   const machine = describeMachine();
-  const text = [`## ${report.title}`, '', machineLine({ ...machine, loadAverage: context.machine.loadAverage }), ...report.notes.map((n) => `${n}`), '', report.table, ''].join('\n');
+  const text = [
+    `## ${report.title}`,
+    '',
+    machineLine({ ...machine, loadAverage: context.machine.loadAverage }),
+    ...report.notes.map((n) => `${n}`),
+    '',
+    report.table,
+    '',
+  ].join('\n');
   process.stdout.write(`${text}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${report.suite}${context.quick ? '-quick' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify({ suite: report.suite, quick: context.quick, machine: { ...machine, loadAverageAtStart: context.machine.loadAverage }, notes: report.notes, data: report.data, markdown: text }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ suite: report.suite, quick: context.quick, machine: { ...machine, loadAverageAtStart: context.machine.loadAverage }, notes: report.notes, data: report.data, markdown: text }, null, 2)}\n`,
+  );
   return text;
 }
 

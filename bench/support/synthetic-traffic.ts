@@ -14,27 +14,112 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const AGENTS = [
-  { browser: 'Chrome', browser_version: '142', os: 'Windows', os_version: '10', device: 'desktop', weight: 30 },
-  { browser: 'Mobile Safari', browser_version: '18', os: 'iOS', os_version: '18.6', device: 'mobile', weight: 22 },
-  { browser: 'Chrome', browser_version: '142', os: 'Android', os_version: '15', device: 'mobile', weight: 18 },
-  { browser: 'Safari', browser_version: '18', os: 'Mac OS', os_version: '10.15.7', device: 'desktop', weight: 10 },
-  { browser: 'Firefox', browser_version: '145', os: 'Linux', os_version: null, device: 'desktop', weight: 6 },
-  { browser: 'Edge', browser_version: '142', os: 'Windows', os_version: '10', device: 'desktop', weight: 8 },
-  { browser: 'Samsung Browser', browser_version: '28', os: 'Android', os_version: '14', device: 'mobile', weight: 3 },
-  { browser: 'Mobile Safari', browser_version: '18', os: 'iOS', os_version: '18.6', device: 'tablet', weight: 3 },
+  {
+    browser: 'Chrome',
+    browser_version: '142',
+    os: 'Windows',
+    os_version: '10',
+    device: 'desktop',
+    weight: 30,
+  },
+  {
+    browser: 'Mobile Safari',
+    browser_version: '18',
+    os: 'iOS',
+    os_version: '18.6',
+    device: 'mobile',
+    weight: 22,
+  },
+  {
+    browser: 'Chrome',
+    browser_version: '142',
+    os: 'Android',
+    os_version: '15',
+    device: 'mobile',
+    weight: 18,
+  },
+  {
+    browser: 'Safari',
+    browser_version: '18',
+    os: 'Mac OS',
+    os_version: '10.15.7',
+    device: 'desktop',
+    weight: 10,
+  },
+  {
+    browser: 'Firefox',
+    browser_version: '145',
+    os: 'Linux',
+    os_version: null,
+    device: 'desktop',
+    weight: 6,
+  },
+  {
+    browser: 'Edge',
+    browser_version: '142',
+    os: 'Windows',
+    os_version: '10',
+    device: 'desktop',
+    weight: 8,
+  },
+  {
+    browser: 'Samsung Browser',
+    browser_version: '28',
+    os: 'Android',
+    os_version: '14',
+    device: 'mobile',
+    weight: 3,
+  },
+  {
+    browser: 'Mobile Safari',
+    browser_version: '18',
+    os: 'iOS',
+    os_version: '18.6',
+    device: 'tablet',
+    weight: 3,
+  },
 ];
 const PLACES = [
-  ['US', 'California', 'San Francisco', 20], ['US', 'New York', 'New York', 12], ['DE', 'Berlin', 'Berlin', 9], ['DE', 'Bavaria', 'Munich', 5],
-  ['GB', 'England', 'London', 9], ['FR', 'Île-de-France', 'Paris', 7], ['IN', 'Karnataka', 'Bengaluru', 8], ['BR', 'São Paulo', 'São Paulo', 5],
-  ['JP', 'Tokyo', 'Tokyo', 5], ['CA', 'Ontario', 'Toronto', 4], ['NL', 'North Holland', 'Amsterdam', 4], ['ES', 'Madrid', 'Madrid', 3],
-  ['PL', 'Mazovia', 'Warsaw', 3], ['AU', 'New South Wales', 'Sydney', 3], [null, null, null, 3],
+  ['US', 'California', 'San Francisco', 20],
+  ['US', 'New York', 'New York', 12],
+  ['DE', 'Berlin', 'Berlin', 9],
+  ['DE', 'Bavaria', 'Munich', 5],
+  ['GB', 'England', 'London', 9],
+  ['FR', 'Île-de-France', 'Paris', 7],
+  ['IN', 'Karnataka', 'Bengaluru', 8],
+  ['BR', 'São Paulo', 'São Paulo', 5],
+  ['JP', 'Tokyo', 'Tokyo', 5],
+  ['CA', 'Ontario', 'Toronto', 4],
+  ['NL', 'North Holland', 'Amsterdam', 4],
+  ['ES', 'Madrid', 'Madrid', 3],
+  ['PL', 'Mazovia', 'Warsaw', 3],
+  ['AU', 'New South Wales', 'Sydney', 3],
+  [null, null, null, 3],
 ] as const;
 const REFERRERS = [
-  [null, 40], ['https://www.google.com/', 25], ['https://news.ycombinator.com/item?id=1', 6], ['https://t.co/x1', 5], ['https://www.reddit.com/r/web/', 5],
-  ['https://www.bing.com/search?q=a', 4], ['https://duckduckgo.com/', 4], ['https://github.com/some/repo', 4], ['https://www.linkedin.com/feed/', 3], ['https://blog.example.org/post', 4],
+  [null, 40],
+  ['https://www.google.com/', 25],
+  ['https://news.ycombinator.com/item?id=1', 6],
+  ['https://t.co/x1', 5],
+  ['https://www.reddit.com/r/web/', 5],
+  ['https://www.bing.com/search?q=a', 4],
+  ['https://duckduckgo.com/', 4],
+  ['https://github.com/some/repo', 4],
+  ['https://www.linkedin.com/feed/', 3],
+  ['https://blog.example.org/post', 4],
 ] as const;
-const CAMPAIGNS = [['newsletter', 'email', 'december'], ['google', 'cpc', 'brand'], ['twitter', 'social', 'launch']] as const;
-const BOTS = { browser: 'Googlebot', browser_version: null, os: 'Unknown', os_version: null, device: 'bot' };
+const CAMPAIGNS = [
+  ['newsletter', 'email', 'december'],
+  ['google', 'cpc', 'brand'],
+  ['twitter', 'social', 'launch'],
+] as const;
+const BOTS = {
+  browser: 'Googlebot',
+  browser_version: null,
+  os: 'Unknown',
+  os_version: null,
+  device: 'bot',
+};
 
 function weighted<T extends readonly unknown[]>(items: readonly T[], random: Random): T {
   const total = items.reduce((n, item) => n + (item.at(-1) as number), 0);
@@ -56,14 +141,21 @@ interface Pending {
 }
 
 /** Events over the 30 days before `end`, `total` of them, in arrival (time) order, one hour at a time. */
-export function* syntheticTraffic(end: number, total: number, seed = 20_261_201): Generator<TrackedEvent> {
+export function* syntheticTraffic(
+  end: number,
+  total: number,
+  seed = 20_261_201,
+): Generator<TrackedEvent> {
   const random = createRandom(seed);
   const zipf = createZipf(1_000, 1.07, random);
   const start = end - 30 * DAY;
   const visits = Math.ceil(total / 5);
   const visitorPool = Math.max(100, Math.floor(visits / 1.6));
   // Visits per hour follow the day: twice as many at 15:00 UTC as at 03:00.
-  const weights = Array.from({ length: 30 * 24 }, (_, h) => 1 + 0.5 * Math.sin(((h % 24) - 9) / 24 * 2 * Math.PI));
+  const weights = Array.from(
+    { length: 30 * 24 },
+    (_, h) => 1 + 0.5 * Math.sin((((h % 24) - 9) / 24) * 2 * Math.PI),
+  );
   const weightSum = weights.reduce((a, b) => a + b, 0);
   let carried: Pending[] = [];
   let emitted = 0;
@@ -84,17 +176,56 @@ export function* syntheticTraffic(end: number, total: number, seed = 20_261_201)
       let page = pagePath(zipf());
       for (let i = 0; i < length; i++) {
         const roll = random.next();
-        const type = i === 0 || roll < 0.55 ? 'page_view' : roll < 0.75 ? 'scroll' : roll < 0.95 ? 'click' : 'signup';
+        const type =
+          i === 0 || roll < 0.55
+            ? 'page_view'
+            : roll < 0.75
+              ? 'scroll'
+              : roll < 0.95
+                ? 'click'
+                : 'signup';
         if (type === 'page_view' && i > 0) page = pagePath(zipf());
-        pending.push({ ts: time, event: {
-          event_id: `b${(sequence++).toString(36).padStart(9, '0')}`, site_id: BENCH_SITE, visitor_id: visitor, user_id: null,
-          event_type: type, page, hostname: 'bench.example', timestamp: time, received_at: time, session_id: null,
-          referrer: i === 0 ? referrer : 'https://bench.example/', referrer_host: i === 0 && referrer ? new URL(referrer).hostname.replace(/^www\./, '') : 'bench.example',
-          title: null, properties: type === 'signup' ? { plan: random.pick(['free', 'pro', 'team']) } : null, element: null,
-          scroll_depth: type === 'scroll' ? random.pick([25, 50, 75, 100]) : null, screen_width: 1920, screen_height: 1080,
-          utm_source: i === 0 && campaign ? campaign[0] : null, utm_medium: i === 0 && campaign ? campaign[1] : null, utm_campaign: i === 0 && campaign ? campaign[2] : null,
-          utm_content: null, utm_term: null, browser: agent.browser, browser_version: agent.browser_version, os: agent.os, os_version: agent.os_version, device: agent.device, country, region, city, ip_prefix: '198.51.100.0', is_bot: bot,
-        } });
+        pending.push({
+          ts: time,
+          event: {
+            event_id: `b${(sequence++).toString(36).padStart(9, '0')}`,
+            site_id: BENCH_SITE,
+            visitor_id: visitor,
+            user_id: null,
+            event_type: type,
+            page,
+            hostname: 'bench.example',
+            timestamp: time,
+            received_at: time,
+            session_id: null,
+            referrer: i === 0 ? referrer : 'https://bench.example/',
+            referrer_host:
+              i === 0 && referrer
+                ? new URL(referrer).hostname.replace(/^www\./, '')
+                : 'bench.example',
+            title: null,
+            properties: type === 'signup' ? { plan: random.pick(['free', 'pro', 'team']) } : null,
+            element: null,
+            scroll_depth: type === 'scroll' ? random.pick([25, 50, 75, 100]) : null,
+            screen_width: 1920,
+            screen_height: 1080,
+            utm_source: i === 0 && campaign ? campaign[0] : null,
+            utm_medium: i === 0 && campaign ? campaign[1] : null,
+            utm_campaign: i === 0 && campaign ? campaign[2] : null,
+            utm_content: null,
+            utm_term: null,
+            browser: agent.browser,
+            browser_version: agent.browser_version,
+            os: agent.os,
+            os_version: agent.os_version,
+            device: agent.device,
+            country,
+            region,
+            city,
+            ip_prefix: '198.51.100.0',
+            is_bot: bot,
+          },
+        });
         time += random.int(2_000, 60_000);
       }
     }

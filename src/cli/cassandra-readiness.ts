@@ -8,9 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * one after another, and `migrate` once the first answers) would otherwise take a keyspace at RF 3
  * on one node and then refuse LOCAL_QUORUM, so migrate waits for the replicas first.
  */
-export function replicasNeeded(replication: Readonly<Record<string, string>>): Map<string | null, number> {
+export function replicasNeeded(
+  replication: Readonly<Record<string, string>>,
+): Map<string | null, number> {
   const { class: strategy, ...factors } = replication;
-  if (strategy === 'SimpleStrategy') return new Map([[null, Number(factors['replication_factor'] ?? 1)]]);
+  if (strategy === 'SimpleStrategy')
+    return new Map([[null, Number(factors['replication_factor'] ?? 1)]]);
   return new Map(Object.entries(factors).map(([dc, n]) => [dc, Number(n)]));
 }
 
@@ -22,14 +25,18 @@ export interface ClusterView {
 }
 
 /** What is missing, in words, or undefined when the cluster has what the replication needs. */
-export function shortfall(needed: Map<string | null, number>, view: ClusterView): string | undefined {
+export function shortfall(
+  needed: Map<string | null, number>,
+  view: ClusterView,
+): string | undefined {
   const missing: string[] = [];
   const total = [...view.upByDataCenter.values()].reduce((a, b) => a + b, 0);
   for (const [dc, count] of needed) {
     const up = dc === null ? total : (view.upByDataCenter.get(dc) ?? 0);
     if (up < count) missing.push(`${up} of ${count} nodes up${dc === null ? '' : ` in ${dc}`}`);
   }
-  if (missing.length === 0 && view.schemaVersions > 1) missing.push(`the ${total} nodes up do not agree on the schema yet`);
+  if (missing.length === 0 && view.schemaVersions > 1)
+    missing.push(`the ${total} nodes up do not agree on the schema yet`);
   return missing.length === 0 ? undefined : missing.join(', ');
 }
 
@@ -42,8 +49,12 @@ async function observe(client: Client): Promise<ClusterView> {
     upAddresses.add(host.address.replace(/:\d+$/, ''));
   }
   // system.peers also lists nodes that are down, with the schema they last had: count the live ones.
-  const local = await client.execute('SELECT schema_version FROM system.local', [], { prepare: false });
-  const peers = await client.execute('SELECT peer, schema_version FROM system.peers', [], { prepare: false });
+  const local = await client.execute('SELECT schema_version FROM system.local', [], {
+    prepare: false,
+  });
+  const peers = await client.execute('SELECT peer, schema_version FROM system.peers', [], {
+    prepare: false,
+  });
   const versions = new Set(local.rows.map((row) => String(row.get('schema_version'))));
   for (const row of peers.rows) {
     if (upAddresses.has(String(row.get('peer')))) versions.add(String(row.get('schema_version')));
@@ -68,7 +79,9 @@ export async function awaitReplicas(
     const missing = shortfall(needed, await observe(client));
     if (missing === undefined) return;
     if (Date.now() >= deadline) {
-      throw new Error(`the keyspace's replication needs more of the cluster than is up after ${Math.round(options.timeoutMs / 1000)} s (${missing}); start the missing nodes, or lower CASSANDRA_REPLICATION, then run migrate again`);
+      throw new Error(
+        `the keyspace's replication needs more of the cluster than is up after ${Math.round(options.timeoutMs / 1000)} s (${missing}); start the missing nodes, or lower CASSANDRA_REPLICATION, then run migrate again`,
+      );
     }
     if (missing !== last) options.onWait(missing);
     last = missing;

@@ -2,11 +2,28 @@ import { createEventLog, createStore } from '../compose/adapters.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger } from '../observability/logger.js';
 import type { Command, CommandIo } from './command.js';
-import { helpText, integerFlag, parseFlags, requiredFlag, stringFlag, UsageError, type FlagSpecs } from './flags.js';
+import {
+  helpText,
+  integerFlag,
+  parseFlags,
+  requiredFlag,
+  stringFlag,
+  UsageError,
+  type FlagSpecs,
+} from './flags.js';
 
 export const CHECKPOINT_FLAGS = {
-  partitions: { type: 'string', placeholder: 'LIST', description: 'reset: partitions to reset, e.g. 3 or 0,1,2 or all' },
-  to: { type: 'string', placeholder: 'OFFSET', default: '0', description: 'reset: the offset to resume from' },
+  partitions: {
+    type: 'string',
+    placeholder: 'LIST',
+    description: 'reset: partitions to reset, e.g. 3 or 0,1,2 or all',
+  },
+  to: {
+    type: 'string',
+    placeholder: 'OFFSET',
+    default: '0',
+    description: 'reset: the offset to resume from',
+  },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies FlagSpecs;
 
@@ -21,13 +38,18 @@ starts again, stop the processors and reset those partitions to 0, the new log's
 the processors. Aggregates and stored events stay; events seen before are recognised by event_id.`;
 
 /** `clickstream checkpoints list|reset`; resolves to the exit code. */
-export async function runCheckpoints(argv: readonly string[], io: CommandIo, env: Record<string, string | undefined>): Promise<number> {
+export async function runCheckpoints(
+  argv: readonly string[],
+  io: CommandIo,
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const [action, ...rest] = argv;
   if (action === undefined || action === '--help' || action === '-h' || rest.includes('--help')) {
     io.stdout.write(helpText(USAGE, CHECKPOINT_FLAGS));
     return action === undefined ? 2 : 0;
   }
-  if (action !== 'list' && action !== 'reset') throw new UsageError(`unknown action "${action}": list or reset`);
+  if (action !== 'list' && action !== 'reset')
+    throw new UsageError(`unknown action "${action}": list or reset`);
   const flags = parseFlags(rest, CHECKPOINT_FLAGS);
   let config;
   try {
@@ -45,10 +67,16 @@ export async function runCheckpoints(argv: readonly string[], io: CommandIo, env
   try {
     const all = Array.from({ length: partitionCount }, (_, p) => p);
     if (action === 'list') {
-      for (const p of all) io.stdout.write(`partition ${p}: ${(await store.checkpoint(p)) ?? 'none'}\n`);
+      for (const p of all)
+        io.stdout.write(`partition ${p}: ${(await store.checkpoint(p)) ?? 'none'}\n`);
       return 0;
     }
-    const to = integerFlag('to', stringFlag(flags, 'to') ?? CHECKPOINT_FLAGS.to.default, 0, Number.MAX_SAFE_INTEGER);
+    const to = integerFlag(
+      'to',
+      stringFlag(flags, 'to') ?? CHECKPOINT_FLAGS.to.default,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     for (const p of partitionList(requiredFlag(flags, 'partitions'), partitionCount)) {
       const before = await store.checkpoint(p);
       await store.resetCheckpoint(p, to);

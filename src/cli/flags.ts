@@ -27,12 +27,21 @@ export type RawFlags = Record<string, string | boolean | undefined>;
  * names the flag, so a typo never silently falls back to a default.
  */
 export function parseFlags(argv: readonly string[], specs: FlagSpecs): RawFlags {
-  const options = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }]));
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }]),
+  );
   try {
-    const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
     return values;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
+    throw new UsageError(
+      error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error),
+    );
   }
 }
 
@@ -63,7 +72,9 @@ export function urlFlag(name: string, value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--${name} must be an http(s) URL such as http://127.0.0.1:8080, got "${value}"`);
+    throw new UsageError(
+      `--${name} must be an http(s) URL such as http://127.0.0.1:8080, got "${value}"`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--${name} must be an http(s) URL, got "${value}"`);
@@ -72,7 +83,9 @@ export function urlFlag(name: string, value: string): URL {
 }
 
 export function integerFlag(name: string, value: string, min: number, max: number): number {
-  const number = /^-?\d+$/.test(value.replaceAll('_', '')) ? Number(value.replaceAll('_', '')) : Number.NaN;
+  const number = /^-?\d+$/.test(value.replaceAll('_', ''))
+    ? Number(value.replaceAll('_', ''))
+    : Number.NaN;
   if (!Number.isSafeInteger(number) || number < min || number > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   }
@@ -105,7 +118,9 @@ export function durationFlag(name: string, value: string, minMs: number, maxMs: 
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   const ms = match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 's']! : Number.NaN;
   if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
-    throw new UsageError(`--${name} must be a duration such as 30s, 2m or 500ms, from ${formatMs(minMs)} to ${formatMs(maxMs)}, got "${value}"`);
+    throw new UsageError(
+      `--${name} must be a duration such as 30s, 2m or 500ms, from ${formatMs(minMs)} to ${formatMs(maxMs)}, got "${value}"`,
+    );
   }
   return Math.round(ms);
 }

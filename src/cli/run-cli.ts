@@ -8,11 +8,26 @@ import { verifyLedgerCommand } from './verify/index.js';
 
 /** Subcommands by name; each parses its own flags. */
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  checkpoints: { run: checkpointsCommand, summary: 'list, or reset after the event log was recreated, the store\'s checkpoints' },
-  dlq: { run: dlqCommand, summary: 'list the records the processor parked, or replay them into the event log' },
-  loadgen: { run: loadgenCommand, summary: 'send realistic clickstream traffic and report what was acknowledged' },
-  migrate: { run: migrateCommand, summary: 'create or update the store schema (Cassandra keyspace and tables)' },
-  'verify-ledger': { run: verifyLedgerCommand, summary: 'prove every event in a loadgen ledger is stored exactly once' },
+  checkpoints: {
+    run: checkpointsCommand,
+    summary: "list, or reset after the event log was recreated, the store's checkpoints",
+  },
+  dlq: {
+    run: dlqCommand,
+    summary: 'list the records the processor parked, or replay them into the event log',
+  },
+  loadgen: {
+    run: loadgenCommand,
+    summary: 'send realistic clickstream traffic and report what was acknowledged',
+  },
+  migrate: {
+    run: migrateCommand,
+    summary: 'create or update the store schema (Cassandra keyspace and tables)',
+  },
+  'verify-ledger': {
+    run: verifyLedgerCommand,
+    summary: 'prove every event in a loadgen ledger is stored exactly once',
+  },
 };
 
 function usage(): string {
@@ -36,11 +51,14 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`clickstream ${name}: ${error.message}\nRun "clickstream ${name} --help" for the options.\n`);
+      io.stderr.write(
+        `clickstream ${name}: ${error.message}\nRun "clickstream ${name} --help" for the options.\n`,
+      );
       return error.exitCode;
     }
-    io.stderr.write(`clickstream ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(
+      `clickstream ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   }
 }
-

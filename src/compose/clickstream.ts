@@ -19,7 +19,14 @@ import { createFunnelService } from '../query/funnel/funnel-service.js';
 import { createGoalsService } from '../query/settings/goals.js';
 import { createSavedFunnels } from '../query/settings/saved-funnels.js';
 import { createSharedLinks } from '../query/settings/shared-links.js';
-import { createEventLog, createGeoLocator, createSettingsStore, createStore, funnelReaderOf, propertyKeysOf } from './adapters.js';
+import {
+  createEventLog,
+  createGeoLocator,
+  createSettingsStore,
+  createStore,
+  funnelReaderOf,
+  propertyKeysOf,
+} from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 export interface Clickstream {
@@ -32,14 +39,23 @@ export interface Clickstream {
 
 /** The time zone of each site: SITE_TIMEZONES, else DEFAULT_TIMEZONE. */
 function siteTimezones(config: Config): (siteId: string) => string {
-  const zones = new Map(config.SITE_TIMEZONES.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  const zones = new Map(
+    config.SITE_TIMEZONES.map((entry) => [
+      entry.slice(0, entry.indexOf('=')),
+      entry.slice(entry.indexOf('=') + 1),
+    ]),
+  );
   return (siteId) => zones.get(siteId) ?? config.DEFAULT_TIMEZONE;
 }
 
 /** Wires the adapters, services and HTTP app for the roles in the configuration, and starts them. */
 export async function startClickstream(config: Config, logger: Logger): Promise<Clickstream> {
   const roles = new Set(config.ROLES);
-  const metrics = createMetrics({ roles: config.ROLES, eventLog: config.EVENT_LOG, store: config.STORE });
+  const metrics = createMetrics({
+    roles: config.ROLES,
+    eventLog: config.EVENT_LOG,
+    store: config.STORE,
+  });
   // Before anything is opened: a geolocation file that is not there stops the start.
   const geo = roles.has('ingest') ? createGeoLocator(config, logger) : undefined;
   // Every adapter is measured through its port, so the dashboards read the same for SQLite and Kafka/Cassandra.
@@ -49,35 +65,68 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   let stopping = false;
 
   const ingest = roles.has('ingest')
-    ? createIngestService(log, {
-        defaultSiteId: config.DEFAULT_SITE_ID,
-        maxEventAgeMs: config.MAX_EVENT_AGE_HOURS * 3_600_000,
-        maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
-        ipStorage: config.IP_STORAGE,
-        visitorHash: createVisitorHasher(resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR)),
-        geo,
-      }, metrics.ingest)
+    ? createIngestService(
+        log,
+        {
+          defaultSiteId: config.DEFAULT_SITE_ID,
+          maxEventAgeMs: config.MAX_EVENT_AGE_HOURS * 3_600_000,
+          maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
+          ipStorage: config.IP_STORAGE,
+          visitorHash: createVisitorHasher(
+            resolveVisitorSecret(config.VISITOR_SALT_SECRET, config.DATA_DIR),
+          ),
+          geo,
+        },
+        metrics.ingest,
+      )
     : undefined;
   const settingsStore = roles.has('query') ? await createSettingsStore(config) : undefined;
   const goals = settingsStore ? createGoalsService(settingsStore) : undefined;
   const stats = goals
-    ? createStatsEngine({ reader: store, goals: goals.goals, timezoneOf: siteTimezones(config), maxRangeDays: config.MAX_QUERY_RANGE_DAYS })
+    ? createStatsEngine({
+        reader: store,
+        goals: goals.goals,
+        timezoneOf: siteTimezones(config),
+        maxRangeDays: config.MAX_QUERY_RANGE_DAYS,
+      })
     : undefined;
-  const settings = settingsStore && goals && stats
-    ? {
-        goals, funnels: createSavedFunnels(settingsStore), links: createSharedLinks(settingsStore),
-        funnel: createFunnelService({ stats, reader: funnelReaderOf(rawStore), goals: goals.goals }),
-        propertyKeys: propertyKeysOf(rawStore),
-      }
-    : undefined;
+  const settings =
+    settingsStore && goals && stats
+      ? {
+          goals,
+          funnels: createSavedFunnels(settingsStore),
+          links: createSharedLinks(settingsStore),
+          funnel: createFunnelService({
+            stats,
+            reader: funnelReaderOf(rawStore),
+            goals: goals.goals,
+          }),
+          propertyKeys: propertyKeysOf(rawStore),
+        }
+      : undefined;
   const analytics = stats
-    ? createAnalyticsService(stats, store, { defaultSiteId: config.DEFAULT_SITE_ID, maxRangeDays: config.MAX_QUERY_RANGE_DAYS, maxRows: 1000, maxPoints: 10_000 })
+    ? createAnalyticsService(stats, store, {
+        defaultSiteId: config.DEFAULT_SITE_ID,
+        maxRangeDays: config.MAX_QUERY_RANGE_DAYS,
+        maxRows: 1000,
+        maxPoints: 10_000,
+      })
     : undefined;
   const live = analytics && config.LIVE_VIEW ? createLiveHub() : undefined;
   const sites = analytics ? createSiteDirectory(store, live, config.DEFAULT_SITE_ID) : undefined;
   const app = await buildApp({
-    config, logger, metrics, ingest, analytics, stats, live, sites, settings,
-    eraseVisitor: analytics ? (siteId: string, visitorId: string) => store.eraseVisitor(siteId, visitorId) : undefined,
+    config,
+    logger,
+    metrics,
+    ingest,
+    analytics,
+    stats,
+    live,
+    sites,
+    settings,
+    eraseVisitor: analytics
+      ? (siteId: string, visitorId: string) => store.eraseVisitor(siteId, visitorId)
+      : undefined,
     readiness: {
       check: async () => {
         if (stopping) throw new Error('shutting down');
@@ -88,20 +137,38 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
 
   let processor: Processor | undefined;
   if (roles.has('processor')) {
-    processor = await startProcessor(log, store, metrics.processor, logger.child({ component: 'processor' }), {
-      groupId: config.PROCESSOR_GROUP_ID,
-      batchSize: config.PROCESSOR_BATCH_SIZE,
-      crashAfterStoreCommit: config.FAILPOINT === 'crash-after-store-commit',
-    });
+    processor = await startProcessor(
+      log,
+      store,
+      metrics.processor,
+      logger.child({ component: 'processor' }),
+      {
+        groupId: config.PROCESSOR_GROUP_ID,
+        batchSize: config.PROCESSOR_BATCH_SIZE,
+        crashAfterStoreCommit: config.FAILPOINT === 'crash-after-store-commit',
+      },
+    );
   }
   // The live view's own consumer group, new on every start: each query instance reads every
   // event from the end of the log, whichever process ingested it.
   let liveFeed: LiveFeed | undefined;
   if (live) {
-    liveFeed = await startLiveFeed(log, live, { groupId: `${config.PROCESSOR_GROUP_ID}-live-${randomUUID()}`, logger: logger.child({ component: 'live' }) });
+    liveFeed = await startLiveFeed(log, live, {
+      groupId: `${config.PROCESSOR_GROUP_ID}-live-${randomUUID()}`,
+      logger: logger.child({ component: 'live' }),
+    });
   }
   const url = await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ url, roles: [...roles], eventLog: config.EVENT_LOG, store: config.STORE, dataDir: config.DATA_DIR }, 'clickstream started');
+  logger.info(
+    {
+      url,
+      roles: [...roles],
+      eventLog: config.EVENT_LOG,
+      store: config.STORE,
+      dataDir: config.DATA_DIR,
+    },
+    'clickstream started',
+  );
 
   return {
     app,

@@ -6,10 +6,20 @@ import type { TrackedEvent } from './tracked-event.js';
  * One general aggregate query — metrics × one dimension (or time) × filters × range — in the
  * spirit of Plausible's Stats API. REST and GraphQL both compile their questions into it.
  */
-export const METRICS = ['events', 'pageviews', 'visitors', 'sessions', 'bounce_rate', 'avg_duration_ms'] as const;
+export const METRICS = [
+  'events',
+  'pageviews',
+  'visitors',
+  'sessions',
+  'bounce_rate',
+  'avg_duration_ms',
+] as const;
 export type Metric = (typeof METRICS)[number];
 
-export type GroupBy = { kind: 'none' } | { kind: 'time'; granularity: Granularity } | { kind: 'dimension'; dimension: Exclude<Dimension, 'total'> };
+export type GroupBy =
+  | { kind: 'none' }
+  | { kind: 'time'; granularity: Granularity }
+  | { kind: 'dimension'; dimension: Exclude<Dimension, 'total'> };
 
 export interface AggregateQuery {
   siteId: string;

@@ -11,7 +11,10 @@ export class BloomFilter {
   private readonly probes: number;
   private count = 0;
 
-  constructor(readonly capacity: number, fpRate: number) {
+  constructor(
+    readonly capacity: number,
+    fpRate: number,
+  ) {
     const size = Math.max(64, Math.ceil((-capacity * Math.log(fpRate)) / Math.LN2 ** 2));
     this.size = size;
     this.probes = Math.max(1, Math.round((size / capacity) * Math.LN2));

@@ -1,4 +1,10 @@
-import { DIMENSIONS, SKETCH_DIMENSIONS, SKETCH_GRANULARITIES, dimensionValue, granularitiesOf } from './dimensions.js';
+import {
+  DIMENSIONS,
+  SKETCH_DIMENSIONS,
+  SKETCH_GRANULARITIES,
+  dimensionValue,
+  granularitiesOf,
+} from './dimensions.js';
 import type { Dimension } from './dimensions.js';
 import { HyperLogLog } from './hyperloglog.js';
 import { bucketStart, type Granularity } from './time-buckets.js';
@@ -41,7 +47,14 @@ export class CounterAccumulator {
   readonly deltas = new Map<string, CounterDelta>();
 
   add(key: CounterKey, values: Partial<CounterValues>): void {
-    const delta = this.row(key.site_id, key.dimension, key.value, key.granularity, key.bucket, key.is_bot);
+    const delta = this.row(
+      key.site_id,
+      key.dimension,
+      key.value,
+      key.granularity,
+      key.bucket,
+      key.is_bot,
+    );
     delta.events += values.events ?? 0;
     delta.pageviews += values.pageviews ?? 0;
     delta.sessions += values.sessions ?? 0;
@@ -54,15 +67,50 @@ export class CounterAccumulator {
    * runs ~20 times per stored event, and key objects and spread copies made it the processor's
    * largest cost.
    */
-  row(site_id: string, dimension: Dimension, value: string, granularity: Granularity, bucket: number, is_bot: boolean): CounterDelta {
-    return this.rowWithId(`${site_id}\u0000${dimension}\u0000${value}\u0000${granularity}\u0000${bucket}\u0000${is_bot ? 1 : 0}`, site_id, dimension, value, granularity, bucket, is_bot);
+  row(
+    site_id: string,
+    dimension: Dimension,
+    value: string,
+    granularity: Granularity,
+    bucket: number,
+    is_bot: boolean,
+  ): CounterDelta {
+    return this.rowWithId(
+      `${site_id}\u0000${dimension}\u0000${value}\u0000${granularity}\u0000${bucket}\u0000${is_bot ? 1 : 0}`,
+      site_id,
+      dimension,
+      value,
+      granularity,
+      bucket,
+      is_bot,
+    );
   }
 
   /** `id` must be counterId() of the other arguments; countEvents builds it from per-event parts. */
-  rowWithId(id: string, site_id: string, dimension: Dimension, value: string, granularity: Granularity, bucket: number, is_bot: boolean): CounterDelta {
+  rowWithId(
+    id: string,
+    site_id: string,
+    dimension: Dimension,
+    value: string,
+    granularity: Granularity,
+    bucket: number,
+    is_bot: boolean,
+  ): CounterDelta {
     let delta = this.deltas.get(id);
     if (delta === undefined) {
-      delta = { site_id, dimension, value, granularity, bucket, is_bot, events: 0, pageviews: 0, sessions: 0, bounces: 0, duration_ms: 0 };
+      delta = {
+        site_id,
+        dimension,
+        value,
+        granularity,
+        bucket,
+        is_bot,
+        events: 0,
+        pageviews: 0,
+        sessions: 0,
+        bounces: 0,
+        duration_ms: 0,
+      };
       this.deltas.set(id, delta);
     }
     return delta;
@@ -74,16 +122,32 @@ export function countEvents(events: readonly TrackedEvent[], into: CounterAccumu
   for (const event of events) {
     const pageviews = isPageView(event) ? 1 : 0;
     const bot = event.is_bot ? 1 : 0;
-    const buckets = { minute: bucketStart(event.timestamp, 'minute'), hour: bucketStart(event.timestamp, 'hour'), day: bucketStart(event.timestamp, 'day') };
+    const buckets = {
+      minute: bucketStart(event.timestamp, 'minute'),
+      hour: bucketStart(event.timestamp, 'hour'),
+      day: bucketStart(event.timestamp, 'day'),
+    };
     // The tail of counterId per granularity, built once per event instead of once per row.
-    const tails = { minute: `\u0000minute\u0000${buckets.minute}\u0000${bot}`, hour: `\u0000hour\u0000${buckets.hour}\u0000${bot}`, day: `\u0000day\u0000${buckets.day}\u0000${bot}` };
+    const tails = {
+      minute: `\u0000minute\u0000${buckets.minute}\u0000${bot}`,
+      hour: `\u0000hour\u0000${buckets.hour}\u0000${bot}`,
+      day: `\u0000day\u0000${buckets.day}\u0000${bot}`,
+    };
     const head = `${event.site_id}\u0000`;
     for (const dimension of DIMENSIONS) {
       const value = dimensionValue(event, dimension);
       if (value === null) continue;
       for (const granularity of granularitiesOf(dimension)) {
         const id = `${head}${dimension}\u0000${value}${tails[granularity]}`;
-        const delta = into.rowWithId(id, event.site_id, dimension, value, granularity, buckets[granularity], event.is_bot);
+        const delta = into.rowWithId(
+          id,
+          event.site_id,
+          dimension,
+          value,
+          granularity,
+          buckets[granularity],
+          event.is_bot,
+        );
         delta.events += 1;
         delta.pageviews += pageviews;
       }
@@ -99,7 +163,14 @@ export function sketchVisitors(events: readonly TrackedEvent[]): Map<string, Ske
     for (const dimension of SKETCH_DIMENSIONS) {
       const value = dimensionValue(event, dimension)!;
       for (const granularity of SKETCH_GRANULARITIES) {
-        const key: CounterKey = { site_id: event.site_id, dimension, value, granularity, bucket: bucketStart(event.timestamp, granularity), is_bot: event.is_bot };
+        const key: CounterKey = {
+          site_id: event.site_id,
+          dimension,
+          value,
+          granularity,
+          bucket: bucketStart(event.timestamp, granularity),
+          is_bot: event.is_bot,
+        };
         const id = counterId(key);
         let delta = sketches.get(id);
         if (!delta) {

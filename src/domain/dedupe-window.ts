@@ -18,12 +18,16 @@ export class DedupeWindow {
   private readonly hours = new Map<number, BloomFilter[]>();
   private newest = -Infinity;
 
-  constructor(readonly windowMs: number, private readonly perFilter = 50_000) {}
+  constructor(
+    readonly windowMs: number,
+    private readonly perFilter = 50_000,
+  ) {}
 
   /** Whether an id may have been stored in the window (false: certainly not). */
   mayContain(eventId: string | BloomDigest): boolean {
     const digest = typeof eventId === 'string' ? bloomDigest(eventId) : eventId;
-    for (const filters of this.hours.values()) for (const f of filters) if (f.mayContainDigest(digest)) return true;
+    for (const filters of this.hours.values())
+      for (const f of filters) if (f.mayContainDigest(digest)) return true;
     return false;
   }
 
@@ -34,11 +38,13 @@ export class DedupeWindow {
     let filters = this.hours.get(hour);
     if (!filters) this.hours.set(hour, (filters = []));
     let current = filters.at(-1);
-    if (!current || current.items >= current.capacity) filters.push((current = new BloomFilter(this.perFilter, DEDUPE_FALSE_POSITIVE_RATE)));
+    if (!current || current.items >= current.capacity)
+      filters.push((current = new BloomFilter(this.perFilter, DEDUPE_FALSE_POSITIVE_RATE)));
     current.addDigest(typeof eventId === 'string' ? bloomDigest(eventId) : eventId);
     if (receivedAt > this.newest) {
       this.newest = receivedAt;
-      for (const h of this.hours.keys()) if (h + HOUR_MS <= this.newest - this.windowMs) this.hours.delete(h);
+      for (const h of this.hours.keys())
+        if (h + HOUR_MS <= this.newest - this.windowMs) this.hours.delete(h);
     }
   }
 

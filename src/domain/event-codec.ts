@@ -22,18 +22,20 @@ export function encodeEvent(event: TrackedEvent): Buffer {
  * same object. Field order is the schema's; a test holds the two to the same set of fields.
  */
 export function eventJson(e: TrackedEvent): string {
-  return `{"event_id":${text(e.event_id)},"site_id":${text(e.site_id)},"visitor_id":${text(e.visitor_id)}${optionalText('user_id', e.user_id)}`
-    + `,"event_type":${text(e.event_type)},"page":${text(e.page)}${optionalText('hostname', e.hostname)}`
-    + `,"timestamp":${e.timestamp},"received_at":${e.received_at}${optionalText('session_id', e.session_id)}`
-    + `${optionalText('referrer', e.referrer)}${optionalText('referrer_host', e.referrer_host)}${optionalText('title', e.title)}`
-    + (e.properties === null ? '' : `,"properties":${JSON.stringify(e.properties)}`)
-    + (e.element === null ? '' : `,"element":${JSON.stringify(e.element)}`)
-    + `${optionalNumber('scroll_depth', e.scroll_depth)}${optionalNumber('screen_width', e.screen_width)}${optionalNumber('screen_height', e.screen_height)}`
-    + `${optionalText('utm_source', e.utm_source)}${optionalText('utm_medium', e.utm_medium)}${optionalText('utm_campaign', e.utm_campaign)}`
-    + `${optionalText('utm_content', e.utm_content)}${optionalText('utm_term', e.utm_term)}`
-    + `,"browser":${text(e.browser)},"os":${text(e.os)},"device":${text(e.device)}${optionalText('ip_prefix', e.ip_prefix)},"is_bot":${e.is_bot}`
-    + `${optionalText('browser_version', e.browser_version)}${optionalText('os_version', e.os_version)}`
-    + `${optionalText('country', e.country)}${optionalText('region', e.region)}${optionalText('city', e.city)}}`;
+  return (
+    `{"event_id":${text(e.event_id)},"site_id":${text(e.site_id)},"visitor_id":${text(e.visitor_id)}${optionalText('user_id', e.user_id)}` +
+    `,"event_type":${text(e.event_type)},"page":${text(e.page)}${optionalText('hostname', e.hostname)}` +
+    `,"timestamp":${e.timestamp},"received_at":${e.received_at}${optionalText('session_id', e.session_id)}` +
+    `${optionalText('referrer', e.referrer)}${optionalText('referrer_host', e.referrer_host)}${optionalText('title', e.title)}` +
+    (e.properties === null ? '' : `,"properties":${JSON.stringify(e.properties)}`) +
+    (e.element === null ? '' : `,"element":${JSON.stringify(e.element)}`) +
+    `${optionalNumber('scroll_depth', e.scroll_depth)}${optionalNumber('screen_width', e.screen_width)}${optionalNumber('screen_height', e.screen_height)}` +
+    `${optionalText('utm_source', e.utm_source)}${optionalText('utm_medium', e.utm_medium)}${optionalText('utm_campaign', e.utm_campaign)}` +
+    `${optionalText('utm_content', e.utm_content)}${optionalText('utm_term', e.utm_term)}` +
+    `,"browser":${text(e.browser)},"os":${text(e.os)},"device":${text(e.device)}${optionalText('ip_prefix', e.ip_prefix)},"is_bot":${e.is_bot}` +
+    `${optionalText('browser_version', e.browser_version)}${optionalText('os_version', e.os_version)}` +
+    `${optionalText('country', e.country)}${optionalText('region', e.region)}${optionalText('city', e.city)}}`
+  );
 }
 
 /** What JSON must escape: quotes, backslashes, control characters, and (for lone ones) surrogates. */
@@ -63,7 +65,9 @@ export type DecodeResult = { ok: true; event: TrackedEvent } | { ok: false; reas
 export function decodeEvent(value: Uint8Array): DecodeResult {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+    parsed = JSON.parse(
+      Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'),
+    );
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
@@ -74,7 +78,21 @@ export function decodeEvent(value: Uint8Array): DecodeResult {
 }
 
 /** A record as the wire schema admits it: the fields that may be null may also be missing. */
-type WireEvent = Partial<TrackedEvent> & Pick<TrackedEvent, 'event_id' | 'site_id' | 'visitor_id' | 'event_type' | 'page' | 'timestamp' | 'received_at' | 'browser' | 'os' | 'device' | 'is_bot'>;
+type WireEvent = Partial<TrackedEvent> &
+  Pick<
+    TrackedEvent,
+    | 'event_id'
+    | 'site_id'
+    | 'visitor_id'
+    | 'event_type'
+    | 'page'
+    | 'timestamp'
+    | 'received_at'
+    | 'browser'
+    | 'os'
+    | 'device'
+    | 'is_bot'
+  >;
 
 function canonical(w: WireEvent): TrackedEvent {
   return {

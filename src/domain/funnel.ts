@@ -66,13 +66,19 @@ export interface FunnelStep {
   dropoff_rate: number;
 }
 
-const percent = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((10_000 * part) / whole) / 100);
+const percent = (part: number, whole: number): number =>
+  whole === 0 ? 0 : Math.round((10_000 * part) / whole) / 100;
 
 export function funnelSteps(visitors: readonly number[]): FunnelStep[] {
   const first = visitors[0] ?? 0;
   return visitors.map((count, i) => {
     const before = i === 0 ? count : visitors[i - 1]!;
-    return { visitors: count, conversion_rate: percent(count, first), dropoff: before - count, dropoff_rate: percent(before - count, before) };
+    return {
+      visitors: count,
+      conversion_rate: percent(count, first),
+      dropoff: before - count,
+      dropoff_rate: percent(before - count, before),
+    };
   });
 }
 

@@ -60,9 +60,17 @@ export class HyperLogLog {
       else delta.sparse!.forEach(raise);
       return out;
     }
-    const merged = stored && stored.length > 0 && !delta.dense && stored[0] === SPARSE && (stored.length - 1) % 3 === 0
-      ? mergeSparse(stored, [...delta.sparse!.entries()].sort((a, b) => a[0] - b[0]))
-      : null;
+    const merged =
+      stored &&
+      stored.length > 0 &&
+      !delta.dense &&
+      stored[0] === SPARSE &&
+      (stored.length - 1) % 3 === 0
+        ? mergeSparse(
+            stored,
+            [...delta.sparse!.entries()].sort((a, b) => a[0] - b[0]),
+          )
+        : null;
     if (merged) return merged;
     const sketch = HyperLogLog.fromBytes(stored);
     sketch.merge(delta);
@@ -137,7 +145,8 @@ export class HyperLogLog {
     const linear = (): number => Math.round(registers * Math.log(registers / zeros));
     if (registers - zeros <= Math.floor(registers / 3)) return linear();
     let sum = zeros;
-    for (let rank = 1; rank < histogram.length; rank++) sum += (histogram[rank] ?? 0) * INVERSE_POWERS[rank]!;
+    for (let rank = 1; rank < histogram.length; rank++)
+      sum += (histogram[rank] ?? 0) * INVERSE_POWERS[rank]!;
     const alpha = registers === REGISTERS ? ALPHA : 0.7213 / (1 + 1.079 / registers);
     const raw = (alpha * registers * registers) / sum;
     if (raw <= 2.5 * registers && zeros > 0) return linear();
@@ -186,7 +195,10 @@ export class HyperLogLog {
  * both name. Null when the slow path must decide: unsorted or foreign bytes, or a result that
  * outgrows the sparse form.
  */
-function mergeSparse(stored: Uint8Array, extra: ReadonlyArray<[number, number]>): Uint8Array | null {
+function mergeSparse(
+  stored: Uint8Array,
+  extra: ReadonlyArray<[number, number]>,
+): Uint8Array | null {
   const out = new Uint8Array(stored.length + extra.length * 3);
   out[0] = SPARSE;
   let o = 1;

@@ -43,7 +43,8 @@ export function sessionize(
   const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp);
   for (const event of sorted) {
     const match = sessions.find(
-      ({ after }) => event.timestamp >= after.start - timeoutMs && event.timestamp <= after.last + timeoutMs,
+      ({ after }) =>
+        event.timestamp >= after.start - timeoutMs && event.timestamp <= after.last + timeoutMs,
     );
     if (match) addEvent(match.after, event);
     else sessions.push({ before: null, after: newSession(event) });
@@ -80,7 +81,10 @@ function addEvent(session: SessionState, event: TrackedEvent): void {
 }
 
 /** Session metrics count in the hour and day their session started; a change moves them. */
-export function countSessionChanges(changes: readonly SessionChange[], into: CounterAccumulator): void {
+export function countSessionChanges(
+  changes: readonly SessionChange[],
+  into: CounterAccumulator,
+): void {
   for (const { before, after } of changes) {
     if (before) addContribution(before, -1, into);
     addContribution(after, 1, into);

@@ -65,13 +65,19 @@ const BaseFields = {
 /** The full event, as ingest writes it and as the processor sees it after decoding. */
 export const TrackedEventSchema = Type.Object({ ...BaseFields, ...AddedFields });
 
-const isNullable = (schema: object): boolean => 'anyOf' in schema && (schema.anyOf as Array<{ type?: unknown }>).some((s) => s.type === 'null');
+const isNullable = (schema: object): boolean =>
+  'anyOf' in schema && (schema.anyOf as Array<{ type?: unknown }>).some((s) => s.type === 'null');
 /**
  * What a log record may hold: older records lack the added fields, and records written by
  * encodeEvent leave out every field that is null; decodeEvent gives them back as null.
  */
 export const TrackedEventWireSchema = Type.Object(
-  Object.fromEntries(Object.entries({ ...BaseFields, ...AddedFields }).map(([k, v]) => [k, isNullable(v) ? Type.Optional(v) : v])),
+  Object.fromEntries(
+    Object.entries({ ...BaseFields, ...AddedFields }).map(([k, v]) => [
+      k,
+      isNullable(v) ? Type.Optional(v) : v,
+    ]),
+  ),
 );
 
 export type TrackedEvent = Static<typeof TrackedEventSchema>;

@@ -27,17 +27,34 @@ export interface VisitAttributes {
 
 export type VisitAttributeName = keyof VisitAttributes;
 export const VISIT_ATTRIBUTE_NAMES: readonly VisitAttributeName[] = [
-  'source', 'referrer', 'channel', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
-  'device', 'browser', 'browser_version', 'os', 'os_version', 'country', 'region', 'city',
+  'source',
+  'referrer',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'device',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'country',
+  'region',
+  'city',
 ];
 
 /** The attribute behind a visit:* dimension; entry and exit pages are not attributes of the first event. */
 export function attributeOf(dimension: VisitDimension): VisitAttributeName | null {
   const name = dimension.slice('visit:'.length);
-  return (VISIT_ATTRIBUTE_NAMES as readonly string[]).includes(name) ? (name as VisitAttributeName) : null;
+  return (VISIT_ATTRIBUTE_NAMES as readonly string[]).includes(name)
+    ? (name as VisitAttributeName)
+    : null;
 }
 
-const label = (value: string | null | undefined): string => (value === null || value === undefined || value === '' ? NONE : value);
+const label = (value: string | null | undefined): string =>
+  value === null || value === undefined || value === '' ? NONE : value;
 
 export function visitAttributesOf(event: TrackedEvent): VisitAttributes {
   const source = sourceOf(event);
@@ -87,12 +104,56 @@ export function referrerOf(event: TrackedEvent): string {
   }
 }
 
-const SEARCH_ENGINES = new Set(['google', 'bing', 'yahoo', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'qwant', 'startpage', 'naver', 'sogou', 'seznam', 'search.brave', 'kagi']);
-const SOCIAL_NETWORKS = new Set(['facebook', 'fb', 'instagram', 'twitter', 'x.com', 't.co', 'linkedin', 'lnkd.in', 'reddit', 'pinterest', 'tiktok', 'mastodon', 'bsky', 'threads', 'vk', 'tumblr', 'quora', 'discord', 'telegram', 't.me', 'whatsapp', 'news.ycombinator']);
+const SEARCH_ENGINES = new Set([
+  'google',
+  'bing',
+  'yahoo',
+  'duckduckgo',
+  'baidu',
+  'yandex',
+  'ecosia',
+  'qwant',
+  'startpage',
+  'naver',
+  'sogou',
+  'seznam',
+  'search.brave',
+  'kagi',
+]);
+const SOCIAL_NETWORKS = new Set([
+  'facebook',
+  'fb',
+  'instagram',
+  'twitter',
+  'x.com',
+  't.co',
+  'linkedin',
+  'lnkd.in',
+  'reddit',
+  'pinterest',
+  'tiktok',
+  'mastodon',
+  'bsky',
+  'threads',
+  'vk',
+  'tumblr',
+  'quora',
+  'discord',
+  'telegram',
+  't.me',
+  'whatsapp',
+  'news.ycombinator',
+]);
 const VIDEO_SITES = new Set(['youtube', 'youtu.be', 'vimeo', 'twitch', 'dailymotion']);
 const PAID = new Set(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search']);
 const DISPLAY = new Set(['display', 'banner', 'cpm']);
-const SOCIAL_MEDIUMS = new Set(['social', 'social-network', 'social_network', 'social-media', 'social_media']);
+const SOCIAL_MEDIUMS = new Set([
+  'social',
+  'social-network',
+  'social_network',
+  'social-media',
+  'social_media',
+]);
 
 /** Whether a source (a host or a utm_source name) is one of a list: by name (`google`), host label or host. */
 function isOneOf(source: string, names: ReadonlySet<string>): boolean {
@@ -108,7 +169,11 @@ function isOneOf(source: string, names: ReadonlySet<string>): boolean {
 }
 
 /** The acquisition channel: the first matching rule of docs/query.md. */
-export function channelOf(source: string, utmMedium: string | null, utmSource: string | null): string {
+export function channelOf(
+  source: string,
+  utmMedium: string | null,
+  utmSource: string | null,
+): string {
   const medium = (utmMedium ?? '').toLowerCase();
   const direct = source === DIRECT_NONE;
   const search = !direct && isOneOf(source, SEARCH_ENGINES);

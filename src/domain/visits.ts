@@ -56,8 +56,10 @@ export interface VisitPlan {
   visitOf: Map<string, string>;
 }
 
-export const isBounce = (visit: Pick<Visit, 'pageviews' | 'interactions'>): boolean => visit.pageviews <= 1 && visit.interactions === 0;
-export const durationOf = (visit: Pick<Visit, 'first' | 'last'>): number => visit.last.ts - visit.first.ts;
+export const isBounce = (visit: Pick<Visit, 'pageviews' | 'interactions'>): boolean =>
+  visit.pageviews <= 1 && visit.interactions === 0;
+export const durationOf = (visit: Pick<Visit, 'first' | 'last'>): number =>
+  visit.last.ts - visit.first.ts;
 
 export function before(a: VisitMark, b: VisitMark): boolean {
   return a.ts < b.ts || (a.ts === b.ts && a.eventId < b.eventId);
@@ -76,16 +78,25 @@ export function touchWindow(events: readonly TrackedEvent[]): { from: number; to
 
 type Item = { kind: 'visit'; visit: Visit } | { kind: 'event'; event: TrackedEvent };
 
-const startOf = (item: Item): VisitMark => (item.kind === 'visit' ? item.visit.first : { ts: item.event.timestamp, eventId: item.event.event_id });
-const endOf = (item: Item): number => (item.kind === 'visit' ? item.visit.last.ts : item.event.timestamp);
+const startOf = (item: Item): VisitMark =>
+  item.kind === 'visit'
+    ? item.visit.first
+    : { ts: item.event.timestamp, eventId: item.event.event_id };
+const endOf = (item: Item): number =>
+  item.kind === 'visit' ? item.visit.last.ts : item.event.timestamp;
 
 /**
  * Folds one visitor's new events (not stored before) into their stored visits. `stored` must hold
  * every stored visit of the visitor that overlaps touchWindow(events); others are left alone.
  */
 export function planVisits(stored: readonly Visit[], events: readonly TrackedEvent[]): VisitPlan {
-  const items: Item[] = [...stored.map((visit): Item => ({ kind: 'visit', visit })), ...events.map((event): Item => ({ kind: 'event', event }))];
-  items.sort((a, b) => (before(startOf(a), startOf(b)) ? -1 : before(startOf(b), startOf(a)) ? 1 : 0));
+  const items: Item[] = [
+    ...stored.map((visit): Item => ({ kind: 'visit', visit })),
+    ...events.map((event): Item => ({ kind: 'event', event })),
+  ];
+  items.sort((a, b) =>
+    before(startOf(a), startOf(b)) ? -1 : before(startOf(b), startOf(a)) ? 1 : 0,
+  );
   const plan: VisitPlan = { changes: [], merged: [], visitOf: new Map() };
   let group: Item[] = [];
   let groupEnd = -Infinity;
@@ -103,8 +114,12 @@ export function planVisits(stored: readonly Visit[], events: readonly TrackedEve
 
 /** One run of items with no gap over 30 minutes: one visit. */
 function fold(group: readonly Item[], plan: VisitPlan): void {
-  const visits = group.filter((i): i is Extract<Item, { kind: 'visit' }> => i.kind === 'visit').map((i) => i.visit);
-  const events = group.filter((i): i is Extract<Item, { kind: 'event' }> => i.kind === 'event').map((i) => i.event);
+  const visits = group
+    .filter((i): i is Extract<Item, { kind: 'visit' }> => i.kind === 'visit')
+    .map((i) => i.visit);
+  const events = group
+    .filter((i): i is Extract<Item, { kind: 'event' }> => i.kind === 'event')
+    .map((i) => i.event);
   if (events.length === 0) return;
   const survivor = visits[0] ?? null;
   // A working copy, changed in place: a batch adds many events to one visit.
@@ -115,7 +130,11 @@ function fold(group: readonly Item[], plan: VisitPlan): void {
   }
   for (let i = survivor ? 0 : 1; i < events.length; i++) addEvent(visit, events[i]!);
   for (const event of events) plan.visitOf.set(event.event_id, visit.visitId);
-  const rewriteEvents = survivor !== null && (visits.length > 1 || survivor.first.eventId !== visit.first.eventId || survivor.entry?.eventId !== visit.entry?.eventId);
+  const rewriteEvents =
+    survivor !== null &&
+    (visits.length > 1 ||
+      survivor.first.eventId !== visit.first.eventId ||
+      survivor.entry?.eventId !== visit.entry?.eventId);
   plan.changes.push({ before: survivor, after: visit, rewriteEvents });
 }
 
@@ -164,8 +183,10 @@ function combineInto(visit: Visit, other: Visit): void {
     visit.isBot = other.isBot;
   }
   if (before(visit.last, other.last)) visit.last = other.last;
-  if (visit.entry === null || (other.entry !== null && before(other.entry, visit.entry))) visit.entry = other.entry;
-  if (visit.exit === null || (other.exit !== null && before(visit.exit, other.exit))) visit.exit = other.exit;
+  if (visit.entry === null || (other.entry !== null && before(other.entry, visit.entry)))
+    visit.entry = other.entry;
+  if (visit.exit === null || (other.exit !== null && before(visit.exit, other.exit)))
+    visit.exit = other.exit;
   visit.pageviews += other.pageviews;
   visit.events += other.events;
   visit.interactions += other.interactions;

@@ -27,7 +27,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(body.statusCode).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply.status(404).send({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    }),
   );
 }
 
@@ -35,18 +40,43 @@ export function toErrorBody(error: FastifyError): ErrorBody {
   if (isClickstreamError(error)) {
     const statusCode = ErrorCodes[error.code];
     const message = statusCode >= 500 && statusCode !== 503 ? 'internal error' : error.message;
-    return { statusCode, code: error.code, error: reason(statusCode), message, ...(error.field ? { field: error.field } : {}) };
+    return {
+      statusCode,
+      code: error.code,
+      error: reason(statusCode),
+      message,
+      ...(error.field ? { field: error.field } : {}),
+    };
   }
   if (error.validation) {
     const first = error.validation[0];
-    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
-    const field = first?.instancePath.slice(1).replaceAll('/', '.') || params?.missingProperty || params?.additionalProperty || error.validationContext || 'request';
-    const rule = params?.additionalProperty ? 'is not a known parameter' : (first?.message ?? 'is invalid');
-    return { statusCode: 400, code: 'INVALID_QUERY', error: reason(400), message: `${field} ${rule}`, field };
+    const params = first?.params as
+      { missingProperty?: string; additionalProperty?: string } | undefined;
+    const field =
+      first?.instancePath.slice(1).replaceAll('/', '.') ||
+      params?.missingProperty ||
+      params?.additionalProperty ||
+      error.validationContext ||
+      'request';
+    const rule = params?.additionalProperty
+      ? 'is not a known parameter'
+      : (first?.message ?? 'is invalid');
+    return {
+      statusCode: 400,
+      code: 'INVALID_QUERY',
+      error: reason(400),
+      message: `${field} ${rule}`,
+      field,
+    };
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return { statusCode: status, code: fastifyCode(error, status), error: reason(status), message: error.message };
+    return {
+      statusCode: status,
+      code: fastifyCode(error, status),
+      error: reason(status),
+      message: error.message,
+    };
   }
   return { statusCode: 500, code: 'INTERNAL', error: reason(500), message: 'internal error' };
 }
@@ -54,13 +84,26 @@ export function toErrorBody(error: FastifyError): ErrorBody {
 function fastifyCode(error: FastifyError, status: number): string {
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) return 'INVALID_JSON';
+  if (
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    error instanceof SyntaxError
+  )
+    return 'INVALID_JSON';
   return error.code ?? 'BAD_REQUEST';
 }
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function reason(status: number): string {

@@ -14,10 +14,17 @@ interface Timing {
  * operation type and the root field), never from the client-chosen operation name, which would
  * let any client create unbounded series. Several root fields in one query count as "multiple".
  */
-export function timeGraphqlOperations(app: FastifyInstance, observer: Pick<HttpObserver, 'graphql'>): void {
+export function timeGraphqlOperations(
+  app: FastifyInstance,
+  observer: Pick<HttpObserver, 'graphql'>,
+): void {
   const timings = new WeakMap<MercuriusContext, Timing>();
   app.graphql.addHook('preParsing', (_schema, _source, context) => {
-    timings.set(context, { started: performance.now(), operationType: 'unknown', rootField: 'unknown' });
+    timings.set(context, {
+      started: performance.now(),
+      operationType: 'unknown',
+      rootField: 'unknown',
+    });
   });
   app.graphql.addHook('preExecution', (_schema, document, context) => {
     const timing = timings.get(context);
@@ -28,7 +35,12 @@ export function timeGraphqlOperations(app: FastifyInstance, observer: Pick<HttpO
     if (!timing) return;
     timings.delete(context);
     const outcome = execution.errors?.length ? 'error' : 'ok';
-    observer.graphql(timing.operationType, timing.rootField, outcome, (performance.now() - timing.started) / 1000);
+    observer.graphql(
+      timing.operationType,
+      timing.rootField,
+      outcome,
+      (performance.now() - timing.started) / 1000,
+    );
   });
 }
 

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { ClickstreamError } from '../domain/errors.js';
 
 /** SITE_ORIGINS entries `site=https://a.com|https://b.com` as site → allowed origins. */
-export function parseSiteOrigins(entries: readonly string[]): ReadonlyMap<string, ReadonlySet<string>> {
+export function parseSiteOrigins(
+  entries: readonly string[],
+): ReadonlyMap<string, ReadonlySet<string>> {
   const map = new Map<string, Set<string>>();
   for (const entry of entries) {
     const [site = '', origins = ''] = entry.split('=', 2);
@@ -15,7 +17,11 @@ export function parseSiteOrigins(entries: readonly string[]): ReadonlyMap<string
 
 /** The site of each event in a /track or /track/batch body, as the ingest service will read it. */
 function sitesOf(body: unknown, defaultSiteId: string): Set<string> {
-  const events: unknown[] = Array.isArray(body) ? body : Array.isArray((body as { events?: unknown } | null)?.events) ? (body as { events: unknown[] }).events : [body];
+  const events: unknown[] = Array.isArray(body)
+    ? body
+    : Array.isArray((body as { events?: unknown } | null)?.events)
+      ? (body as { events: unknown[] }).events
+      : [body];
   const sites = new Set<string>();
   for (const event of events) {
     const site = (event as { site_id?: unknown } | null)?.site_id;
@@ -29,7 +35,11 @@ function sitesOf(body: unknown, defaultSiteId: string): Set<string> {
  * origins, so another site's pages cannot pollute its numbers through visitors' browsers. Requests
  * without Origin (servers, curl) pass: the header only binds browsers, and ingest is public by design.
  */
-export function enforceSiteOrigins(app: FastifyInstance, siteOrigins: ReadonlyMap<string, ReadonlySet<string>>, defaultSiteId: string): void {
+export function enforceSiteOrigins(
+  app: FastifyInstance,
+  siteOrigins: ReadonlyMap<string, ReadonlySet<string>>,
+  defaultSiteId: string,
+): void {
   if (siteOrigins.size === 0) return;
   app.addHook('preHandler', async (request) => {
     const path = request.url.split('?', 1)[0];
@@ -38,7 +48,11 @@ export function enforceSiteOrigins(app: FastifyInstance, siteOrigins: ReadonlyMa
     for (const site of sitesOf(request.body, defaultSiteId)) {
       const allowed = siteOrigins.get(site);
       if (allowed !== undefined && !allowed.has(origin.toLowerCase())) {
-        throw new ClickstreamError('ORIGIN_NOT_ALLOWED', `events for site ${site} are not accepted from ${origin}`, { field: 'site_id' });
+        throw new ClickstreamError(
+          'ORIGIN_NOT_ALLOWED',
+          `events for site ${site} are not accepted from ${origin}`,
+          { field: 'site_id' },
+        );
       }
     }
   });

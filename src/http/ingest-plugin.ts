@@ -22,7 +22,11 @@ export const ingestPlugin: FastifyPluginAsync<IngestPluginOptions> = async (app,
   const { config } = options;
   await app.register(async (events) => {
     const siteOrigins = parseSiteOrigins(config.SITE_ORIGINS);
-    await registerIngestCors(events, config.CORS_ALLOWED_ORIGINS, [...siteOrigins.values()].flatMap((origins) => [...origins]));
+    await registerIngestCors(
+      events,
+      config.CORS_ALLOWED_ORIGINS,
+      [...siteOrigins.values()].flatMap((origins) => [...origins]),
+    );
     await registerIngestRateLimit(events, config.INGEST_RATE_LIMIT_PER_MINUTE);
     enforceSiteOrigins(events, siteOrigins, config.DEFAULT_SITE_ID);
     ingestRoutes(events, { ingest: options.ingest, maxBatchEvents: config.MAX_BATCH_EVENTS });

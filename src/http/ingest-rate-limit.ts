@@ -10,7 +10,10 @@ import { isLoopback } from './query-auth.js';
  * clients are not limited: they are this machine's own senders (load generators, sidecars), and a
  * proxy on this host must be named in TRUSTED_PROXIES for any per-client limit to mean anything.
  */
-export async function registerIngestRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
+export async function registerIngestRateLimit(
+  app: FastifyInstance,
+  perMinute: number,
+): Promise<void> {
   if (perMinute === 0) return;
   await app.register(rateLimit, {
     global: true,
@@ -20,6 +23,9 @@ export async function registerIngestRateLimit(app: FastifyInstance, perMinute: n
     cache: 50_000,
     allowList: (request) => isLoopback(request.ip),
     errorResponseBuilder: (_request, context) =>
-      new ClickstreamError('RATE_LIMITED', `more than ${context.max} requests a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      new ClickstreamError(
+        'RATE_LIMITED',
+        `more than ${context.max} requests a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   });
 }

@@ -14,7 +14,14 @@ export interface OperationsPluginOptions {
  * The operations audience, on every role: /healthz and /readyz (open: they describe, they do not
  * disclose), the OpenAPI document at /docs, and /metrics behind METRICS_API_KEY when it is set.
  */
-export const operationsPlugin: FastifyPluginAsync<OperationsPluginOptions> = async (app, options) => {
-  healthRoutes(app, { readiness: options.readiness, registry: options.registry, metricsAccess: metricsKeyCheck(options.metricsApiKey) });
+export const operationsPlugin: FastifyPluginAsync<OperationsPluginOptions> = async (
+  app,
+  options,
+) => {
+  healthRoutes(app, {
+    readiness: options.readiness,
+    registry: options.registry,
+    metricsAccess: metricsKeyCheck(options.metricsApiKey),
+  });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 };

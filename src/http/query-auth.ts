@@ -1,4 +1,9 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClickstreamError, isClickstreamError } from '../domain/errors.js';
 import { ALL_SITES, allowsRequest, assertSite, type QueryAccess } from '../query/query-access.js';
@@ -33,7 +38,10 @@ export function parseApiKeys(entries: readonly string[]): KeyTable {
   const table = new Map<string, QueryAccess>();
   for (const entry of entries) {
     const [key = '', sites] = entry.split(':', 2);
-    table.set(digest(key).toString('hex'), sites === undefined ? ALL_SITES : { sites: new Set(sites.split('|')) });
+    table.set(
+      digest(key).toString('hex'),
+      sites === undefined ? ALL_SITES : { sites: new Set(sites.split('|')) },
+    );
   }
   return table;
 }
@@ -62,7 +70,8 @@ function refuse(reply: FastifyReply, error: ClickstreamError): FastifyReply {
   return reply.status(error.status).send(toErrorBody(error));
 }
 
-const unauthorized = () => new ClickstreamError('UNAUTHORIZED', 'send Authorization: Bearer <API key>');
+const unauthorized = () =>
+  new ClickstreamError('UNAUTHORIZED', 'send Authorization: Bearer <API key>');
 
 /**
  * The query side's gate, an onRequest hook on the whole query plugin: every route registered in
@@ -71,21 +80,32 @@ const unauthorized = () => new ClickstreamError('UNAUTHORIZED', 'send Authorizat
  * install never publishes its analytics. A WebSocket handshake may come without a header (browsers
  * cannot set one); its key is checked in graphql-ws' connectionInit (graphql-plugin.ts).
  */
-export function queryAuthentication(table: KeyTable, sharedLinkAccess?: SharedLinkAccess): onRequestAsyncHookHandler {
+export function queryAuthentication(
+  table: KeyTable,
+  sharedLinkAccess?: SharedLinkAccess,
+): onRequestAsyncHookHandler {
   const keyed = table.size > 0;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const link = sharedLinkAccess?.(bearerOf(request.headers.authorization));
     if (link) return openWithLink(request, reply, link);
     if (request.routeOptions.config.sharePage === true) return;
     if (!keyed) {
-      if (!isLoopback(request.ip)) return refuse(reply, new ClickstreamError('FORBIDDEN', 'the query API answers loopback clients only until API_KEYS is set'));
+      if (!isLoopback(request.ip))
+        return refuse(
+          reply,
+          new ClickstreamError(
+            'FORBIDDEN',
+            'the query API answers loopback clients only until API_KEYS is set',
+          ),
+        );
       request.queryAccess = ALL_SITES;
       return;
     }
     if (request.routeOptions.config.shell === true) return;
     const access = accessOf(table, request.headers.authorization);
     const websocket = request.headers.upgrade?.toLowerCase() === 'websocket';
-    if (access === undefined && !(websocket && request.headers.authorization === undefined)) return refuse(reply, unauthorized());
+    if (access === undefined && !(websocket && request.headers.authorization === undefined))
+      return refuse(reply, unauthorized());
     request.queryAccess = access;
   };
 }
@@ -97,10 +117,19 @@ export function queryAuthentication(table: KeyTable, sharedLinkAccess?: SharedLi
  */
 export function siteScope(defaultSiteId: string): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.siteListing === true || request.routeOptions.config.siteFromRecord === true) return;
+    if (
+      request.routeOptions.config.siteListing === true ||
+      request.routeOptions.config.siteFromRecord === true
+    )
+      return;
     const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
     const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
-    const siteId = typeof fromQuery === 'string' ? fromQuery : typeof fromBody === 'string' ? fromBody : defaultSiteId;
+    const siteId =
+      typeof fromQuery === 'string'
+        ? fromQuery
+        : typeof fromBody === 'string'
+          ? fromBody
+          : defaultSiteId;
     assertSite(request.queryAccess, siteId);
   };
 }
@@ -109,7 +138,11 @@ export function siteScope(defaultSiteId: string): preHandlerAsyncHookHandler {
 export type SharedLinkAccess = (bearer: string | undefined) => Promise<QueryAccess> | undefined;
 
 /** A shared link's token: read-only access to its one site (query-access.ts: allowsRequest). */
-async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: Promise<QueryAccess>): Promise<FastifyReply | undefined> {
+async function openWithLink(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  link: Promise<QueryAccess>,
+): Promise<FastifyReply | undefined> {
   try {
     request.queryAccess = await link;
   } catch (error) {
@@ -117,7 +150,10 @@ async function openWithLink(request: FastifyRequest, reply: FastifyReply, link: 
     throw error;
   }
   if (!allowsRequest(request.queryAccess, request.method, request.url.split('?', 1)[0] ?? '')) {
-    return refuse(reply, new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'));
+    return refuse(
+      reply,
+      new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'),
+    );
   }
   return undefined;
 }
@@ -131,6 +167,7 @@ export function metricsKeyCheck(metricsApiKey: string | undefined): onRequestAsy
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (expected === undefined) return;
     const given = bearerOf(request.headers.authorization);
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) return refuse(reply, unauthorized());
+    if (given === undefined || !timingSafeEqual(digest(given), expected))
+      return refuse(reply, unauthorized());
   };
 }

@@ -66,37 +66,71 @@ const markShell = (app: FastifyInstance, only?: RegExp) =>
 export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, options) => {
   const { config } = options;
   const keys = parseApiKeys(config.API_KEYS);
-  if (keys.size === 0) app.log.warn('API_KEYS is not set: the query API and dashboard answer loopback clients only');
+  if (keys.size === 0)
+    app.log.warn('API_KEYS is not set: the query API and dashboard answer loopback clients only');
   const { settings } = options;
-  app.addHook('onRequest', queryAuthentication(keys, settings ? (bearer) => settings.links.access(bearer) : undefined));
+  app.addHook(
+    'onRequest',
+    queryAuthentication(keys, settings ? (bearer) => settings.links.access(bearer) : undefined),
+  );
 
   await app.register(async (rest) => {
     rest.addHook('preHandler', siteScope(config.DEFAULT_SITE_ID));
-    analyticsRoutes(rest, { analytics: options.analytics, maxRangeDays: config.MAX_QUERY_RANGE_DAYS });
+    analyticsRoutes(rest, {
+      analytics: options.analytics,
+      maxRangeDays: config.MAX_QUERY_RANGE_DAYS,
+    });
     statsRoutes(rest, { stats: options.stats });
-    if (options.eraseVisitor) privacyRoutes(rest, { eraseVisitor: options.eraseVisitor, defaultSiteId: config.DEFAULT_SITE_ID });
-    if (options.sites) liveRoutes(rest, { live: options.live, sites: options.sites, defaultSiteId: config.DEFAULT_SITE_ID });
+    if (options.eraseVisitor)
+      privacyRoutes(rest, {
+        eraseVisitor: options.eraseVisitor,
+        defaultSiteId: config.DEFAULT_SITE_ID,
+      });
+    if (options.sites)
+      liveRoutes(rest, {
+        live: options.live,
+        sites: options.sites,
+        defaultSiteId: config.DEFAULT_SITE_ID,
+      });
     if (settings) {
       settingsRoutes(rest, settings);
       funnelRoutes(rest, { funnels: settings.funnel });
-      propertyRoutes(rest, { stats: options.stats, reader: settings.propertyKeys, goals: settings.goals.goals });
+      propertyRoutes(rest, {
+        stats: options.stats,
+        reader: settings.propertyKeys,
+        goals: settings.goals.goals,
+      });
     }
   });
 
   if (settings) {
     await app.register(async (share) => {
-      share.addHook('onRoute', (route) => { route.config = { ...route.config, shell: true, sharePage: true }; });
-      sharePageRoutes(share, { links: settings.links, dashboardIndex: existsSync(join(options.dashboardDir, 'index.html')) ? join(options.dashboardDir, 'index.html') : undefined });
+      share.addHook('onRoute', (route) => {
+        route.config = { ...route.config, shell: true, sharePage: true };
+      });
+      sharePageRoutes(share, {
+        links: settings.links,
+        dashboardIndex: existsSync(join(options.dashboardDir, 'index.html'))
+          ? join(options.dashboardDir, 'index.html')
+          : undefined,
+      });
     });
   }
 
   await app.register(async (graphql) => {
     markShell(graphql, GRAPHIQL_PATHS);
     await registerGraphql(graphql, {
-      analytics: options.analytics, stats: options.stats, maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST, graphiql: config.GRAPHIQL,
-      introspection: config.GRAPHQL_INTROSPECTION, defaultSiteId: config.DEFAULT_SITE_ID,
-      connectionAccess: keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
-      sites: options.sites, live: options.live ? { hub: options.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
+      analytics: options.analytics,
+      stats: options.stats,
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      graphiql: config.GRAPHIQL,
+      introspection: config.GRAPHQL_INTROSPECTION,
+      defaultSiteId: config.DEFAULT_SITE_ID,
+      connectionAccess:
+        keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
+      sites: options.sites,
+      live: options.live ? { hub: options.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
     });
     timeGraphqlOperations(graphql, options.graphqlObserver);
   });
@@ -104,7 +138,10 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
   await app.register(async (dashboard) => {
     markShell(dashboard);
     // A shared link's visitor has no key, also where API_KEYS is unset (loopback-only otherwise).
-    if (settings) dashboard.addHook('onRoute', (route) => { if (SHARE_PAGE_FILES.test(route.url)) route.config = { ...route.config, sharePage: true }; });
+    if (settings)
+      dashboard.addHook('onRoute', (route) => {
+        if (SHARE_PAGE_FILES.test(route.url)) route.config = { ...route.config, sharePage: true };
+      });
     await dashboardRoutes(dashboard, options.dashboardDir);
   });
 };

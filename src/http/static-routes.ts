@@ -18,7 +18,10 @@ export interface StaticAssets {
 export function defaultStaticAssets(from = import.meta.dirname): StaticAssets {
   let dir = from;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return { trackerFile: join(dir, 'tracker', 'dist', 'tracker.js'), dashboardDir: join(dir, 'web', 'dist') };
+  return {
+    trackerFile: join(dir, 'tracker', 'dist', 'tracker.js'),
+    dashboardDir: join(dir, 'web', 'dist'),
+  };
 }
 
 /**
@@ -34,19 +37,27 @@ export function trackerRoute(app: FastifyInstance, trackerFile: string): void {
   const body = readFileSync(trackerFile);
   const gzipped = gzipSync(body, { level: 9 });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  app.get('/tracker.js', { schema: { tags: ['ingest'], summary: 'The browser tracker (see docs/tracker.md)' } }, (request, reply) => {
-    reply
-      .header('content-type', 'application/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600, stale-while-revalidate=86400')
-      .header('etag', etag)
-      .header('vary', 'Accept-Encoding')
-      .header('cross-origin-resource-policy', 'cross-origin');
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).some((tag) => tag === etag || tag === `W/${etag}`)) {
-      return reply.status(304).send();
-    }
-    if (acceptsGzip(request)) return reply.header('content-encoding', 'gzip').send(gzipped);
-    return reply.send(body);
-  });
+  app.get(
+    '/tracker.js',
+    { schema: { tags: ['ingest'], summary: 'The browser tracker (see docs/tracker.md)' } },
+    (request, reply) => {
+      reply
+        .header('content-type', 'application/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600, stale-while-revalidate=86400')
+        .header('etag', etag)
+        .header('vary', 'Accept-Encoding')
+        .header('cross-origin-resource-policy', 'cross-origin');
+      if (
+        request.headers['if-none-match']
+          ?.split(/\s*,\s*/)
+          .some((tag) => tag === etag || tag === `W/${etag}`)
+      ) {
+        return reply.status(304).send();
+      }
+      if (acceptsGzip(request)) return reply.header('content-encoding', 'gzip').send(gzipped);
+      return reply.send(body);
+    },
+  );
 }
 
 function acceptsGzip(request: FastifyRequest): boolean {
@@ -60,9 +71,15 @@ function acceptsGzip(request: FastifyRequest): boolean {
  */
 export async function dashboardRoutes(app: FastifyInstance, dashboardDir: string): Promise<void> {
   if (!existsSync(join(dashboardDir, 'index.html'))) {
-    app.log.warn({ dashboardDir }, 'dashboard not built (npm run build); / explains how to build it');
+    app.log.warn(
+      { dashboardDir },
+      'dashboard not built (npm run build); / explains how to build it',
+    );
     app.get('/', { schema: { hide: true } }, (_request, reply: FastifyReply) =>
-      reply.type('text/plain; charset=utf-8').send('The dashboard is not built. Run `npm run build` (or `npm start`), then reload.\n'));
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('The dashboard is not built. Run `npm run build` (or `npm start`), then reload.\n'),
+    );
     return;
   }
   await app.register(fastifyStatic, {

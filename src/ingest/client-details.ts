@@ -61,8 +61,10 @@ export interface ClientAddress {
 export function clientAddress(ip: string): ClientAddress | null {
   const mapped = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const version = isIP(mapped);
-  if (version === 4) return { ip: mapped, version, prefix: `${mapped.slice(0, mapped.lastIndexOf('.'))}.0` };
-  if (version === 6) return { ip: mapped, version, prefix: `${expandIpv6(mapped).slice(0, 3).join(':')}::` };
+  if (version === 4)
+    return { ip: mapped, version, prefix: `${mapped.slice(0, mapped.lastIndexOf('.'))}.0` };
+  if (version === 6)
+    return { ip: mapped, version, prefix: `${expandIpv6(mapped).slice(0, 3).join(':')}::` };
   return null;
 }
 
@@ -80,5 +82,7 @@ function expandIpv6(ip: string): string[] {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const missing = ip.includes('::') ? 8 - left.length - right.length : 0;
-  return [...left, ...Array<string>(missing).fill('0'), ...right].map((g) => g.replace(/^0+(?=.)/, '').toLowerCase());
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((g) =>
+    g.replace(/^0+(?=.)/, '').toLowerCase(),
+  );
 }

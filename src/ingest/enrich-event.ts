@@ -26,13 +26,19 @@ export interface EnrichOptions {
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Normalises a valid input and adds what the server knows; throws INVALID_EVENT with the field. */
-export function enrichEvent(input: TrackInput, context: RequestContext, options: EnrichOptions): TrackedEvent {
+export function enrichEvent(
+  input: TrackInput,
+  context: RequestContext,
+  options: EnrichOptions,
+): TrackedEvent {
   const timestamp = resolveTimestamp(input.timestamp, context.receivedAt, options);
   const location = parsePageUrl(input.page_url);
   const ip = input.ip_address ?? context.ip;
   const address = clientAddress(ip);
   if (input.ip_address !== undefined && address === null) {
-    throw new ClickstreamError('INVALID_EVENT', 'must be an IPv4 or IPv6 address', { field: 'ip_address' });
+    throw new ClickstreamError('INVALID_EVENT', 'must be an IPv4 or IPv6 address', {
+      field: 'ip_address',
+    });
   }
   // Looked up from the full address; only its network part is kept (ip_prefix).
   const place = address && options.geo ? options.geo.locate(address) : NOWHERE;
@@ -60,7 +66,10 @@ export function enrichEvent(input: TrackInput, context: RequestContext, options:
       ? {
           tag: element.tag?.toLowerCase() ?? null,
           id: element.id ?? null,
-          classes: typeof element.classes === 'string' ? element.classes.split(/\s+/).filter(Boolean).slice(0, 32) : (element.classes ?? []),
+          classes:
+            typeof element.classes === 'string'
+              ? element.classes.split(/\s+/).filter(Boolean).slice(0, 32)
+              : (element.classes ?? []),
           text: element.text?.replace(/\s+/g, ' ').trim().slice(0, 256) ?? null,
           href: element.href ?? null,
           outbound: isOutbound(element.href, location.hostname),
@@ -87,18 +96,35 @@ export function enrichEvent(input: TrackInput, context: RequestContext, options:
   };
 }
 
-function resolveTimestamp(value: TrackInput['timestamp'], receivedAt: number, options: EnrichOptions): number {
+function resolveTimestamp(
+  value: TrackInput['timestamp'],
+  receivedAt: number,
+  options: EnrichOptions,
+): number {
   if (value === undefined) return receivedAt;
   if (typeof value === 'string' && !ISO_8601.test(value)) {
-    throw new ClickstreamError('INVALID_EVENT', 'must be an ISO 8601 date-time with a zone (2026-01-31T12:00:00Z) or epoch milliseconds', { field: 'timestamp' });
+    throw new ClickstreamError(
+      'INVALID_EVENT',
+      'must be an ISO 8601 date-time with a zone (2026-01-31T12:00:00Z) or epoch milliseconds',
+      { field: 'timestamp' },
+    );
   }
   const time = typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(time)) throw new ClickstreamError('INVALID_EVENT', 'is not a valid date', { field: 'timestamp' });
+  if (!Number.isFinite(time))
+    throw new ClickstreamError('INVALID_EVENT', 'is not a valid date', { field: 'timestamp' });
   if (time > receivedAt + options.maxClockSkewMs) {
-    throw new ClickstreamError('INVALID_EVENT', `is more than ${options.maxClockSkewMs / 1000}s in the future`, { field: 'timestamp' });
+    throw new ClickstreamError(
+      'INVALID_EVENT',
+      `is more than ${options.maxClockSkewMs / 1000}s in the future`,
+      { field: 'timestamp' },
+    );
   }
   if (time < receivedAt - options.maxEventAgeMs) {
-    throw new ClickstreamError('INVALID_EVENT', `is older than ${options.maxEventAgeMs / 3_600_000}h`, { field: 'timestamp' });
+    throw new ClickstreamError(
+      'INVALID_EVENT',
+      `is older than ${options.maxEventAgeMs / 3_600_000}h`,
+      { field: 'timestamp' },
+    );
   }
   return Math.floor(time);
 }

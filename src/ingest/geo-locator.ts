@@ -42,13 +42,38 @@ const NAME_LENGTH = 128;
  */
 const SPECIAL_V4 = new BlockList();
 const SPECIAL_V6 = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
   SPECIAL_V4.addSubnet(net, bits, 'ipv4');
 }
-for (const [net, bits] of [['::', 8], ['64:ff9b::', 32], ['100::', 8], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16],
-  ['3fff::', 20], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) {
+for (const [net, bits] of [
+  ['::', 8],
+  ['64:ff9b::', 32],
+  ['100::', 8],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['3fff::', 20],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const) {
   SPECIAL_V6.addSubnet(net, bits, 'ipv6');
 }
 
@@ -71,13 +96,22 @@ export function createMmdbGeoLocator(options: MmdbGeoOptions): GeoLocator {
 
   const load = async (): Promise<void> => {
     try {
-      const [first, second] = await Promise.all([openReader(options.ipv4Path), options.ipv6Path === options.ipv4Path ? null : openReader(options.ipv6Path)]);
+      const [first, second] = await Promise.all([
+        openReader(options.ipv4Path),
+        options.ipv6Path === options.ipv4Path ? null : openReader(options.ipv6Path),
+      ]);
       v4 = first;
       v6 = second ?? first;
-      options.logger.info({ ipv4: options.ipv4Path, ipv6: options.ipv6Path }, 'geolocation database loaded');
+      options.logger.info(
+        { ipv4: options.ipv4Path, ipv6: options.ipv6Path },
+        'geolocation database loaded',
+      );
     } catch (error) {
       // Ingest goes on without geography rather than refuse events: a place is an enrichment.
-      options.logger.error({ err: error, ipv4: options.ipv4Path, ipv6: options.ipv6Path }, 'the geolocation database could not be read; events get no country');
+      options.logger.error(
+        { err: error, ipv4: options.ipv4Path, ipv6: options.ipv6Path },
+        'the geolocation database could not be read; events get no country',
+      );
     }
   };
 
@@ -89,13 +123,20 @@ export function createMmdbGeoLocator(options: MmdbGeoOptions): GeoLocator {
       const cached = cache.get(address.prefix);
       if (cached === FINER) return placeOf(reader.get(address.ip));
       if (cached !== undefined) return cached;
-      if (address.version === 4 ? SPECIAL_V4.check(address.ip, 'ipv4') : SPECIAL_V6.check(address.ip, 'ipv6')) {
+      if (
+        address.version === 4
+          ? SPECIAL_V4.check(address.ip, 'ipv4')
+          : SPECIAL_V6.check(address.ip, 'ipv6')
+      ) {
         cache.set(address.prefix, NOWHERE);
         return NOWHERE;
       }
       const [record, prefixLength] = reader.getWithPrefixLength(address.ip);
       const location = placeOf(record);
-      cache.set(address.prefix, prefixLength > (address.version === 4 ? 24 : 48) ? FINER : location);
+      cache.set(
+        address.prefix,
+        prefixLength > (address.version === 4 ? 24 : 48) ? FINER : location,
+      );
       return location;
     },
   };

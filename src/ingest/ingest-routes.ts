@@ -10,10 +10,17 @@ export interface IngestRouteOptions {
   maxBatchEvents: number;
 }
 
-const ACCEPTED = { type: 'object', properties: { accepted: { type: 'integer' }, event_id: { type: 'string' } } } as const;
+const ACCEPTED = {
+  type: 'object',
+  properties: { accepted: { type: 'integer' }, event_id: { type: 'string' } },
+} as const;
 const REJECTION = {
   type: 'object',
-  properties: { index: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+  properties: {
+    index: { type: 'integer' },
+    field: { type: 'string' },
+    message: { type: 'string' },
+  },
 } as const;
 
 /**
@@ -27,44 +34,68 @@ export function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions):
     receivedAt: Date.now(),
   });
 
-  app.post('/track', {
-    schema: {
-      summary: 'Track one event',
-      tags: ['ingest'],
-      description: 'Fields: user_id, page_url (required), event_type (required), user_agent, ip_address, event_id, timestamp, site_id, session_id, referrer, title, properties, element, scroll_depth, screen.',
-      body: TrackInputSchema,
-      response: { 202: ACCEPTED },
-    },
-    validatorCompiler: documentedOnly,
-  }, async (request, reply) => {
-    const result = await options.ingest.track([request.body], context(request));
-    const rejection = result.rejected[0];
-    if (rejection) throw singleEventError(rejection);
-    return reply.status(202).send({ accepted: 1, event_id: result.accepted[0]!.event_id });
-  });
-
-  app.post('/track/batch', {
-    schema: {
-      summary: `Track up to ${options.maxBatchEvents} events`,
-      tags: ['ingest'],
-      description: 'Body: {"events": [...]} or a bare array. Good events are accepted even when others are rejected; each rejection names its index, field and rule.',
-      body: Type.Object({ events: Type.Array(TrackInputSchema, { minItems: 1, maxItems: options.maxBatchEvents }) }),
-      response: {
-        202: { type: 'object', properties: { accepted: { type: 'integer' }, rejected: { type: 'array', items: REJECTION } } },
-        400: { type: 'object', additionalProperties: true },
+  app.post(
+    '/track',
+    {
+      schema: {
+        summary: 'Track one event',
+        tags: ['ingest'],
+        description:
+          'Fields: user_id, page_url (required), event_type (required), user_agent, ip_address, event_id, timestamp, site_id, session_id, referrer, title, properties, element, scroll_depth, screen.',
+        body: TrackInputSchema,
+        response: { 202: ACCEPTED },
       },
+      validatorCompiler: documentedOnly,
     },
-    validatorCompiler: documentedOnly,
-  }, async (request, reply) => {
-    const events = batchEvents(request.body, options.maxBatchEvents);
-    const result = await options.ingest.track(events, context(request));
-    const status = result.accepted.length === 0 ? 400 : 202;
-    const body = { accepted: result.accepted.length, rejected: result.rejected };
-    if (status === 400) {
-      return reply.status(400).send({ statusCode: 400, code: 'INVALID_EVENT', error: 'Bad Request', message: 'no event in the batch was valid', ...body });
-    }
-    return reply.status(202).send(body);
-  });
+    async (request, reply) => {
+      const result = await options.ingest.track([request.body], context(request));
+      const rejection = result.rejected[0];
+      if (rejection) throw singleEventError(rejection);
+      return reply.status(202).send({ accepted: 1, event_id: result.accepted[0]!.event_id });
+    },
+  );
+
+  app.post(
+    '/track/batch',
+    {
+      schema: {
+        summary: `Track up to ${options.maxBatchEvents} events`,
+        tags: ['ingest'],
+        description:
+          'Body: {"events": [...]} or a bare array. Good events are accepted even when others are rejected; each rejection names its index, field and rule.',
+        body: Type.Object({
+          events: Type.Array(TrackInputSchema, { minItems: 1, maxItems: options.maxBatchEvents }),
+        }),
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              accepted: { type: 'integer' },
+              rejected: { type: 'array', items: REJECTION },
+            },
+          },
+          400: { type: 'object', additionalProperties: true },
+        },
+      },
+      validatorCompiler: documentedOnly,
+    },
+    async (request, reply) => {
+      const events = batchEvents(request.body, options.maxBatchEvents);
+      const result = await options.ingest.track(events, context(request));
+      const status = result.accepted.length === 0 ? 400 : 202;
+      const body = { accepted: result.accepted.length, rejected: result.rejected };
+      if (status === 400) {
+        return reply.status(400).send({
+          statusCode: 400,
+          code: 'INVALID_EVENT',
+          error: 'Bad Request',
+          message: 'no event in the batch was valid',
+          ...body,
+        });
+      }
+      return reply.status(202).send(body);
+    },
+  );
 }
 
 /**
@@ -78,9 +109,19 @@ function documentedOnly() {
 function batchEvents(body: unknown, max: number): unknown[] {
   const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) {
-    throw new ClickstreamError('INVALID_EVENT', 'must be an array of events (send {"events": [...]})', { field: 'events' });
+    throw new ClickstreamError(
+      'INVALID_EVENT',
+      'must be an array of events (send {"events": [...]})',
+      { field: 'events' },
+    );
   }
-  if (events.length === 0) throw new ClickstreamError('INVALID_EVENT', 'must hold at least one event', { field: 'events' });
-  if (events.length > max) throw new ClickstreamError('INVALID_EVENT', `must hold at most ${max} events`, { field: 'events' });
+  if (events.length === 0)
+    throw new ClickstreamError('INVALID_EVENT', 'must hold at least one event', {
+      field: 'events',
+    });
+  if (events.length > max)
+    throw new ClickstreamError('INVALID_EVENT', `must hold at most ${max} events`, {
+      field: 'events',
+    });
   return events;
 }

@@ -27,7 +27,11 @@ export interface IngestService {
   track(inputs: readonly unknown[], context: RequestContext): Promise<IngestResult>;
 }
 
-export function createIngestService(log: EventLog, options: EnrichOptions, observer: IngestObserver): IngestService {
+export function createIngestService(
+  log: EventLog,
+  options: EnrichOptions,
+  observer: IngestObserver,
+): IngestService {
   // The geolocation database loads in the background from here on, so the start does not wait
   // for it; requests that arrive before it is loaded wait for it (not for the start).
   let geoOpen = options.geo === undefined;
@@ -51,7 +55,9 @@ export function createIngestService(log: EventLog, options: EnrichOptions, obser
       for (const r of rejected) observer.rejected(r.field);
       if (accepted.length > 0) {
         const started = performance.now();
-        await log.append(accepted.map((event) => ({ key: logKey(event), value: encodeEvent(event) })));
+        await log.append(
+          accepted.map((event) => ({ key: logKey(event), value: encodeEvent(event) })),
+        );
         observer.appended((performance.now() - started) / 1000, accepted.length);
         observer.accepted(accepted.length);
       }
@@ -62,5 +68,7 @@ export function createIngestService(log: EventLog, options: EnrichOptions, obser
 
 /** A single-event request fails as a whole: its one problem becomes the 400. */
 export function singleEventError(rejection: Rejection): ClickstreamError {
-  return new ClickstreamError('INVALID_EVENT', `${rejection.field} ${rejection.message}`, { field: rejection.field });
+  return new ClickstreamError('INVALID_EVENT', `${rejection.field} ${rejection.message}`, {
+    field: rejection.field,
+  });
 }

@@ -24,8 +24,14 @@ const UTM_LENGTH = 256;
  * while `new URL` costs microseconds, so both parses are memoised. They are pure functions of the
  * string; the caches are bounded by characters so that a flood of unique URLs costs bounded memory.
  */
-const pages = new LRUCache<string, PageLocation>({ maxSize: 4_000_000, sizeCalculation: (_, url) => url.length + 64 });
-const referrers = new LRUCache<string, { host: string | null }>({ maxSize: 2_000_000, sizeCalculation: (_, url) => url.length + 32 });
+const pages = new LRUCache<string, PageLocation>({
+  maxSize: 4_000_000,
+  sizeCalculation: (_, url) => url.length + 64,
+});
+const referrers = new LRUCache<string, { host: string | null }>({
+  maxSize: 2_000_000,
+  sizeCalculation: (_, url) => url.length + 32,
+});
 
 /**
  * Accepts a path (`/blog/post-1?x=1`) or an absolute http(s) URL. The page is the path alone, so
@@ -45,7 +51,11 @@ function parse(pageUrl: string): PageLocation {
   const absolute = /^https?:\/\//i.test(pageUrl);
   // `//host/path` is a protocol-relative URL, not a path: refuse it rather than guess the host.
   if (!absolute && (!pageUrl.startsWith('/') || pageUrl.startsWith('//'))) {
-    throw new ClickstreamError('INVALID_EVENT', 'must be a path starting with / or an http(s) URL', { field: 'page_url' });
+    throw new ClickstreamError(
+      'INVALID_EVENT',
+      'must be a path starting with / or an http(s) URL',
+      { field: 'page_url' },
+    );
   }
   let url: URL;
   try {

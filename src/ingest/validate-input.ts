@@ -36,11 +36,15 @@ function describeFirstError(value: object): InputProblem {
     }
     case 'additionalProperties': {
       const extra = (params.additionalProperties as string[] | undefined)?.[0] ?? '?';
-      return { field: field === 'event' ? extra : `${field}.${extra}`, message: 'is not a known field' };
+      return {
+        field: field === 'event' ? extra : `${field}.${extra}`,
+        message: 'is not a known field',
+      };
     }
     case 'boolean':
       // `additionalProperties: false` also reports the extra field itself against the false schema.
-      if (error.schemaPath.endsWith('/additionalProperties')) return { field, message: 'is not a known field' };
+      if (error.schemaPath.endsWith('/additionalProperties'))
+        return { field, message: 'is not a known field' };
       return { field, message: error.message };
     case 'propertyNames':
     case 'pattern':
@@ -55,7 +59,9 @@ function describeFirstError(value: object): InputProblem {
 
 /** When every branch of a union failed on its type, names them all (`must be string or integer`). */
 function unionTypes(errors: readonly ValidationError[], path: string): string | undefined {
-  const branches = errors.filter((e) => e.instancePath === path && /\/anyOf\/\d+$/.test(e.schemaPath));
+  const branches = errors.filter(
+    (e) => e.instancePath === path && /\/anyOf\/\d+$/.test(e.schemaPath),
+  );
   if (branches.length < 2 || branches.some((e) => e.keyword !== 'type')) return undefined;
   return `must be ${branches.map((e) => String((e.params as { type?: unknown }).type)).join(' or ')}`;
 }

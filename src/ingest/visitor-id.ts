@@ -5,7 +5,9 @@ import { createHmac } from 'node:crypto';
  * with a secret that rotates every UTC day (Plausible's approach). The same browser is one visitor
  * for a day and cannot be followed across days; the address itself is never stored.
  */
-export function createVisitorHasher(secret: string): (siteId: string, ip: string, userAgent: string, time: number) => string {
+export function createVisitorHasher(
+  secret: string,
+): (siteId: string, ip: string, userAgent: string, time: number) => string {
   let day = '';
   let salt = '';
   return (siteId, ip, userAgent, time) => {
@@ -14,6 +16,12 @@ export function createVisitorHasher(secret: string): (siteId: string, ip: string
       day = today;
       salt = createHmac('sha256', secret).update(today).digest('hex');
     }
-    return 'h:' + createHmac('sha256', salt).update(`${siteId}\n${ip}\n${userAgent}`).digest('base64url').slice(0, 22);
+    return (
+      'h:' +
+      createHmac('sha256', salt)
+        .update(`${siteId}\n${ip}\n${userAgent}`)
+        .digest('base64url')
+        .slice(0, 22)
+    );
   };
 }

@@ -10,7 +10,12 @@ export interface EventLogObserver {
 }
 
 /** The codes an append can fail with; initialised at 0 so rate() and alerts see a series before the first error. */
-const APPEND_ERROR_CODES = ['LOG_OVERLOADED', 'LOG_UNAVAILABLE', 'SHUTTING_DOWN', 'INTERNAL'] as const;
+const APPEND_ERROR_CODES = [
+  'LOG_OVERLOADED',
+  'LOG_UNAVAILABLE',
+  'SHUTTING_DOWN',
+  'INTERNAL',
+] as const;
 
 export function errorCode(error: unknown): string {
   return isClickstreamError(error) ? error.code : 'INTERNAL';
@@ -18,11 +23,32 @@ export function errorCode(error: unknown): string {
 
 export function createEventLogMetrics(registry: Registry): EventLogObserver {
   const registers = [registry];
-  const records = new Counter({ name: 'clickstream_log_appended_records_total', help: 'Records made durable in the event log.', registers });
-  const bytes = new Counter({ name: 'clickstream_log_appended_bytes_total', help: 'Bytes (keys and values) made durable in the event log.', registers });
-  const errors = new Counter({ name: 'clickstream_log_append_errors_total', help: 'Appends the event log refused or failed, by error code.', labelNames: ['code'] as const, registers });
-  const inFlight = new Gauge({ name: 'clickstream_log_appends_in_flight', help: 'Appends waiting for the event log to make them durable.', registers });
-  const deadLetterErrors = new Counter({ name: 'clickstream_log_dead_letter_errors_total', help: 'Dead-letter writes that failed.', registers });
+  const records = new Counter({
+    name: 'clickstream_log_appended_records_total',
+    help: 'Records made durable in the event log.',
+    registers,
+  });
+  const bytes = new Counter({
+    name: 'clickstream_log_appended_bytes_total',
+    help: 'Bytes (keys and values) made durable in the event log.',
+    registers,
+  });
+  const errors = new Counter({
+    name: 'clickstream_log_append_errors_total',
+    help: 'Appends the event log refused or failed, by error code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'clickstream_log_appends_in_flight',
+    help: 'Appends waiting for the event log to make them durable.',
+    registers,
+  });
+  const deadLetterErrors = new Counter({
+    name: 'clickstream_log_dead_letter_errors_total',
+    help: 'Dead-letter writes that failed.',
+    registers,
+  });
   for (const code of APPEND_ERROR_CODES) errors.inc({ code }, 0);
 
   return {

@@ -2,7 +2,13 @@ import { Histogram, type Registry } from 'prom-client';
 import { LATENCY_SECONDS, SIZE_BYTES } from './metric-buckets.js';
 
 export interface HttpObserver {
-  request(method: string, route: string, statusCode: number, seconds: number, requestBytes: number | undefined): void;
+  request(
+    method: string,
+    route: string,
+    statusCode: number,
+    seconds: number,
+    requestBytes: number | undefined,
+  ): void;
   graphql(operationType: string, rootField: string, outcome: 'ok' | 'error', seconds: number): void;
 }
 
@@ -34,6 +40,7 @@ export function createHttpMetrics(registry: Registry): HttpObserver {
       duration.observe({ method, route, status_code: String(statusCode) }, seconds);
       if (requestBytes !== undefined) size.observe({ method, route }, requestBytes);
     },
-    graphql: (operation_type, root_field, outcome, seconds) => graphql.observe({ operation_type, root_field, outcome }, seconds),
+    graphql: (operation_type, root_field, outcome, seconds) =>
+      graphql.observe({ operation_type, root_field, outcome }, seconds),
   };
 }

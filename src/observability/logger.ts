@@ -8,6 +8,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'clickstream' },
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -2,7 +2,9 @@
  * Histogram buckets shared by the metrics, in base units (seconds, bytes, counts). One list per
  * kind keeps dashboards comparable: a p99 of the log and of the store are read on the same scale.
  */
-export const LATENCY_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_SECONDS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** Request bodies: one event is a few hundred bytes; BODY_LIMIT_BYTES defaults to 1 MiB. */
 export const SIZE_BYTES = [128, 512, 2048, 8192, 32_768, 131_072, 524_288, 2_097_152, 8_388_608];

@@ -16,7 +16,9 @@ export interface ProcessInfo {
  * observer interfaces they report to (or the port decorators); prom-client stays in this folder.
  * The default metrics bring the runtime: event-loop lag, heap, GC, CPU, file descriptors.
  */
-export function createMetrics(info: ProcessInfo = { roles: [], eventLog: 'unknown', store: 'unknown' }) {
+export function createMetrics(
+  info: ProcessInfo = { roles: [], eventLog: 'unknown', store: 'unknown' },
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clickstream_' });
   new Gauge({
@@ -24,7 +26,10 @@ export function createMetrics(info: ProcessInfo = { roles: [], eventLog: 'unknow
     help: 'Always 1; the labels say which roles and adapters this process runs.',
     labelNames: ['roles', 'event_log', 'store'] as const,
     registers: [registry],
-  }).set({ roles: [...info.roles].sort().join(','), event_log: info.eventLog, store: info.store }, 1);
+  }).set(
+    { roles: [...info.roles].sort().join(','), event_log: info.eventLog, store: info.store },
+    1,
+  );
 
   return {
     registry,

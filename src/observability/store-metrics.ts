@@ -69,7 +69,8 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
   return {
     kind: store.kind,
     commit: (batch) => timed('commit', () => store.commit(batch)),
-    eraseVisitor: (siteId, visitorId) => timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
+    eraseVisitor: (siteId, visitorId) =>
+      timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),
     // An operator's repair (clickstream checkpoints reset), not traffic: not measured.
     resetCheckpoint: (partition, nextOffset) => store.resetCheckpoint(partition, nextOffset),

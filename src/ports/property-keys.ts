@@ -6,5 +6,8 @@ import type { AggregatePlan } from '../domain/stats/aggregate-plan.js';
  */
 export interface PropertyKeysReader {
   /** Up to `limit` keys of the plan's counted events, the most used first (ties by name). */
-  propertyKeys(plan: Pick<AggregatePlan, 'siteId' | 'from' | 'to' | 'includeBots' | 'filter'>, limit: number): Promise<Array<{ key: string; events: number }>>;
+  propertyKeys(
+    plan: Pick<AggregatePlan, 'siteId' | 'from' | 'to' | 'includeBots' | 'filter'>,
+    limit: number,
+  ): Promise<Array<{ key: string; events: number }>>;
 }

@@ -40,11 +40,18 @@ export async function startProcessor(
       else if (result.kind === 'dlq') {
         await log.deadLetter(record, result.reason);
         deadLettered++;
-        logger.warn({ partition: record.partition, offset: record.offset, reason: result.reason }, 'record dead-lettered');
+        logger.warn(
+          { partition: record.partition, offset: record.offset, reason: result.reason },
+          'record dead-lettered',
+        );
       }
     }
     const started = performance.now();
-    const committed = await store.commit({ partition: batch.partition, nextOffset: batch.nextOffset, events });
+    const committed = await store.commit({
+      partition: batch.partition,
+      nextOffset: batch.nextOffset,
+      events,
+    });
     observer.batch(
       { stored: committed.stored, duplicate: committed.duplicates, dead_lettered: deadLettered },
       (performance.now() - started) / 1000,
@@ -59,7 +66,10 @@ export async function startProcessor(
     handle,
   });
   const lagTimer = setInterval(() => {
-    consumer.lag().then((lag) => observer.lag(lag), (error: unknown) => logger.warn({ err: error }, 'reading consumer lag failed'));
+    consumer.lag().then(
+      (lag) => observer.lag(lag),
+      (error: unknown) => logger.warn({ err: error }, 'reading consumer lag failed'),
+    );
     observer.stopped(consumer.stopped());
   }, 5_000);
   lagTimer.unref();

@@ -2,7 +2,12 @@ import type { Metric, VisitorEventsPage } from '../domain/analytics-query.js';
 import { ClickstreamError } from '../domain/errors.js';
 import type { GroupAggregate } from '../domain/stats/aggregate-plan.js';
 import { bucketStarts, offsetSegments } from '../domain/stats/local-time.js';
-import type { FilterExpr, StatsDimension, StatsMetric, StatsQuery } from '../domain/stats/query-model.js';
+import type {
+  FilterExpr,
+  StatsDimension,
+  StatsMetric,
+  StatsQuery,
+} from '../domain/stats/query-model.js';
 import type { Granularity } from '../domain/time-buckets.js';
 import type { AnalyticsReader } from '../ports/analytics-reader.js';
 import { leftOut, type LeftOut } from './left-out.js';
@@ -23,12 +28,26 @@ export interface AnalyticsLimits {
   maxPoints: number;
 }
 
-export type BreakdownDimension = 'event_type' | 'referrer' | 'browser' | 'os' | 'device' | 'utm_source' | 'utm_medium' | 'utm_campaign';
+export type BreakdownDimension =
+  | 'event_type'
+  | 'referrer'
+  | 'browser'
+  | 'os'
+  | 'device'
+  | 'utm_source'
+  | 'utm_medium'
+  | 'utm_campaign';
 
 /** What each fixed breakdown route groups by in the general query. */
 const BREAKDOWN_DIMENSIONS: Record<BreakdownDimension, StatsDimension> = {
-  event_type: 'event:name', referrer: 'visit:source', browser: 'visit:browser', os: 'visit:os', device: 'visit:device',
-  utm_source: 'visit:utm_source', utm_medium: 'visit:utm_medium', utm_campaign: 'visit:utm_campaign',
+  event_type: 'event:name',
+  referrer: 'visit:source',
+  browser: 'visit:browser',
+  os: 'visit:os',
+  device: 'visit:device',
+  utm_source: 'visit:utm_source',
+  utm_medium: 'visit:utm_medium',
+  utm_campaign: 'visit:utm_campaign',
 };
 const LEGACY_DIRECT = '(direct)';
 
@@ -45,8 +64,17 @@ export interface PageViews {
  * as [from, to) instants). Validation of ranges and limits lives here so both edges refuse the
  * same things the same way.
  */
-export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsReader, limits: AnalyticsLimits) {
-  const queryOf = (scope: Scope, metrics: StatsMetric[], extra: Partial<StatsQuery> = {}, defaultDays = 30): StatsQuery => ({
+export function createAnalyticsService(
+  engine: StatsEngine,
+  reader: AnalyticsReader,
+  limits: AnalyticsLimits,
+) {
+  const queryOf = (
+    scope: Scope,
+    metrics: StatsMetric[],
+    extra: Partial<StatsQuery> = {},
+    defaultDays = 30,
+  ): StatsQuery => ({
     siteId: scope.siteId ?? limits.defaultSiteId,
     metrics,
     ...resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays }),
@@ -62,12 +90,18 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
     ...extra,
   });
   const pageFilter = (page: string | undefined): FilterExpr | null =>
-    page === undefined ? null : { kind: 'leaf', op: 'is', dimension: 'event:page', values: [normalisePage(page)] };
+    page === undefined
+      ? null
+      : { kind: 'leaf', op: 'is', dimension: 'event:page', values: [normalisePage(page)] };
   const values = async (query: StatsQuery) => (await engine.answer(query)).results;
   const checkLimit = (limit: number | undefined, fallback = 10): number => {
     const value = limit ?? fallback;
     if (!Number.isInteger(value) || value < 1 || value > limits.maxRows) {
-      throw new ClickstreamError('INVALID_QUERY', `must be an integer from 1 to ${limits.maxRows}`, { field: 'limit' });
+      throw new ClickstreamError(
+        'INVALID_QUERY',
+        `must be an integer from 1 to ${limits.maxRows}`,
+        { field: 'limit' },
+      );
     }
     return value;
   };
@@ -75,13 +109,24 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
   return {
     pageViews: async (scope: Scope, page: string): Promise<PageViews> => {
       const path = normalisePage(page);
-      const [row] = await values(queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(path) }));
+      const [row] = await values(
+        queryOf(scope, ['pageviews', 'events', 'visitors'], { filter: pageFilter(path) }),
+      );
       const [pageviews = 0, events = 0, visitors = 0] = (row?.metrics ?? []) as number[];
       const counts = { pageviews, events, visitors };
       // Only when nothing was counted is a second look worth its cost: then the answer says why.
       if (pageviews > 0) return counts;
-      const everyone = scope.includeBots === true ? counts
-        : await values(queryOf({ ...scope, includeBots: true }, ['pageviews', 'events'], { filter: pageFilter(path) })).then(([r]) => ({ pageviews: (r?.metrics[0] as number | undefined) ?? 0, events: (r?.metrics[1] as number | undefined) ?? 0 }));
+      const everyone =
+        scope.includeBots === true
+          ? counts
+          : await values(
+              queryOf({ ...scope, includeBots: true }, ['pageviews', 'events'], {
+                filter: pageFilter(path),
+              }),
+            ).then(([r]) => ({
+              pageviews: (r?.metrics[0] as number | undefined) ?? 0,
+              events: (r?.metrics[1] as number | undefined) ?? 0,
+            }));
       const explained = leftOut(path, counts, everyone);
       return explained ? { ...counts, leftOut: explained } : counts;
     },
@@ -93,49 +138,118 @@ export function createAnalyticsService(engine: StatsEngine, reader: AnalyticsRea
       const { groups, sampleFraction } = await engine.sums(queryOf(scope, ['visits']));
       return sessionValues(groups[0], sampleFraction);
     },
-    timeseries: async (scope: Scope, interval: Granularity, metrics: readonly Metric[], page?: string) => {
+    timeseries: async (
+      scope: Scope,
+      interval: Granularity,
+      metrics: readonly Metric[],
+      page?: string,
+    ) => {
       const defaultDays = interval === 'minute' ? 1 : 30;
-      const query = queryOf(scope, ['pageviews', 'events', 'visitors'], { dimensions: [`time:${interval}`], filter: pageFilter(page) }, defaultDays);
+      const query = queryOf(
+        scope,
+        ['pageviews', 'events', 'visitors'],
+        { dimensions: [`time:${interval}`], filter: pageFilter(page) },
+        defaultDays,
+      );
       const segments = offsetSegments('UTC', query.from, query.to);
       const starts = bucketStarts(query.from, query.to, interval, segments, limits.maxPoints);
       if (starts.length > limits.maxPoints) {
-        throw new ClickstreamError('INVALID_QUERY', `range holds more than ${limits.maxPoints} ${interval}s; at most ${limits.maxPoints} points per series`, { field: 'interval' });
+        throw new ClickstreamError(
+          'INVALID_QUERY',
+          `range holds more than ${limits.maxPoints} ${interval}s; at most ${limits.maxPoints} points per series`,
+          { field: 'interval' },
+        );
       }
-      const needsVisits = metrics.some((m) => m === 'sessions' || m === 'bounce_rate' || m === 'avg_duration_ms');
-      const { groups, sampleFraction, registers } = await engine.sums({ ...query, metrics: needsVisits ? ['pageviews', 'events', 'visitors', 'visits'] : query.metrics });
+      const needsVisits = metrics.some(
+        (m) => m === 'sessions' || m === 'bounce_rate' || m === 'avg_duration_ms',
+      );
+      const { groups, sampleFraction, registers } = await engine.sums({
+        ...query,
+        metrics: needsVisits ? ['pageviews', 'events', 'visitors', 'visits'] : query.metrics,
+      });
       const byBucket = new Map(groups.map((g) => [Number(g.key[0]), g]));
-      const context = { timeGranularity: null, timeIndex: -1, sampleFraction, registers, totalVisitors: null, goalBaseVisitors: null };
+      const context = {
+        timeGranularity: null,
+        timeIndex: -1,
+        sampleFraction,
+        registers,
+        totalVisitors: null,
+        goalBaseVisitors: null,
+      };
       return starts.map((start) => {
         const group = byBucket.get(start);
-        const [pageviews = 0, events = 0, visitors = 0] = group ? (keyedRows([group], ['pageviews', 'events', 'visitors'], context)[0]!.row.metrics as number[]) : [];
-        const all: Record<Metric, number> = { pageviews, events, visitors, ...sessionValues(group, sampleFraction) };
-        return { time: new Date(start).toISOString(), ...Object.fromEntries(metrics.map((m) => [m, all[m]])) };
+        const [pageviews = 0, events = 0, visitors = 0] = group
+          ? (keyedRows([group], ['pageviews', 'events', 'visitors'], context)[0]!.row
+              .metrics as number[])
+          : [];
+        const all: Record<Metric, number> = {
+          pageviews,
+          events,
+          visitors,
+          ...sessionValues(group, sampleFraction),
+        };
+        return {
+          time: new Date(start).toISOString(),
+          ...Object.fromEntries(metrics.map((m) => [m, all[m]])),
+        };
       });
     },
     topPages: async (scope: Scope, limit?: number) =>
-      (await values(queryOf(scope, ['pageviews', 'visitors'], { dimensions: ['event:page'], limit: checkLimit(limit) }))).map((r) => ({
+      (
+        await values(
+          queryOf(scope, ['pageviews', 'visitors'], {
+            dimensions: ['event:page'],
+            limit: checkLimit(limit),
+          }),
+        )
+      ).map((r) => ({
         page: r.dimensions[0]!,
         pageviews: r.metrics[0] as number,
         visitors: r.metrics[1] as number,
       })),
     eventCounts: async (scope: Scope, limit?: number) =>
-      (await values(queryOf(scope, ['events'], { dimensions: ['event:name'], limit: checkLimit(limit, 50) }))).map((r) => ({
+      (
+        await values(
+          queryOf(scope, ['events'], { dimensions: ['event:name'], limit: checkLimit(limit, 50) }),
+        )
+      ).map((r) => ({
         event_type: r.dimensions[0]!,
         events: r.metrics[0] as number,
       })),
     breakdown: async (scope: Scope, dimension: BreakdownDimension, limit?: number) => {
       const dim = BREAKDOWN_DIMENSIONS[dimension];
       // UTM breakdowns list the visits that had the parameter, as before the general query.
-      const filter: FilterExpr | null = dim.startsWith('visit:utm_') ? { kind: 'leaf', op: 'is_not', dimension: dim as 'visit:utm_source', values: ['(none)'] } : null;
-      const rows = await values(queryOf(scope, ['pageviews', 'events'], { dimensions: [dim], filter, limit: checkLimit(limit) }));
+      const filter: FilterExpr | null = dim.startsWith('visit:utm_')
+        ? { kind: 'leaf', op: 'is_not', dimension: dim as 'visit:utm_source', values: ['(none)'] }
+        : null;
+      const rows = await values(
+        queryOf(scope, ['pageviews', 'events'], {
+          dimensions: [dim],
+          filter,
+          limit: checkLimit(limit),
+        }),
+      );
       return rows.map((r) => ({
-        value: dimension === 'referrer' && r.dimensions[0] === 'Direct / None' ? LEGACY_DIRECT : r.dimensions[0]!,
+        value:
+          dimension === 'referrer' && r.dimensions[0] === 'Direct / None'
+            ? LEGACY_DIRECT
+            : r.dimensions[0]!,
         pageviews: r.metrics[0] as number,
         events: r.metrics[1] as number,
       }));
     },
-    userEvents: (siteId: string | undefined, userId: string, limit: number | undefined, cursor: string | undefined): Promise<VisitorEventsPage> =>
-      reader.visitorEvents({ siteId: siteId ?? limits.defaultSiteId, visitorId: userId, limit: checkLimit(limit ?? 50), cursor }),
+    userEvents: (
+      siteId: string | undefined,
+      userId: string,
+      limit: number | undefined,
+      cursor: string | undefined,
+    ): Promise<VisitorEventsPage> =>
+      reader.visitorEvents({
+        siteId: siteId ?? limits.defaultSiteId,
+        visitorId: userId,
+        limit: checkLimit(limit ?? 50),
+        cursor,
+      }),
   };
 }
 
@@ -151,7 +265,6 @@ function sessionValues(group: GroupAggregate | undefined, sampleFraction = 1) {
   };
 }
 
-
 /** Without `from`, a minute series covers the last day (1,440 points); everything else 30 days. */
 export function defaultDaysOf(interval: Granularity | null): number {
   return interval === 'minute' ? 1 : 30;
@@ -161,6 +274,9 @@ export function defaultDaysOf(interval: Granularity | null): number {
 export function normalisePage(page: string): string {
   let path = page.startsWith('/') ? page : `/${page}`;
   if (path.length > 1) path = path.replace(/\/+$/, '') || '/';
-  if (path.length > 2048) throw new ClickstreamError('INVALID_QUERY', 'must be at most 2048 characters', { field: 'page' });
+  if (path.length > 2048)
+    throw new ClickstreamError('INVALID_QUERY', 'must be at most 2048 characters', {
+      field: 'page',
+    });
   return path;
 }

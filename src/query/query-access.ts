@@ -19,7 +19,10 @@ export function allowsSite(access: QueryAccess | undefined, siteId: string): boo
 
 /** Throws FORBIDDEN unless `access` covers `siteId`; the message names the site, never the key. */
 export function assertSite(access: QueryAccess | undefined, siteId: string): void {
-  if (!allowsSite(access, siteId)) throw new ClickstreamError('FORBIDDEN', `this API key may not read site ${siteId}`, { field: 'site_id' });
+  if (!allowsSite(access, siteId))
+    throw new ClickstreamError('FORBIDDEN', `this API key may not read site ${siteId}`, {
+      field: 'site_id',
+    });
 }
 
 /** Throws FORBIDDEN for read-only access (a shared link): it may not change goals, funnels, links or data. */
@@ -28,25 +31,43 @@ export function assertWritable(access: QueryAccess | undefined): void {
 }
 
 /** Reads that take a JSON body. */
-const READ_BY_POST: ReadonlySet<string> = new Set(['/analytics/query', '/analytics/funnel', '/analytics/property-keys', '/graphql']);
+const READ_BY_POST: ReadonlySet<string> = new Set([
+  '/analytics/query',
+  '/analytics/funnel',
+  '/analytics/property-keys',
+  '/graphql',
+]);
 
 /**
  * What a read-only access (a shared link) may ask: the dashboard's reads — the general query, the
  * funnel, property keys, GraphQL, the fixed GET routes, goals and funnels — and nothing that changes anything,
  * lists the site's other links, or shows single visitors (timelines, the live feed).
  */
-export function allowsRequest(access: QueryAccess | undefined, method: string, path: string): boolean {
+export function allowsRequest(
+  access: QueryAccess | undefined,
+  method: string,
+  path: string,
+): boolean {
   if (!access?.readOnly) return true;
   // The shell (the shared page, its assets, /share/unlock) holds no data.
   if (path !== '/graphql' && path !== '/analytics' && !path.startsWith('/analytics/')) return true;
   if (READ_BY_POST.has(path)) return method === 'POST' || method === 'GET';
   if (method !== 'GET' && method !== 'HEAD') return false;
-  if (path.startsWith('/analytics/users/') || path.startsWith('/analytics/shared-links') || path === '/analytics/live/events') return false;
+  if (
+    path.startsWith('/analytics/users/') ||
+    path.startsWith('/analytics/shared-links') ||
+    path === '/analytics/live/events'
+  )
+    return false;
   return path.startsWith('/analytics/');
 }
 
 /** GraphQL fields that show single visitors or their events, closed to read-only access. */
-export const VISITOR_LEVEL_FIELDS: ReadonlySet<string> = new Set(['userEvents', 'recentEvents', 'liveEvents']);
+export const VISITOR_LEVEL_FIELDS: ReadonlySet<string> = new Set([
+  'userEvents',
+  'recentEvents',
+  'liveEvents',
+]);
 
 /** A listing (the site picker) shows only the sites the caller may read. */
 export function visibleSites(access: QueryAccess | undefined, sites: readonly string[]): string[] {
@@ -55,7 +76,12 @@ export function visibleSites(access: QueryAccess | undefined, sites: readonly st
 
 /** The site an operation reads: `siteId` at the top, in `scope`, `filter` or `query` (GraphQL), else the default. */
 export function siteOfArgs(args: unknown, defaultSiteId: string): string {
-  const a = (args ?? {}) as { siteId?: unknown; scope?: { siteId?: unknown } | null; filter?: { siteId?: unknown } | null; query?: { siteId?: unknown } | null };
+  const a = (args ?? {}) as {
+    siteId?: unknown;
+    scope?: { siteId?: unknown } | null;
+    filter?: { siteId?: unknown } | null;
+    query?: { siteId?: unknown } | null;
+  };
   const site = a.siteId ?? a.scope?.siteId ?? a.filter?.siteId ?? a.query?.siteId;
   return typeof site === 'string' ? site : defaultSiteId;
 }

@@ -20,7 +20,8 @@ export function rollupShape(plan: AggregatePlan): RollupShape | null {
   let value = '';
   if (plan.filter !== null) {
     const f = plan.filter;
-    if (f.kind !== 'leaf' || f.op !== 'is' || f.dimension !== 'event:page' || f.values.length !== 1) return null;
+    if (f.kind !== 'leaf' || f.op !== 'is' || f.dimension !== 'event:page' || f.values.length !== 1)
+      return null;
     // Visits of a page would need every visit's events: the raw path answers those.
     if (plan.needs.visits) return null;
     dimension = 'page';
@@ -28,6 +29,12 @@ export function rollupShape(plan: AggregatePlan): RollupShape | null {
   }
   if (plan.groupBy.length === 0) return { dimension, value, byDay: false };
   const [key] = plan.groupBy;
-  if (plan.groupBy.length === 1 && key?.kind === 'time' && key.granularity === 'day' && key.segments.every((s) => s.offsetMs === 0)) return { dimension, value, byDay: true };
+  if (
+    plan.groupBy.length === 1 &&
+    key?.kind === 'time' &&
+    key.granularity === 'day' &&
+    key.segments.every((s) => s.offsetMs === 0)
+  )
+    return { dimension, value, byDay: true };
   return null;
 }

@@ -10,9 +10,14 @@ import type { AggregateRow } from '../../src/domain/analytics-query.js';
 import type { AnalyticsReader as PortReader } from '../../src/ports/analytics-reader.js';
 
 /** Until the contract moves to the general query (issue 11), the old aggregate path. */
-type AnalyticsReader = PortReader & { legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> };
+type AnalyticsReader = PortReader & {
+  legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]>;
+};
 import type { EventStore, StoreBatch } from '../../src/ports/event-store.js';
-import { createCassandraClient, type CassandraOptions } from '../../src/store/cassandra/cassandra-options.js';
+import {
+  createCassandraClient,
+  type CassandraOptions,
+} from '../../src/store/cassandra/cassandra-options.js';
 import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
 import { CassandraStore, openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -27,7 +32,10 @@ import { describeStoreContract } from './store.contract.js';
  * One keyspace for the whole file, migrated once and truncated before each harness: creating a
  * keyspace and its tables costs seconds of schema changes, a TRUNCATE of each table about 0.1 s.
  */
-const contactPoints = (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean);
+const contactPoints = (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const keyspace = `clickstream_test_${randomBytes(5).toString('hex')}`;
 const options: CassandraOptions = {
   contactPoints,
@@ -53,17 +61,26 @@ afterAll(async () => {
 });
 
 async function emptyKeyspace(): Promise<void> {
-  const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
+  const tables = await admin.execute(
+    'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?',
+    [keyspace],
+    { prepare: true },
+  );
   for (const row of tables.rows) {
     const table = String(row.get('table_name'));
-    if (table !== 'schema_migrations') await admin.execute(`TRUNCATE ${keyspace}.${table}`, [], { prepare: false });
+    if (table !== 'schema_migrations')
+      await admin.execute(`TRUNCATE ${keyspace}.${table}`, [], { prepare: false });
   }
 }
 
-describeStoreContract('CassandraStore', async () => {
-  await emptyKeyspace();
-  return { open: () => openCassandraStore(options) };
-}, 60_000);
+describeStoreContract(
+  'CassandraStore',
+  async () => {
+    await emptyKeyspace();
+    return { open: () => openCassandraStore(options) };
+  },
+  60_000,
+);
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -75,10 +92,12 @@ function crashingStore(client: Client, failing: (query: string) => boolean): Cas
   const faulty = new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'execute') {
-        return (query: string, params: unknown, opts: unknown) => (failing(query) ? crash() : target.execute(query, params as unknown[], opts as object));
+        return (query: string, params: unknown, opts: unknown) =>
+          failing(query) ? crash() : target.execute(query, params as unknown[], opts as object);
       }
       if (property === 'batch') {
-        return (queries: Array<{ query: string }>, opts: object) => (queries.some((q) => failing(q.query)) ? crash() : target.batch(queries, opts));
+        return (queries: Array<{ query: string }>, opts: object) =>
+          queries.some((q) => failing(q.query)) ? crash() : target.batch(queries, opts);
       }
       return Reflect.get(target, property, receiver) as unknown;
     },
@@ -106,28 +125,68 @@ function visits(): TrackedEvent[] {
 }
 
 const QUERIES: AggregateQuery[] = [
-  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['pageviews', 'events', 'visitors', 'sessions', 'bounce_rate', 'avg_duration_ms'], groupBy: { kind: 'none' }, includeBots: false },
-  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['sessions', 'bounce_rate', 'avg_duration_ms'], groupBy: { kind: 'time', granularity: 'hour' }, includeBots: false },
-  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['pageviews', 'visitors'], groupBy: { kind: 'dimension', dimension: 'page' }, includeBots: false },
-  { siteId: 'test-site', from: T0, to: T0 + 4 * HOUR, metrics: ['events'], groupBy: { kind: 'time', granularity: 'minute' }, includeBots: false },
+  {
+    siteId: 'test-site',
+    from: T0,
+    to: T0 + 4 * HOUR,
+    metrics: ['pageviews', 'events', 'visitors', 'sessions', 'bounce_rate', 'avg_duration_ms'],
+    groupBy: { kind: 'none' },
+    includeBots: false,
+  },
+  {
+    siteId: 'test-site',
+    from: T0,
+    to: T0 + 4 * HOUR,
+    metrics: ['sessions', 'bounce_rate', 'avg_duration_ms'],
+    groupBy: { kind: 'time', granularity: 'hour' },
+    includeBots: false,
+  },
+  {
+    siteId: 'test-site',
+    from: T0,
+    to: T0 + 4 * HOUR,
+    metrics: ['pageviews', 'visitors'],
+    groupBy: { kind: 'dimension', dimension: 'page' },
+    includeBots: false,
+  },
+  {
+    siteId: 'test-site',
+    from: T0,
+    to: T0 + 4 * HOUR,
+    metrics: ['events'],
+    groupBy: { kind: 'time', granularity: 'minute' },
+    includeBots: false,
+  },
 ];
 
 /** Everything a reader can see, for comparing two stores. */
 async function snapshot(store: AnalyticsReader & EventStore) {
   const aggregates = await Promise.all(QUERIES.map((query) => store.legacyAggregate(query)));
   const timelines = await Promise.all(
-    ['v0', 'v1', 'v2', 'v3'].map(async (visitorId) => (await store.visitorEvents({ siteId: 'test-site', visitorId, limit: 100 })).events.map((e) => e.event_id)),
+    ['v0', 'v1', 'v2', 'v3'].map(async (visitorId) =>
+      (await store.visitorEvents({ siteId: 'test-site', visitorId, limit: 100 })).events.map(
+        (e) => e.event_id,
+      ),
+    ),
   );
   return { aggregates, timelines, checkpoint: await store.checkpoint(0) };
 }
 
 function withoutVisitors(view: Awaited<ReturnType<typeof snapshot>>) {
-  return { ...view, aggregates: view.aggregates.map((rows) => rows.map(({ key, values: { visitors: _, ...values } }) => ({ key, values }))) };
+  return {
+    ...view,
+    aggregates: view.aggregates.map((rows) =>
+      rows.map(({ key, values: { visitors: _, ...values } }) => ({ key, values })),
+    ),
+  };
 }
 
 /** The embedded store given only the batches that committed: what the Cassandra store must equal. */
 async function reference(batches: StoreBatch[]) {
-  const sqlite = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'clickstream-oracle-')), 'store.db'), rawEventRetentionMs: 0 });
+  const sqlite = new SqliteStore({
+    path: join(mkdtempSync(join(tmpdir(), 'clickstream-oracle-')), 'store.db'),
+    rawEventRetentionMs: 0,
+  });
   try {
     for (const batch of batches) await sqlite.commit(batch);
     return await snapshot(sqlite);
@@ -147,10 +206,25 @@ describe('CassandraStore: exactly once across crashed commits', { timeout: 60_00
   it('a replay cut at other offsets after a crash halfway through the aggregates counts each event once', async () => {
     await emptyKeyspace();
     const events = visits();
-    await expect(crashingStore(admin, after(2, '.counters (')).commit({ partition: 0, nextOffset: 20, events })).rejects.toThrow('injected crash');
-    await expect(crashingStore(admin, after(0, '.sessions (')).commit({ partition: 0, nextOffset: 14, events: events.slice(0, 14) })).rejects.toThrow();
+    await expect(
+      crashingStore(admin, after(2, '.counters (')).commit({
+        partition: 0,
+        nextOffset: 20,
+        events,
+      }),
+    ).rejects.toThrow('injected crash');
+    await expect(
+      crashingStore(admin, after(0, '.sessions (')).commit({
+        partition: 0,
+        nextOffset: 14,
+        events: events.slice(0, 14),
+      }),
+    ).rejects.toThrow();
     expect(await store.checkpoint(0)).toBeNull();
-    const replay = [{ partition: 0, nextOffset: 7, events: events.slice(0, 7) }, { partition: 0, nextOffset: 20, events: events.slice(7) }];
+    const replay = [
+      { partition: 0, nextOffset: 7, events: events.slice(0, 7) },
+      { partition: 0, nextOffset: 20, events: events.slice(7) },
+    ];
     for (const batch of replay) await store.commit(batch);
     expect(await snapshot(store)).toEqual(await reference(replay));
   });
@@ -159,11 +233,19 @@ describe('CassandraStore: exactly once across crashed commits', { timeout: 60_00
     await emptyKeyspace();
     const events = visits();
     await store.commit({ partition: 0, nextOffset: 5, events: events.slice(0, 5) });
-    await expect(crashingStore(admin, after(0, 'committed_attempt = ?')).commit({ partition: 0, nextOffset: 12, events: events.slice(5, 12) })).rejects.toThrow();
+    await expect(
+      crashingStore(admin, after(0, 'committed_attempt = ?')).commit({
+        partition: 0,
+        nextOffset: 12,
+        events: events.slice(5, 12),
+      }),
+    ).rejects.toThrow();
     const committed = [{ partition: 0, nextOffset: 5, events: events.slice(0, 5) }];
     // Until the replay, readers see the committed counters and sessions only. The raw events and the
     // visitor sketches (merged idempotently, not stamped) may already show the crashed attempt's events.
-    expect(withoutVisitors(await snapshot(store)).aggregates).toEqual(withoutVisitors(await reference(committed)).aggregates);
+    expect(withoutVisitors(await snapshot(store)).aggregates).toEqual(
+      withoutVisitors(await reference(committed)).aggregates,
+    );
     expect(await store.checkpoint(0)).toBe(5);
     // The retried client event (same id, a later offset) is a duplicate; the crashed attempt's events are not.
     const replay = { partition: 0, nextOffset: 21, events: [...events.slice(5), events[2]!] };
@@ -174,22 +256,38 @@ describe('CassandraStore: exactly once across crashed commits', { timeout: 60_00
   it("pages a visitor's timeline back across many day partitions, skipping days without events", async () => {
     await emptyKeyspace();
     // Two events on every third day for 60 days: 20 day partitions, more than one read of the day index.
-    const events = Array.from({ length: 40 }, (_, i) => makeEvent({ visitor_id: 'regular', timestamp: T0 - Math.floor(i / 2) * 3 * 86_400_000 + (i % 2) * MIN }));
+    const events = Array.from({ length: 40 }, (_, i) =>
+      makeEvent({
+        visitor_id: 'regular',
+        timestamp: T0 - Math.floor(i / 2) * 3 * 86_400_000 + (i % 2) * MIN,
+      }),
+    );
     await store.commit({ partition: 0, nextOffset: 40, events });
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.visitorEvents({ siteId: 'test-site', visitorId: 'regular', limit: 7, cursor });
+      const page = await store.visitorEvents({
+        siteId: 'test-site',
+        visitorId: 'regular',
+        limit: 7,
+        cursor,
+      });
       seen.push(...page.events.map((e) => e.event_id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    expect(seen).toEqual([...events].sort((a, b) => b.timestamp - a.timestamp).map((e) => e.event_id));
+    expect(seen).toEqual(
+      [...events].sort((a, b) => b.timestamp - a.timestamp).map((e) => e.event_id),
+    );
   });
 
   it('lists the sites that have data, in order, up to a limit', async () => {
     await emptyKeyspace();
     for (const [i, site] of ['site-c', 'site-a', 'site-b'].entries()) {
-      await store.commit({ partition: i, nextOffset: 1, events: [makeEvent({ site_id: site, timestamp: T0 })] });
+      await store.commit({
+        partition: i,
+        nextOffset: 1,
+        events: [makeEvent({ site_id: site, timestamp: T0 })],
+      });
     }
     expect(await store.sites(10)).toEqual(['site-a', 'site-b', 'site-c']);
     expect(await store.sites(2)).toEqual(['site-a', 'site-b']);
@@ -200,18 +298,40 @@ describe('CassandraStore unavailable', { timeout: 90_000 }, () => {
   it('answers STORE_UNAVAILABLE (HTTP 503) while Cassandra cannot be reached, and serves again after', async () => {
     const [host = '127.0.0.1', port = '9042'] = contactPoints[0]!.split(':');
     const proxy = await startTcpProxy(host, Number(port));
-    const store = await openCassandraStore({ ...options, contactPoints: [`127.0.0.1:${proxy.port}`] });
+    const store = await openCassandraStore({
+      ...options,
+      contactPoints: [`127.0.0.1:${proxy.port}`],
+    });
     try {
       await store.ping();
       await proxy.cut();
-      const calls = [() => store.ping(), () => store.sites(10), () => store.legacyAggregate(QUERIES[0]!), () => store.eraseVisitor('test-site', 'v0')];
+      const calls = [
+        () => store.ping(),
+        () => store.sites(10),
+        () => store.legacyAggregate(QUERIES[0]!),
+        () => store.eraseVisitor('test-site', 'v0'),
+      ];
       for (const call of calls) {
-        const failure = await call().then(() => undefined, (e: unknown) => e);
+        const failure = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(failure).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-        expect(toErrorBody(failure as never)).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
+        expect(toErrorBody(failure as never)).toMatchObject({
+          statusCode: 503,
+          code: 'STORE_UNAVAILABLE',
+        });
       }
       await proxy.restore();
-      await eventually(() => store.ping().then(() => true, () => false), Boolean, 60_000);
+      await eventually(
+        () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+        Boolean,
+        60_000,
+      );
     } finally {
       await store.close();
       await proxy.close();
@@ -222,26 +342,53 @@ describe('CassandraStore unavailable', { timeout: 90_000 }, () => {
 describe('CassandraStore page answers from events_by_page', () => {
   it('answer a page exactly as the scan of every event does, over whole and partial days, by day, with and without bots, and after an erasure', async () => {
     await emptyKeyspace();
-    const [withRollups, rawOnly] = [await openCassandraStore(options), await openCassandraStore({ ...options, rollups: false })];
+    const [withRollups, rawOnly] = [
+      await openCassandraStore(options),
+      await openCassandraStore({ ...options, rollups: false }),
+    ];
     try {
       const day = 86_400_000;
       const t0 = Math.floor(Date.now() / day) * day - 5 * day;
-      const events = Array.from({ length: 1500 }, (_, i) => makeEvent({
-        visitor_id: `v${(i * 7) % 300}`, page: `/p${i % 7}`, timestamp: t0 + ((i * 997_003) % (4 * day)), is_bot: i % 13 === 0,
-        event_type: i % 3 === 0 ? 'click' : 'page_view',
-      }));
-      for (let i = 0; i < events.length; i += 500) await withRollups.commit({ partition: 0, nextOffset: i + 500, events: events.slice(i, i + 500) });
+      const events = Array.from({ length: 1500 }, (_, i) =>
+        makeEvent({
+          visitor_id: `v${(i * 7) % 300}`,
+          page: `/p${i % 7}`,
+          timestamp: t0 + ((i * 997_003) % (4 * day)),
+          is_bot: i % 13 === 0,
+          event_type: i % 3 === 0 ? 'click' : 'page_view',
+        }),
+      );
+      for (let i = 0; i < events.length; i += 500)
+        await withRollups.commit({
+          partition: 0,
+          nextOffset: i + 500,
+          events: events.slice(i, i + 500),
+        });
       const ask = (store: CassandraStore, query: Record<string, unknown>) =>
-        createStatsEngine({ reader: store, goals: async () => [], timezoneOf: () => 'UTC', maxRangeDays: 400 }).run(parseStatsRequest({ site_id: 'test-site', ...query }));
-      const ranges = [[t0 - day, t0 + 5 * day], [t0 + 3_600_000, t0 + 3 * day + 7_200_000], [t0 + day + 60_000, t0 + day + 12_000_000], [t0 + 600_000, t0 + 1_800_000]]
-        .map(([a, b]) => [new Date(a!).toISOString(), new Date(b! - 1).toISOString()]);
+        createStatsEngine({
+          reader: store,
+          goals: async () => [],
+          timezoneOf: () => 'UTC',
+          maxRangeDays: 400,
+        }).run(parseStatsRequest({ site_id: 'test-site', ...query }));
+      const ranges = [
+        [t0 - day, t0 + 5 * day],
+        [t0 + 3_600_000, t0 + 3 * day + 7_200_000],
+        [t0 + day + 60_000, t0 + day + 12_000_000],
+        [t0 + 600_000, t0 + 1_800_000],
+      ].map(([a, b]) => [new Date(a!).toISOString(), new Date(b! - 1).toISOString()]);
       let answered = 0;
       const fromRollups = async (): Promise<number> => {
         let rolled = 0;
         for (const date_range of ranges) {
           for (const filters of [[], [['is', 'event:page', ['/p3']]]]) {
             for (const extra of [{}, { dimensions: ['time:day'] }, { include: { bots: true } }]) {
-              const query = { date_range, filters, metrics: ['visitors', 'pageviews', 'events'], ...extra };
+              const query = {
+                date_range,
+                filters,
+                metrics: ['visitors', 'pageviews', 'events'],
+                ...extra,
+              };
               const [fast, raw] = [await ask(withRollups, query), await ask(rawOnly, query)];
               expect(fast.answer.results, JSON.stringify(query)).toEqual(raw.answer.results);
               if (raw.answer.results.length > 0) answered++;

@@ -16,10 +16,17 @@ export interface LogHarness {
   deadLetters(log: EventLog): DeadLetterQueue;
 }
 
-const record = (key: string, n: number) => ({ key, value: Buffer.from(JSON.stringify({ key, n })) });
+const record = (key: string, n: number) => ({
+  key,
+  value: Buffer.from(JSON.stringify({ key, n })),
+});
 const decode = (value: Buffer) => JSON.parse(value.toString()) as { key: string; n: number };
 
-export function describeEventLogContract(name: string, newHarness: () => Promise<LogHarness>, timeoutMs = 20_000): void {
+export function describeEventLogContract(
+  name: string,
+  newHarness: () => Promise<LogHarness>,
+  timeoutMs = 20_000,
+): void {
   describe(`EventLog contract: ${name}`, { timeout: timeoutMs * 3 }, () => {
     const closers: Array<() => Promise<void>> = [];
     afterEach(async () => {
@@ -30,10 +37,22 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       closers.push(() => log.close());
       return log;
     };
-    const collect = async (log: EventLog, groupId: string, resumeFrom: (p: number) => Promise<number | null> = () => Promise.resolve(null)) => {
+    const collect = async (
+      log: EventLog,
+      groupId: string,
+      resumeFrom: (p: number) => Promise<number | null> = () => Promise.resolve(null),
+    ) => {
       const batches: PartitionBatch[] = [];
-      const consumer = await log.consume({ groupId, resumeFrom, handle: async (b) => void batches.push(b) });
-      const wrapped: LogConsumer = { lag: () => consumer.lag(), stopped: () => consumer.stopped(), close: () => consumer.close() };
+      const consumer = await log.consume({
+        groupId,
+        resumeFrom,
+        handle: async (b) => void batches.push(b),
+      });
+      const wrapped: LogConsumer = {
+        lag: () => consumer.lag(),
+        stopped: () => consumer.stopped(),
+        close: () => consumer.close(),
+      };
       closers.push(() => consumer.close());
       const records = () => batches.flatMap((b) => b.records);
       return { batches, records, consumer: wrapped };
@@ -46,7 +65,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       await log.append(keys.flatMap((k) => [0, 1, 2, 3].map((n) => record(k, n))));
       await log.append(keys.map((k) => record(k, 4)));
       const { records, batches } = await collect(log, h.groupId('order'));
-      await eventually(async () => records().length, (n) => n >= 25, timeoutMs);
+      await eventually(
+        async () => records().length,
+        (n) => n >= 25,
+        timeoutMs,
+      );
       expect(records()).toHaveLength(25);
       for (const k of keys) {
         const mine = records().filter((r) => r.key === k);
@@ -57,16 +80,26 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
         const offsets = b.records.map((r) => r.offset);
         expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
         expect(b.nextOffset).toBe(offsets.at(-1)! + 1);
-        expect(b.records.every((r) => r.partition === b.partition && r.partition >= 0 && r.partition < log.partitions)).toBe(true);
+        expect(
+          b.records.every(
+            (r) => r.partition === b.partition && r.partition >= 0 && r.partition < log.partitions,
+          ),
+        ).toBe(true);
       }
     });
 
     it('resolves concurrent appends (group commit) and loses none of them', async () => {
       const h = await newHarness();
       const log = await open(h);
-      await Promise.all(Array.from({ length: 200 }, (_, i) => log.append([record(`v${i % 37}`, i)])));
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => log.append([record(`v${i % 37}`, i)])),
+      );
       const { records } = await collect(log, h.groupId('concurrent'));
-      await eventually(async () => records().length, (n) => n >= 200, timeoutMs);
+      await eventually(
+        async () => records().length,
+        (n) => n >= 200,
+        timeoutMs,
+      );
       expect(new Set(records().map((r) => decode(r.value).n)).size).toBe(200);
     });
 
@@ -75,11 +108,21 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       const log = await open(h);
       await log.append([0, 1, 2, 3, 4, 5].map((n) => record('one-key', n)));
       const first = await collect(log, h.groupId('resume-a'));
-      await eventually(async () => first.records().length, (n) => n >= 6, timeoutMs);
+      await eventually(
+        async () => first.records().length,
+        (n) => n >= 6,
+        timeoutMs,
+      );
       const partition = first.records()[0]!.partition;
       const fourth = first.records()[3]!.offset;
-      const second = await collect(log, h.groupId('resume-b'), (p) => Promise.resolve(p === partition ? fourth : null));
-      await eventually(async () => second.records().length, (n) => n >= 3, timeoutMs);
+      const second = await collect(log, h.groupId('resume-b'), (p) =>
+        Promise.resolve(p === partition ? fourth : null),
+      );
+      await eventually(
+        async () => second.records().length,
+        (n) => n >= 3,
+        timeoutMs,
+      );
       expect(second.records().map((r) => decode(r.value).n)).toEqual([3, 4, 5]);
     });
 
@@ -89,7 +132,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       const log = await open(h);
       await log.append([0, 1, 2].map((n) => record('k', n)));
       const first = await collect(log, groupId);
-      await eventually(async () => first.records().length, (n) => n >= 3, timeoutMs);
+      await eventually(
+        async () => first.records().length,
+        (n) => n >= 3,
+        timeoutMs,
+      );
       await first.consumer.close();
       await log.append([3, 4].map((n) => record('k', n)));
       const reopened = await open(h);
@@ -97,7 +144,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       // A marker after them on the same key (same partition, in order): once it arrives, anything
       // redelivered from before the restart would have arrived first.
       await reopened.append([record('k', 99)]);
-      await eventually(async () => second.records().some((r) => decode(r.value).n === 99), Boolean, timeoutMs);
+      await eventually(
+        async () => second.records().some((r) => decode(r.value).n === 99),
+        Boolean,
+        timeoutMs,
+      );
       expect(second.records().map((r) => decode(r.value).n)).toEqual([3, 4, 99]);
     });
 
@@ -117,7 +168,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
         },
       });
       closers.push(() => consumer.close());
-      await eventually(async () => seen.length, (n) => n >= 1, timeoutMs);
+      await eventually(
+        async () => seen.length,
+        (n) => n >= 1,
+        timeoutMs,
+      );
       expect(seen).toEqual([1]);
       expect(calls).toBeGreaterThanOrEqual(2);
     });
@@ -129,7 +184,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       await log.close();
       const reopened = await open(h);
       const { records } = await collect(reopened, h.groupId('durable'));
-      await eventually(async () => records().length, (n) => n >= 1, timeoutMs);
+      await eventually(
+        async () => records().length,
+        (n) => n >= 1,
+        timeoutMs,
+      );
       expect(decode(records()[0]!.value).n).toBe(7);
     });
 
@@ -154,13 +213,29 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       closers.push(() => consumer.close());
       // Closers run last-in first-out: the handler is let go before the consumer is closed.
       closers.push(async () => release());
-      await eventually(async () => partition, (p) => p >= 0, timeoutMs);
+      await eventually(
+        async () => partition,
+        (p) => p >= 0,
+        timeoutMs,
+      );
       await log.append([2, 3, 4].map((n) => record('lag', n)));
-      const waiting = await eventually(() => consumer.lag(), (l) => (l.get(partition) ?? 0) >= 3, timeoutMs);
+      const waiting = await eventually(
+        () => consumer.lag(),
+        (l) => (l.get(partition) ?? 0) >= 3,
+        timeoutMs,
+      );
       expect(waiting.get(partition)).toBeGreaterThanOrEqual(3);
       release();
-      await eventually(async () => handled.length, (n) => n >= 4, timeoutMs);
-      const lag = await eventually(() => consumer.lag(), (l) => l.get(partition) === 0, timeoutMs);
+      await eventually(
+        async () => handled.length,
+        (n) => n >= 4,
+        timeoutMs,
+      );
+      const lag = await eventually(
+        () => consumer.lag(),
+        (l) => l.get(partition) === 0,
+        timeoutMs,
+      );
       expect([...lag.values()].every((v) => v === 0)).toBe(true);
     });
 
@@ -170,19 +245,31 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       const keys = Array.from({ length: 12 }, (_, i) => `wiped-${i}`);
       await log.append(keys.map((k) => record(k, 1)));
       const probe = await collect(log, h.groupId('wiped-probe'));
-      await eventually(async () => probe.records().length, (n) => n >= keys.length, timeoutMs);
+      await eventually(
+        async () => probe.records().length,
+        (n) => n >= keys.length,
+        timeoutMs,
+      );
       const partitionOf = new Map(probe.records().map((r) => [r.key, r.partition]));
       const ahead = partitionOf.get('wiped-0')!;
       const others = keys.filter((k) => partitionOf.get(k) !== ahead);
       expect(others.length, 'the keys spread over more than one partition').toBeGreaterThan(0);
       // The store says partition `ahead` was processed up to offset 1000 of a log that has a few records:
       // the log was recreated under it.
-      const second = await collect(log, h.groupId('wiped'), (p) => Promise.resolve(p === ahead ? 1_000 : null));
-      await eventually(async () => second.records().length, (n) => n >= others.length, timeoutMs);
+      const second = await collect(log, h.groupId('wiped'), (p) =>
+        Promise.resolve(p === ahead ? 1_000 : null),
+      );
+      await eventually(
+        async () => second.records().length,
+        (n) => n >= others.length,
+        timeoutMs,
+      );
       expect(second.records().every((r) => r.partition !== ahead)).toBe(true);
       const stopped = second.consumer.stopped();
       expect([...stopped.keys()]).toEqual([ahead]);
-      expect(stopped.get(ahead)).toMatch(/resumes at offset 1000 but the log ends at \d+.*clickstream checkpoints reset --partition/);
+      expect(stopped.get(ahead)).toMatch(
+        /resumes at offset 1000 but the log ends at \d+.*clickstream checkpoints reset --partition/,
+      );
       expect((await second.consumer.lag()).has(ahead)).toBe(false);
     });
 
@@ -191,7 +278,12 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       const log = await open(h);
       await log.append([record('live', 1)]);
       const seen: number[] = [];
-      const consumer = await log.consume({ groupId: h.groupId('latest'), startAt: 'latest', resumeFrom: () => Promise.resolve(null), handle: async (b) => void seen.push(...b.records.map((r) => decode(r.value).n)) });
+      const consumer = await log.consume({
+        groupId: h.groupId('latest'),
+        startAt: 'latest',
+        resumeFrom: () => Promise.resolve(null),
+        handle: async (b) => void seen.push(...b.records.map((r) => decode(r.value).n)),
+      });
       closers.push(() => consumer.close());
       await log.append([record('live', 2)]);
       await log.append([record('live', 99)]);
@@ -200,10 +292,19 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       // Ephemeral: nothing committed, so the same group id starts at the end again.
       await consumer.close();
       const again: number[] = [];
-      const second = await log.consume({ groupId: h.groupId('latest'), startAt: 'latest', resumeFrom: () => Promise.resolve(null), handle: async (b) => void again.push(...b.records.map((r) => decode(r.value).n)) });
+      const second = await log.consume({
+        groupId: h.groupId('latest'),
+        startAt: 'latest',
+        resumeFrom: () => Promise.resolve(null),
+        handle: async (b) => void again.push(...b.records.map((r) => decode(r.value).n)),
+      });
       closers.push(() => second.close());
       await log.append([record('live', 3)]);
-      await eventually(async () => again.length, (n) => n >= 1, timeoutMs);
+      await eventually(
+        async () => again.length,
+        (n) => n >= 1,
+        timeoutMs,
+      );
       expect(again).toEqual([3]);
     });
 
@@ -214,12 +315,25 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       closers.push(() => queue.close());
       await log.append([record('dlq', 1), record('dlq', 2)]);
       const { records } = await collect(log, h.groupId('dlq'));
-      await eventually(async () => records().length, (n) => n >= 2, timeoutMs);
+      await eventually(
+        async () => records().length,
+        (n) => n >= 2,
+        timeoutMs,
+      );
       const parked = records()[0]!;
       await log.deadLetter(parked, 'not an event');
-      const pending = await eventually(() => queue.pending(10), (l) => l.length >= 1, timeoutMs);
+      const pending = await eventually(
+        () => queue.pending(10),
+        (l) => l.length >= 1,
+        timeoutMs,
+      );
       expect(pending).toHaveLength(1);
-      expect(pending[0]).toMatchObject({ partition: parked.partition, offset: parked.offset, key: 'dlq', reason: 'not an event' });
+      expect(pending[0]).toMatchObject({
+        partition: parked.partition,
+        offset: parked.offset,
+        key: 'dlq',
+        reason: 'not an event',
+      });
       expect(decode(pending[0]!.value)).toEqual({ key: 'dlq', n: 1 });
       expect(pending[0]!.parkedAt).toBeGreaterThan(Date.now() - 60_000);
 
@@ -227,7 +341,11 @@ export function describeEventLogContract(name: string, newHarness: () => Promise
       expect(await queue.pending(10)).toEqual([]);
       expect(await queue.replay()).toBe(0);
       // Back in the log after the records already there, same key and bytes, at a new offset.
-      await eventually(async () => records().length, (n) => n >= 3, timeoutMs);
+      await eventually(
+        async () => records().length,
+        (n) => n >= 3,
+        timeoutMs,
+      );
       const replayed = records()[2]!;
       expect(replayed).toMatchObject({ key: 'dlq', partition: parked.partition });
       expect(replayed.offset).toBeGreaterThan(records()[1]!.offset);

@@ -6,7 +6,10 @@ import { createKafkaLog, type KafkaLog } from '../../src/event-log/kafka/kafka-l
 import type { KafkaLogOptions } from '../../src/event-log/kafka/kafka-options.js';
 import { describeEventLogContract } from './event-log.contract.js';
 
-const brokers = (process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+const brokers = (process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const created: string[] = [];
 
 afterAll(async () => {
@@ -30,7 +33,12 @@ describeEventLogContract('KafkaLog', async () => {
     replicationFactor: 1,
     maxPendingBytes: 16 * 1024 * 1024,
     logger: pino({ level: process.env.CLICKSTREAM_TEST_LOG_LEVEL ?? 'silent' }),
-    tuning: { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, fetchMaxWaitMs: 100, closeTimeoutMs: 5_000 },
+    tuning: {
+      heartbeatIntervalMs: 500,
+      sessionTimeoutMs: 10_000,
+      fetchMaxWaitMs: 100,
+      closeTimeoutMs: 5_000,
+    },
   };
   created.push(options.topic, options.dlqTopic);
   return {

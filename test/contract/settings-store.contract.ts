@@ -5,11 +5,21 @@ import type { SettingRecord, SettingsStore } from '../../src/ports/settings-stor
  * The settings port's contract, run against every adapter (SQLite, Cassandra). A no-op adapter
  * fails it: every test reads back what it wrote.
  */
-export function describeSettingsStoreContract(name: string, open: () => Promise<SettingsStore>): void {
+export function describeSettingsStoreContract(
+  name: string,
+  open: () => Promise<SettingsStore>,
+): void {
   describe(`SettingsStore contract: ${name}`, () => {
     let store: SettingsStore;
     const site = `site-${Math.random().toString(36).slice(2, 8)}`;
-    const record = (over: Partial<SettingRecord>): SettingRecord => ({ kind: 'goal', siteId: site, id: 'g1', body: '{"name":"Signup"}', createdAt: 1_700_000_000_000, ...over });
+    const record = (over: Partial<SettingRecord>): SettingRecord => ({
+      kind: 'goal',
+      siteId: site,
+      id: 'g1',
+      body: '{"name":"Signup"}',
+      createdAt: 1_700_000_000_000,
+      ...over,
+    });
 
     beforeAll(async () => {
       store = await open();
@@ -18,13 +28,18 @@ export function describeSettingsStoreContract(name: string, open: () => Promise<
       await store?.close();
     });
 
-    it('lists a site\'s records of one kind, oldest first, and gets one by id', async () => {
-      await store.put(record({ id: 'g2', createdAt: 1_700_000_000_500, body: '{"name":"Second"}' }));
+    it("lists a site's records of one kind, oldest first, and gets one by id", async () => {
+      await store.put(
+        record({ id: 'g2', createdAt: 1_700_000_000_500, body: '{"name":"Second"}' }),
+      );
       await store.put(record({ id: 'g1' }));
       await store.put(record({ id: 'f1', kind: 'funnel' }));
       await store.put(record({ id: 'g3', siteId: `${site}-other` }));
       expect((await store.list('goal', site)).map((r) => r.id)).toEqual(['g1', 'g2']);
-      expect(await store.list('goal', site)).toEqual([record({ id: 'g1' }), record({ id: 'g2', createdAt: 1_700_000_000_500, body: '{"name":"Second"}' })]);
+      expect(await store.list('goal', site)).toEqual([
+        record({ id: 'g1' }),
+        record({ id: 'g2', createdAt: 1_700_000_000_500, body: '{"name":"Second"}' }),
+      ]);
       expect((await store.list('funnel', site)).map((r) => r.id)).toEqual(['f1']);
       expect(await store.get('goal', 'g3')).toEqual(record({ id: 'g3', siteId: `${site}-other` }));
       expect(await store.get('goal', 'nope')).toBeNull();

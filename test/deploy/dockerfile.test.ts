@@ -29,7 +29,8 @@ for (const instruction of all) {
   stages.at(-1)?.push(instruction);
 }
 const runtime = stages.at(-1)!;
-const args = (stage: Instruction[], op: string) => stage.filter((i) => i.op === op).map((i) => i.args);
+const args = (stage: Instruction[], op: string) =>
+  stage.filter((i) => i.op === op).map((i) => i.args);
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 describe('Dockerfile (no Docker engine here: its structure is checked)', () => {
@@ -57,7 +58,9 @@ describe('Dockerfile (no Docker engine here: its structure is checked)', () => {
   it('starts the server that `npm run build` emits, on the configured port, with a HEALTHCHECK on /healthz', () => {
     expect(packageJson.scripts.start).toBe('node dist/src/main.js');
     expect(args(runtime, 'CMD').at(-1)).toBe('["node", "dist/src/main.js"]');
-    expect(args(runtime, 'EXPOSE')).toEqual([String((ConfigSchema.properties.PORT as unknown as { default: number }).default)]);
+    expect(args(runtime, 'EXPOSE')).toEqual([
+      String((ConfigSchema.properties.PORT as unknown as { default: number }).default),
+    ]);
     const healthcheck = args(runtime, 'HEALTHCHECK').join(' ');
     expect(healthcheck).toContain('/healthz');
     expect(healthcheck).toMatch(/--interval=\S+ --timeout=\S+/);
@@ -65,11 +68,16 @@ describe('Dockerfile (no Docker engine here: its structure is checked)', () => {
 
   it('puts the clickstream CLI (migrate, loadgen) on PATH for one-shot jobs', () => {
     expect(packageJson.bin.clickstream).toBe('dist/src/cli/clickstream.js');
-    expect(args(runtime, 'RUN').join(' ')).toContain('ln -s /app/dist/src/cli/clickstream.js /usr/local/bin/clickstream');
+    expect(args(runtime, 'RUN').join(' ')).toContain(
+      'ln -s /app/dist/src/cli/clickstream.js /usr/local/bin/clickstream',
+    );
   });
 
   it('keeps local state, secrets and build output out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const entry of ['.git', 'node_modules', 'dist', 'data', '.cache', '.env']) expect(ignored, entry).toContain(entry);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of ['.git', 'node_modules', 'dist', 'data', '.cache', '.env'])
+      expect(ignored, entry).toContain(entry);
   });
 });

@@ -22,12 +22,27 @@ const API_KEY = 'gateway-key-0123456789abcdef';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clickstream-gateway-'));
-  query = await startClickstream(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', ROLES: 'query', API_KEYS: API_KEY }), createLogger('silent'));
-  echo = createServer((request, response) => response.setHeader('content-type', 'application/json').end(JSON.stringify(request.headers)));
+  query = await startClickstream(
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      ROLES: 'query',
+      API_KEYS: API_KEY,
+    }),
+    createLogger('silent'),
+  );
+  echo = createServer((request, response) =>
+    response.setHeader('content-type', 'application/json').end(JSON.stringify(request.headers)),
+  );
   echo.listen(0, '127.0.0.1');
   await once(echo, 'listening');
   const echoAddress = echo.address() as { port: number };
-  gateway = await startGateway(join(dir, 'nginx'), { ingest: `127.0.0.1:${echoAddress.port}`, query: new URL(query.url).host });
+  gateway = await startGateway(join(dir, 'nginx'), {
+    ingest: `127.0.0.1:${echoAddress.port}`,
+    query: new URL(query.url).host,
+  });
 });
 afterAll(async () => {
   await gateway?.stop();
@@ -39,7 +54,9 @@ afterAll(async () => {
 /** The outcome of a WebSocket handshake to /graphql through the gateway, as a browser on `origin` makes it. */
 function handshake(origin: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/graphql`, 'graphql-transport-ws', { origin });
+    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/graphql`, 'graphql-transport-ws', {
+      origin,
+    });
     socket.on('open', () => {
       socket.close();
       resolve(101);
@@ -63,7 +80,11 @@ describe('the compose gateway (nginx) keeps what the app behind it checks', () =
   });
 
   it('tells ingest who the client is, and lets no client choose it (X-Forwarded-For is set, not appended)', async () => {
-    const answer = await fetch(`${gateway.url}/track`, { method: 'POST', body: '{}', headers: { 'x-forwarded-for': '198.51.100.66', 'content-type': 'application/json' } });
+    const answer = await fetch(`${gateway.url}/track`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'x-forwarded-for': '198.51.100.66', 'content-type': 'application/json' },
+    });
     const seen = (await answer.json()) as IncomingHttpHeaders;
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.host).toBe(`127.0.0.1:${gateway.port}`);
@@ -71,6 +92,12 @@ describe('the compose gateway (nginx) keeps what the app behind it checks', () =
 
   it('sends the query API to the query role, which asks for its key', async () => {
     expect((await fetch(`${gateway.url}/analytics/top-pages`)).status).toBe(401);
-    expect((await fetch(`${gateway.url}/analytics/top-pages`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${gateway.url}/analytics/top-pages`, {
+          headers: { authorization: `Bearer ${API_KEY}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -1,7 +1,10 @@
 import type { Client } from 'cassandra-driver';
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
-import { createCassandraClient, type CassandraOptions } from '../../src/store/cassandra/cassandra-options.js';
+import {
+  createCassandraClient,
+  type CassandraOptions,
+} from '../../src/store/cassandra/cassandra-options.js';
 import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
 import { openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { describeDifferential, type DifferentialStore, type StoreFactory } from './harness.js';
@@ -14,9 +17,14 @@ import { describeSampledDifferential } from './sampling.js';
  * so that its queries of about 2,000 events read a share of the visitor shards.
  */
 const openStore: StoreFactory | null = freshStores((options) => openCassandraStore(options));
-const openSampledStore: StoreFactory | null = freshStores((options) => openCassandraStore({ ...options, queryRowBudget: 300 }));
+const openSampledStore: StoreFactory | null = freshStores((options) =>
+  openCassandraStore({ ...options, queryRowBudget: 300 }),
+);
 
-const contactPoints = (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean);
+const contactPoints = (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const options: CassandraOptions = {
   contactPoints,
   localDataCenter: process.env.CLICKSTREAM_TEST_CASSANDRA_DC ?? 'datacenter1',
@@ -33,7 +41,9 @@ let admin: Client | null = null;
  * truncated before each event set (a fresh keyspace costs seconds of schema changes, a truncate
  * about 0.1 s a table), dropped at the end.
  */
-export function freshStores(open: (options: CassandraOptions) => Promise<DifferentialStore>): StoreFactory {
+export function freshStores(
+  open: (options: CassandraOptions) => Promise<DifferentialStore>,
+): StoreFactory {
   return async () => {
     if (admin === null) {
       const client = createCassandraClient(options);
@@ -41,10 +51,15 @@ export function freshStores(open: (options: CassandraOptions) => Promise<Differe
       admin = client;
       await migrate(client, options.keyspace, options.replication);
     }
-    const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [options.keyspace], { prepare: true });
+    const tables = await admin.execute(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?',
+      [options.keyspace],
+      { prepare: true },
+    );
     for (const row of tables.rows) {
       const table = String(row.get('table_name'));
-      if (table !== 'schema_migrations') await admin.execute(`TRUNCATE ${options.keyspace}.${table}`, [], { prepare: false });
+      if (table !== 'schema_migrations')
+        await admin.execute(`TRUNCATE ${options.keyspace}.${table}`, [], { prepare: false });
     }
     return open(options);
   };
@@ -56,5 +71,9 @@ afterAll(async () => {
   await admin.shutdown();
 });
 
-describeDifferential('CassandraStore', openStore, { runs: 25, queriesPerSet: 12, timeoutMs: 900_000 });
+describeDifferential('CassandraStore', openStore, {
+  runs: 25,
+  queriesPerSet: 12,
+  timeoutMs: 900_000,
+});
 describeSampledDifferential('CassandraStore', openSampledStore);

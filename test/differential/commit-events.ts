@@ -21,7 +21,8 @@ function partitionOf(event: TrackedEvent): number {
 
 function viaLog(event: TrackedEvent): TrackedEvent {
   const decoded = decodeEvent(encodeEvent(event));
-  if (!decoded.ok) throw new Error(`the generator made an event the log would dead-letter: ${decoded.reason}`);
+  if (!decoded.ok)
+    throw new Error(`the generator made an event the log would dead-letter: ${decoded.reason}`);
   return decoded.event;
 }
 
@@ -35,7 +36,8 @@ export function batchesOf(set: EventSet): StoreBatch[] {
     let batch: TrackedEvent[] = [];
     let offset = 0;
     const flush = (): void => {
-      if (batch.length > 0) perPartition[partition]!.push({ partition, nextOffset: offset, events: batch });
+      if (batch.length > 0)
+        perPartition[partition]!.push({ partition, nextOffset: offset, events: batch });
       batch = [];
     };
     for (const event of list) {
@@ -70,16 +72,22 @@ export async function commitEvents(store: EventStore, set: EventSet): Promise<st
   const last = new Map<number, number>();
   for (const batch of batchesOf(set)) {
     const replay = committed.has(batch);
-    const fresh = replay ? 0 : new Set(batch.events.map((e) => e.event_id).filter((id) => !seen.has(id))).size;
+    const fresh = replay
+      ? 0
+      : new Set(batch.events.map((e) => e.event_id).filter((id) => !seen.has(id))).size;
     const result = await store.commit(batch);
-    if (result.stored !== fresh) problems.push(`commit of partition ${batch.partition} up to offset ${batch.nextOffset}${replay ? ' (replayed)' : ''} stored ${result.stored}, expected ${fresh}`);
+    if (result.stored !== fresh)
+      problems.push(
+        `commit of partition ${batch.partition} up to offset ${batch.nextOffset}${replay ? ' (replayed)' : ''} stored ${result.stored}, expected ${fresh}`,
+      );
     for (const e of batch.events) seen.add(e.event_id);
     committed.add(batch);
     last.set(batch.partition, batch.nextOffset);
   }
   for (const [partition, offset] of last) {
     const checkpoint = await store.checkpoint(partition);
-    if (checkpoint !== offset) problems.push(`checkpoint of partition ${partition} is ${checkpoint}, expected ${offset}`);
+    if (checkpoint !== offset)
+      problems.push(`checkpoint of partition ${partition} is ${checkpoint}, expected ${offset}`);
   }
   return problems;
 }

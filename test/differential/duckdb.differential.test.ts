@@ -4,10 +4,22 @@ import { describeSampledDifferential } from './sampling.js';
 
 /** The embedded store against the reference: a fresh in-memory store for each event set. */
 const openStore: StoreFactory = () =>
-  DuckDbStore.open({ path: ':memory:', rawEventRetentionMs: 0, dedupeWindowMs: 30 * 86_400_000, visitorSecret: 'differential-test' });
+  DuckDbStore.open({
+    path: ':memory:',
+    rawEventRetentionMs: 0,
+    dedupeWindowMs: 30 * 86_400_000,
+    visitorSecret: 'differential-test',
+  });
 
 describeDifferential('DuckDbStore', openStore, { runs: 25, queriesPerSet: 12 });
 
 /** Above a small row budget the embedded store answers from a sample of visitors (hll_reg below a power of two). */
 describeSampledDifferential('DuckDbStore', () =>
-  DuckDbStore.open({ path: ':memory:', rawEventRetentionMs: 0, dedupeWindowMs: 30 * 86_400_000, visitorSecret: 'differential-test', queryRowBudget: 300 }));
+  DuckDbStore.open({
+    path: ':memory:',
+    rawEventRetentionMs: 0,
+    dedupeWindowMs: 30 * 86_400_000,
+    visitorSecret: 'differential-test',
+    queryRowBudget: 300,
+  }),
+);

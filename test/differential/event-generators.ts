@@ -27,7 +27,17 @@ export const SITES = ['alpha.test', 'beta.test'] as const;
 /** A site with no events: queries of it must answer zeros. */
 export const EMPTY_SITE = 'gamma.test';
 
-export const PAGES = ['/', '/blog', '/blog/post-1', '/blog/post-2', '/pricing', '/docs/api/v1', '/docs/guide', '/checkout/done', '/über'];
+export const PAGES = [
+  '/',
+  '/blog',
+  '/blog/post-1',
+  '/blog/post-2',
+  '/pricing',
+  '/docs/api/v1',
+  '/docs/guide',
+  '/checkout/done',
+  '/über',
+];
 export const EVENT_NAMES = ['page_view', 'click', 'scroll', 'signup', 'download', 'purchase'];
 
 interface Profile {
@@ -41,12 +51,54 @@ interface Profile {
 
 /** What ua-parser-js and isbot make of a few user agents. */
 export const PROFILES: readonly Profile[] = [
-  { browser: 'Firefox', browser_version: '132', os: 'Windows', os_version: '10', device: 'desktop', is_bot: false },
-  { browser: 'Chrome', browser_version: '131', os: 'Mac OS', os_version: '10.15.7', device: 'desktop', is_bot: false },
-  { browser: 'Mobile Safari', browser_version: '18', os: 'iOS', os_version: '18.1', device: 'mobile', is_bot: false },
-  { browser: 'Chrome', browser_version: '130', os: 'Android', os_version: '14', device: 'mobile', is_bot: false },
-  { browser: 'Samsung Browser', browser_version: '26', os: 'Android', os_version: '13', device: 'tablet', is_bot: false },
-  { browser: 'Unknown', browser_version: null, os: 'Unknown', os_version: null, device: 'bot', is_bot: true },
+  {
+    browser: 'Firefox',
+    browser_version: '132',
+    os: 'Windows',
+    os_version: '10',
+    device: 'desktop',
+    is_bot: false,
+  },
+  {
+    browser: 'Chrome',
+    browser_version: '131',
+    os: 'Mac OS',
+    os_version: '10.15.7',
+    device: 'desktop',
+    is_bot: false,
+  },
+  {
+    browser: 'Mobile Safari',
+    browser_version: '18',
+    os: 'iOS',
+    os_version: '18.1',
+    device: 'mobile',
+    is_bot: false,
+  },
+  {
+    browser: 'Chrome',
+    browser_version: '130',
+    os: 'Android',
+    os_version: '14',
+    device: 'mobile',
+    is_bot: false,
+  },
+  {
+    browser: 'Samsung Browser',
+    browser_version: '26',
+    os: 'Android',
+    os_version: '13',
+    device: 'tablet',
+    is_bot: false,
+  },
+  {
+    browser: 'Unknown',
+    browser_version: null,
+    os: 'Unknown',
+    os_version: null,
+    device: 'bot',
+    is_bot: true,
+  },
 ];
 
 export const PLACES = [
@@ -60,7 +112,9 @@ export const PLACES = [
 
 /** [referrer, referrer_host as ingest derives it]; internal ones are filled in with the page's host. */
 export const REFERRERS: ReadonlyArray<readonly [string, string] | 'internal' | null> = [
-  null, null, 'internal',
+  null,
+  null,
+  'internal',
   ['https://www.google.com/search?q=clickstream', 'google.com'],
   ['https://news.ycombinator.com/item?id=1', 'news.ycombinator.com'],
   ['https://t.co/abc', 't.co'],
@@ -96,11 +150,31 @@ export const GOAL_POOL: ReadonlyArray<Omit<Goal, 'id' | 'siteId'>> = [
   { name: 'Top-level page', pagePath: '/*', eventName: null, property: null },
   { name: 'Umlaut', pagePath: '/über', eventName: null, property: null },
   { name: 'Signup', pagePath: null, eventName: 'signup', property: null },
-  { name: 'Pro signup', pagePath: null, eventName: 'signup', property: { key: 'plan', value: 'pro' } },
-  { name: 'PDF download', pagePath: null, eventName: 'download', property: { key: 'format', value: 'pdf' } },
+  {
+    name: 'Pro signup',
+    pagePath: null,
+    eventName: 'signup',
+    property: { key: 'plan', value: 'pro' },
+  },
+  {
+    name: 'PDF download',
+    pagePath: null,
+    eventName: 'download',
+    property: { key: 'format', value: 'pdf' },
+  },
   { name: 'Purchase', pagePath: null, eventName: 'purchase', property: null },
-  { name: 'Logged-in click', pagePath: null, eventName: 'click', property: { key: 'logged_in', value: 'true' } },
-  { name: 'Cheap purchase', pagePath: null, eventName: 'purchase', property: { key: 'amount', value: '3' } },
+  {
+    name: 'Logged-in click',
+    pagePath: null,
+    eventName: 'click',
+    property: { key: 'logged_in', value: 'true' },
+  },
+  {
+    name: 'Cheap purchase',
+    pagePath: null,
+    eventName: 'purchase',
+    property: { key: 'amount', value: '3' },
+  },
 ];
 export const GOAL_NAMES = GOAL_POOL.map((g) => g.name);
 
@@ -117,19 +191,39 @@ export interface EventSet {
   replay: number | null;
 }
 
-const pick = <T>(pool: readonly T[]) => fc.integer({ min: 0, max: pool.length - 1 }).map((i) => pool[i]!);
+const pick = <T>(pool: readonly T[]) =>
+  fc.integer({ min: 0, max: pool.length - 1 }).map((i) => pool[i]!);
 
 const eventSpec = fc.record({
   gap: fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: 0, max: 12 * MIN }) },
     { weight: 1, arbitrary: fc.constantFrom(0, 30 * MIN, 30 * MIN + 1, 31 * MIN, 2 * HOUR) },
   ),
-  type: fc.oneof({ weight: 6, arbitrary: fc.constant('page_view') }, { weight: 4, arbitrary: pick(EVENT_NAMES) }),
+  type: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('page_view') },
+    { weight: 4, arbitrary: pick(EVENT_NAMES) },
+  ),
   page: pick(PAGES),
   referrer: pick(REFERRERS),
-  utm: fc.record({ source: pick(UTM.source), medium: pick(UTM.medium), campaign: pick(UTM.campaign), content: pick(UTM.content), term: pick(UTM.term) }),
-  props: fc.option(fc.subarray(PROPERTY_KEYS, { minLength: 1 }).chain((keys) =>
-    fc.tuple(...keys.map((k) => pick<string | number | boolean | null>(PROPERTIES[k]).map((v) => [k, v] as const)))), { freq: 3 }),
+  utm: fc.record({
+    source: pick(UTM.source),
+    medium: pick(UTM.medium),
+    campaign: pick(UTM.campaign),
+    content: pick(UTM.content),
+    term: pick(UTM.term),
+  }),
+  props: fc.option(
+    fc
+      .subarray(PROPERTY_KEYS, { minLength: 1 })
+      .chain((keys) =>
+        fc.tuple(
+          ...keys.map((k) =>
+            pick<string | number | boolean | null>(PROPERTIES[k]).map((v) => [k, v] as const),
+          ),
+        ),
+      ),
+    { freq: 3 },
+  ),
   depth: pick([10, 25, 50, 75, 90, 100]),
   /** Rarely another device or place than the visitor's: a visit's attributes are its first event's. */
   otherProfile: fc.option(pick(PROFILES), { freq: 8 }),
@@ -139,14 +233,27 @@ const eventSpec = fc.record({
   arrival: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 
-const visitorSpecOf = (ids: number) => fc.record({
-  site: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
-  id: fc.noBias(fc.integer({ min: 1, max: ids })),
-  profile: fc.oneof({ weight: 5, arbitrary: pick(PROFILES.filter((p) => !p.is_bot)) }, { weight: 1, arbitrary: pick(PROFILES) }),
-  place: pick(PLACES),
-  /** Runs of events, each starting somewhere within about 30 hours of the anchor. */
-  runs: fc.array(fc.record({ start: fc.integer({ min: -30 * HOUR, max: 30 * HOUR }), events: fc.array(eventSpec, { minLength: 1, maxLength: 6 }) }), { minLength: 1, maxLength: 3 }),
-});
+const visitorSpecOf = (ids: number) =>
+  fc.record({
+    site: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.constant(1) },
+    ),
+    id: fc.noBias(fc.integer({ min: 1, max: ids })),
+    profile: fc.oneof(
+      { weight: 5, arbitrary: pick(PROFILES.filter((p) => !p.is_bot)) },
+      { weight: 1, arbitrary: pick(PROFILES) },
+    ),
+    place: pick(PLACES),
+    /** Runs of events, each starting somewhere within about 30 hours of the anchor. */
+    runs: fc.array(
+      fc.record({
+        start: fc.integer({ min: -30 * HOUR, max: 30 * HOUR }),
+        events: fc.array(eventSpec, { minLength: 1, maxLength: 6 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  });
 
 type EventSpec = typeof eventSpec extends fc.Arbitrary<infer T> ? T : never;
 type VisitorSpec = ReturnType<typeof visitorSpecOf> extends fc.Arbitrary<infer T> ? T : never;
@@ -155,13 +262,21 @@ function hostOf(site: string, kind: EventSpec['hostname']): string | null {
   return kind === null ? null : kind === 'site' ? site : `${kind}.${site}`;
 }
 
-function toEvent(visitor: VisitorSpec, spec: EventSpec, timestamp: number, index: number): TrackedEvent {
+function toEvent(
+  visitor: VisitorSpec,
+  spec: EventSpec,
+  timestamp: number,
+  index: number,
+): TrackedEvent {
   const site = SITES[visitor.site];
   const hostname = hostOf(site, spec.hostname);
   const profile = spec.otherProfile ?? visitor.profile;
   const place = spec.otherPlace ?? visitor.place;
   // Ingest keeps a referrer's host without `www.`.
-  const referrer = spec.referrer === 'internal' ? [`https://${hostname ?? site}/blog`, (hostname ?? site).replace(/^www\./, '')] as const : spec.referrer;
+  const referrer =
+    spec.referrer === 'internal'
+      ? ([`https://${hostname ?? site}/blog`, (hostname ?? site).replace(/^www\./, '')] as const)
+      : spec.referrer;
   return {
     // A random-looking prefix: ties of the same millisecond are ordered by it.
     event_id: `${spec.idKey.toString(16).padStart(4, '0')}-evt-${String(index).padStart(4, '0')}`,
@@ -178,7 +293,10 @@ function toEvent(visitor: VisitorSpec, spec: EventSpec, timestamp: number, index
     referrer_host: referrer?.[1] ?? null,
     title: null,
     properties: spec.props === null ? null : Object.fromEntries(spec.props),
-    element: spec.type === 'click' ? { tag: 'a', id: null, classes: ['cta'], text: 'Go', href: '/pricing', outbound: false } : null,
+    element:
+      spec.type === 'click'
+        ? { tag: 'a', id: null, classes: ['cta'], text: 'Go', href: '/pricing', outbound: false }
+        : null,
     scroll_depth: spec.type === 'scroll' ? spec.depth : null,
     screen_width: null,
     screen_height: null,
@@ -200,8 +318,16 @@ function toEvent(visitor: VisitorSpec, spec: EventSpec, timestamp: number, index
   };
 }
 
-const goalsArb = fc.tuple(...SITES.map(() => fc.subarray([...GOAL_POOL.keys()]))).map((perSite) =>
-  Object.fromEntries(SITES.map((site, s) => [site, perSite[s]!.map((i): Goal => ({ id: `${site}-goal-${i}`, siteId: site, ...GOAL_POOL[i]! }))])));
+const goalsArb = fc
+  .tuple(...SITES.map(() => fc.subarray([...GOAL_POOL.keys()])))
+  .map((perSite) =>
+    Object.fromEntries(
+      SITES.map((site, s) => [
+        site,
+        perSite[s]!.map((i): Goal => ({ id: `${site}-goal-${i}`, siteId: site, ...GOAL_POOL[i]! })),
+      ]),
+    ),
+  );
 
 export interface EventSetSize {
   minVisitors: number;
@@ -211,33 +337,49 @@ export interface EventSetSize {
 }
 
 /** A handful of visitors by default; the sampling case asks for hundreds. */
-export function eventSetArb(size: EventSetSize = { minVisitors: 2, maxVisitors: 8, visitorIds: 7 }): fc.Arbitrary<EventSet> {
-  return fc.record({
-    anchor: fc.constantFrom(...ANCHORS),
-    visitors: fc.array(visitorSpecOf(size.visitorIds), { minLength: size.minVisitors, maxLength: size.maxVisitors }),
-    retries: fc.array(fc.record({ which: fc.nat(), after: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 4 }),
-    goals: goalsArb,
-    cuts: fc.array(fc.boolean(), { minLength: 200, maxLength: 200 }),
-    interleave: fc.array(fc.nat(3), { minLength: 200, maxLength: 200 }),
-    replay: fc.option(fc.nat(20), { freq: 3 }),
-  }).map(({ anchor, visitors, retries, goals, cuts, interleave, replay }) => {
-    const timed: Array<{ event: TrackedEvent; arrival: number }> = [];
-    for (const visitor of visitors) {
-      for (const run of visitor.runs) {
-        let t = anchor.at + run.start;
-        for (const spec of run.events) {
-          t += spec.gap;
-          timed.push({ event: toEvent(visitor, spec, t, timed.length), arrival: spec.arrival });
+export function eventSetArb(
+  size: EventSetSize = { minVisitors: 2, maxVisitors: 8, visitorIds: 7 },
+): fc.Arbitrary<EventSet> {
+  return fc
+    .record({
+      anchor: fc.constantFrom(...ANCHORS),
+      visitors: fc.array(visitorSpecOf(size.visitorIds), {
+        minLength: size.minVisitors,
+        maxLength: size.maxVisitors,
+      }),
+      retries: fc.array(
+        fc.record({ which: fc.nat(), after: fc.double({ min: 0, max: 1, noNaN: true }) }),
+        { maxLength: 4 },
+      ),
+      goals: goalsArb,
+      cuts: fc.array(fc.boolean(), { minLength: 200, maxLength: 200 }),
+      interleave: fc.array(fc.nat(3), { minLength: 200, maxLength: 200 }),
+      replay: fc.option(fc.nat(20), { freq: 3 }),
+    })
+    .map(({ anchor, visitors, retries, goals, cuts, interleave, replay }) => {
+      const timed: Array<{ event: TrackedEvent; arrival: number }> = [];
+      for (const visitor of visitors) {
+        for (const run of visitor.runs) {
+          let t = anchor.at + run.start;
+          for (const spec of run.events) {
+            t += spec.gap;
+            timed.push({ event: toEvent(visitor, spec, t, timed.length), arrival: spec.arrival });
+          }
         }
       }
-    }
-    // A retry resends an event later: the same event_id and content, arriving after the first copy.
-    for (const retry of retries) {
-      const original = timed[retry.which % timed.length]!;
-      timed.push({ event: original.event, arrival: original.arrival + (1 - original.arrival) * retry.after + 1e-9 });
-    }
-    timed.sort((a, b) => a.arrival - b.arrival);
-    const arrivals = timed.map(({ event }, i) => ({ ...event, received_at: anchor.now + 3 * HOUR + i * 1000 }));
-    return { anchor, arrivals, goals, cuts, interleave, replay };
-  });
+      // A retry resends an event later: the same event_id and content, arriving after the first copy.
+      for (const retry of retries) {
+        const original = timed[retry.which % timed.length]!;
+        timed.push({
+          event: original.event,
+          arrival: original.arrival + (1 - original.arrival) * retry.after + 1e-9,
+        });
+      }
+      timed.sort((a, b) => a.arrival - b.arrival);
+      const arrivals = timed.map(({ event }, i) => ({
+        ...event,
+        received_at: anchor.now + 3 * HOUR + i * 1000,
+      }));
+      return { anchor, arrivals, goals, cuts, interleave, replay };
+    });
 }

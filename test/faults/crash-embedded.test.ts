@@ -24,7 +24,24 @@ describe('fault: crash of the embedded server under load', () => {
     const ledger = join(dataDir, 'ledger.jsonl');
     // Retries with exponential back-off (50 ms … 3.2 s) span the restart, so most requests sent
     // while the server is down are acknowledged after it returns; the rest are of unknown fate.
-    const load = spawnLoadgen(['--url', url, '--rate', '500', '--duration', '15s', '--concurrency', '16', '--batch-size', '5', '--retries', '8', '--timeout', '5s', '--ledger', ledger]);
+    const load = spawnLoadgen([
+      '--url',
+      url,
+      '--rate',
+      '500',
+      '--duration',
+      '15s',
+      '--concurrency',
+      '16',
+      '--batch-size',
+      '5',
+      '--retries',
+      '8',
+      '--timeout',
+      '5s',
+      '--ledger',
+      ledger,
+    ]);
 
     // Kill mid-load: once the load generator (a tsx child, slow to start on a busy machine) has
     // had events acknowledged, and a few seconds more, rather than after a fixed delay.
@@ -40,7 +57,9 @@ describe('fault: crash of the embedded server under load', () => {
     const { report } = await load.done;
 
     const result = await verify(url, ledger, 60_000);
-    console.info(`crash-embedded: ${report.sent} sent, ${report.accepted} acknowledged (${before} before the kill), ${report.unknown} unknown, retries ${report.retries}, down ${downMs} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`);
+    console.info(
+      `crash-embedded: ${report.sent} sent, ${report.accepted} acknowledged (${before} before the kill), ${report.unknown} unknown, retries ${report.retries}, down ${downMs} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`,
+    );
     expect(report.accepted).toBeGreaterThan(4_000);
     expect(before).toBeGreaterThan(0);
     expect(report.accepted).toBeGreaterThan(before);

@@ -26,7 +26,8 @@ describe('fault: crash of each scaled role under load', () => {
     const base = {
       DATA_DIR: dataDir,
       EVENT_LOG: 'kafka',
-      STORE: 'cassandra', CASSANDRA_QUERY_ROW_BUDGET: '0',
+      STORE: 'cassandra',
+      CASSANDRA_QUERY_ROW_BUDGET: '0',
       KAFKA_BROKERS: process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC: `clickstream.faults.${id}`,
       KAFKA_DLQ_TOPIC: `clickstream.faults.${id}.dlq`,
@@ -38,10 +39,19 @@ describe('fault: crash of each scaled role under load', () => {
       VISITOR_SALT_SECRET: `faults-secret-${id}`,
     };
     const output: string[] = [];
-    const io = { stdout: { write: (t: string) => output.push(t) }, stderr: { write: (t: string) => output.push(t) }, stderrIsTty: false, signal: new AbortController().signal };
+    const io = {
+      stdout: { write: (t: string) => output.push(t) },
+      stderr: { write: (t: string) => output.push(t) },
+      stderrIsTty: false,
+      signal: new AbortController().signal,
+    };
     expect(await runMigrate([], io, base), output.join('')).toBe(0);
 
-    const ports: Record<Role, number> = { ingest: await freePort(), processor: await freePort(), query: await freePort() };
+    const ports: Record<Role, number> = {
+      ingest: await freePort(),
+      processor: await freePort(),
+      query: await freePort(),
+    };
     const envOf = (role: Role) => ({ ...base, ROLES: role, PORT: String(ports[role]) });
     const start = async (role: Role) => servers.set(role, await startServer(envOf(role), 90_000));
     await Promise.all((['ingest', 'processor', 'query'] as const).map(start));
@@ -49,7 +59,24 @@ describe('fault: crash of each scaled role under load', () => {
     const queryUrl = `http://127.0.0.1:${ports.query}`;
     const ledger = join(dataDir, 'ledger.jsonl');
 
-    const load = spawnLoadgen(['--url', ingestUrl, '--rate', '350', '--duration', '120s', '--concurrency', '16', '--batch-size', '5', '--retries', '9', '--timeout', '8s', '--ledger', ledger]);
+    const load = spawnLoadgen([
+      '--url',
+      ingestUrl,
+      '--rate',
+      '350',
+      '--duration',
+      '120s',
+      '--concurrency',
+      '16',
+      '--batch-size',
+      '5',
+      '--retries',
+      '9',
+      '--timeout',
+      '8s',
+      '--ledger',
+      ledger,
+    ]);
     const loadStarted = Date.now();
     const downtimes: Record<string, number> = {};
     let lastKillAt = 0;
@@ -65,11 +92,18 @@ describe('fault: crash of each scaled role under load', () => {
     await sleep(3_000);
     load.finish();
     const { report } = await load.done;
-    expect(report.elapsedMs, 'every kill landed while the load was running').toBeGreaterThan(lastKillAt);
+    expect(report.elapsedMs, 'every kill landed while the load was running').toBeGreaterThan(
+      lastKillAt,
+    );
 
     const result = await verify(queryUrl, ledger, 60_000);
-    console.info(`crash-scaled: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, down ${JSON.stringify(downtimes)} ms, last kill at ${lastKillAt} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`);
-    if (!result.ok) console.info(await diagnoseCounters([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE));
+    console.info(
+      `crash-scaled: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, down ${JSON.stringify(downtimes)} ms, last kill at ${lastKillAt} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`,
+    );
+    if (!result.ok)
+      console.info(
+        await diagnoseCounters([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE),
+      );
     expect(report.accepted).toBeGreaterThan(4_000);
     expect(result.ok, describeReport(result)).toBe(true);
     expect(result.acknowledged).toBe(report.accepted);

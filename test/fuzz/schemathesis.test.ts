@@ -20,7 +20,8 @@ function ensureSchemathesis(): void {
   if (existsSync(BIN)) return;
   const run = (command: string, args: string[]) => {
     const result = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000 });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   };
   rmSync(VENV, { recursive: true, force: true });
   run('python3', ['-m', 'venv', VENV]);
@@ -42,13 +43,26 @@ afterAll(async () => {
 
 describe('schemathesis against /docs/json', () => {
   it('finds no 5xx and no answer outside the documented schemas', () => {
-    const result = spawnSync(BIN, [
-      'run', `${server.url}/docs/json`,
-      '--checks', 'not_a_server_error,response_schema_conformance,content_type_conformance',
-      // One worker: hypothesis parses lambdas' source with ast from several threads, which CPython
-      // 3.11 can fail with "AST constructor recursion depth mismatch" (a fuzzer error, not ours).
-      '--max-examples', '15', '--workers', '1', '--seed', '1', '--request-timeout', '10',
-    ], { cwd: dataDir, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync(
+      BIN,
+      [
+        'run',
+        `${server.url}/docs/json`,
+        '--checks',
+        'not_a_server_error,response_schema_conformance,content_type_conformance',
+        // One worker: hypothesis parses lambdas' source with ast from several threads, which CPython
+        // 3.11 can fail with "AST constructor recursion depth mismatch" (a fuzzer error, not ours).
+        '--max-examples',
+        '15',
+        '--workers',
+        '1',
+        '--seed',
+        '1',
+        '--request-timeout',
+        '10',
+      ],
+      { cwd: dataDir, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1' } },
+    );
     const output = `${result.stdout}\n${result.stderr}`;
     expect(result.status, output).toBe(0);
     expect(output).toMatch(/generated/);

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import type { CommandIo } from '../../src/cli/command.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { cassandraOptionsFrom, createCassandraClient } from '../../src/store/cassandra/cassandra-options.js';
+import {
+  cassandraOptionsFrom,
+  createCassandraClient,
+} from '../../src/store/cassandra/cassandra-options.js';
 import { currentReplication, SCHEMA_VERSION } from '../../src/store/cassandra/cassandra-schema.js';
 import { openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 
@@ -52,27 +55,58 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     // One node here: a keyspace at RF 3 and LOCAL_QUORUM could be created but never used. This is
     // what docker compose's cluster profile did when migrate started after the first node only.
     const started = Date.now();
-    const outcome = migrateWith({ CASSANDRA_REPLICATION: 'SimpleStrategy:3', CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM' }, ['--wait', '3s']);
-    await expect(outcome.then(() => 'migrated')).rejects.toThrow(/1 of 3 nodes up.*start the missing nodes/);
+    const outcome = migrateWith(
+      { CASSANDRA_REPLICATION: 'SimpleStrategy:3', CASSANDRA_CONSISTENCY: 'LOCAL_QUORUM' },
+      ['--wait', '3s'],
+    );
+    await expect(outcome.then(() => 'migrated')).rejects.toThrow(
+      /1 of 3 nodes up.*start the missing nodes/,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
     expect(await currentReplication(admin, keyspace)).toBeNull();
   });
 
   it('will not open a store on a keyspace that was never migrated', async () => {
-    await expect(openCassandraStore(cassandraOptionsFrom(loadConfig(env)))).rejects.toThrow(/schema version 0.*migrate/);
+    await expect(openCassandraStore(cassandraOptionsFrom(loadConfig(env)))).rejects.toThrow(
+      /schema version 0.*migrate/,
+    );
   });
 
   it('creates the keyspace with the configured replication and the tables, and records the version', async () => {
     const first = await migrateWith();
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toContain(`keyspace ${keyspace} created (SimpleStrategy replication_factor=1)`);
+    expect(first.stdout).toContain(
+      `keyspace ${keyspace} created (SimpleStrategy replication_factor=1)`,
+    );
     expect(first.stdout).toContain(`Applied migrations 1, 2, 3; schema version ${SCHEMA_VERSION}.`);
-    expect(await currentReplication(admin, keyspace)).toEqual({ class: 'SimpleStrategy', replication_factor: '1' });
-    const versions = await admin.execute(`SELECT version, applied_at FROM ${keyspace}.schema_migrations`);
+    expect(await currentReplication(admin, keyspace)).toEqual({
+      class: 'SimpleStrategy',
+      replication_factor: '1',
+    });
+    const versions = await admin.execute(
+      `SELECT version, applied_at FROM ${keyspace}.schema_migrations`,
+    );
     expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2, 3]);
-    const tables = await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
+    const tables = await admin.execute(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?',
+      [keyspace],
+      { prepare: true },
+    );
     expect(tables.rows.map((r) => r.get('table_name')).sort()).toEqual([
-      'checkpoints', 'counters', 'events_by_id', 'events_by_page', 'events_by_site', 'events_by_visitor', 'schema_migrations', 'sessions', 'settings_by_id', 'settings_by_site', 'site_days', 'sites', 'sketches', 'visitor_days',
+      'checkpoints',
+      'counters',
+      'events_by_id',
+      'events_by_page',
+      'events_by_site',
+      'events_by_visitor',
+      'schema_migrations',
+      'sessions',
+      'settings_by_id',
+      'settings_by_site',
+      'site_days',
+      'sites',
+      'sketches',
+      'visitor_days',
     ]);
   });
 
@@ -80,7 +114,11 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     const second = await migrateWith({}, ['--json']);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual({
-      keyspace, keyspaceAction: 'unchanged', replication: { class: 'SimpleStrategy', replication_factor: '1' }, applied: [], version: SCHEMA_VERSION,
+      keyspace,
+      keyspaceAction: 'unchanged',
+      replication: { class: 'SimpleStrategy', replication_factor: '1' },
+      applied: [],
+      version: SCHEMA_VERSION,
     });
     const versions = await admin.execute(`SELECT version FROM ${keyspace}.schema_migrations`);
     expect(versions.rowLength).toBe(3);
@@ -91,15 +129,25 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
   });
 
   it('brings an existing keyspace to a new replication setting and says a repair is due', async () => {
-    const result = await migrateWith({ CASSANDRA_REPLICATION: `NetworkTopologyStrategy:${localDc}=1` });
+    const result = await migrateWith({
+      CASSANDRA_REPLICATION: `NetworkTopologyStrategy:${localDc}=1`,
+    });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`keyspace ${keyspace} altered (NetworkTopologyStrategy ${localDc}=1)`);
+    expect(result.stdout).toContain(
+      `keyspace ${keyspace} altered (NetworkTopologyStrategy ${localDc}=1)`,
+    );
     expect(result.stdout).toContain('nodetool repair');
-    expect(await currentReplication(admin, keyspace)).toEqual({ class: 'NetworkTopologyStrategy', [localDc]: '1' });
+    expect(await currentReplication(admin, keyspace)).toEqual({
+      class: 'NetworkTopologyStrategy',
+      [localDc]: '1',
+    });
   });
 
   it('does nothing for the embedded store, and names a bad setting', async () => {
-    expect(await migrateWith({ STORE: 'sqlite' })).toMatchObject({ code: 0, stdout: expect.stringContaining('nothing to do') });
+    expect(await migrateWith({ STORE: 'sqlite' })).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('nothing to do'),
+    });
     const bad = await migrateWith({ CASSANDRA_REPLICATION: 'EverywhereStrategy' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('CASSANDRA_REPLICATION');
@@ -107,7 +155,11 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
 
   it('runs as its own script: npx tsx src/cli/migrate.ts', async () => {
     const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', ['src/cli/migrate.ts'], {
-      env: { ...process.env, ...env, CASSANDRA_REPLICATION: `NetworkTopologyStrategy:${localDc}=1` },
+      env: {
+        ...process.env,
+        ...env,
+        CASSANDRA_REPLICATION: `NetworkTopologyStrategy:${localDc}=1`,
+      },
       timeout: 30_000,
     });
     expect(stdout).toContain(`keyspace ${keyspace} unchanged`);

@@ -10,9 +10,12 @@ import type { TrackedEvent } from '../../src/domain/tracked-event.js';
 import { createScanFunnel } from '../../src/query/funnel/scan-funnel.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
 import { funnelReaderOf } from '../../src/compose/adapters.js';
-import { createCassandraClient, type CassandraOptions } from '../../src/store/cassandra/cassandra-options.js';
+import {
+  createCassandraClient,
+  type CassandraOptions,
+} from '../../src/store/cassandra/cassandra-options.js';
 import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
-import type { CassandraStore} from '../../src/store/cassandra/cassandra-store.js';
+import type { CassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 import { holds } from '../differential/reference/values.js';
 import { buildVisits, byTime } from '../differential/reference/visits.js';
@@ -34,7 +37,7 @@ const BROWSERS = ['Firefox', 'Chrome', 'Safari'];
 
 function random(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 function generate(seed: number): TrackedEvent[] {
@@ -52,22 +55,37 @@ function generate(seed: number): TrackedEvent[] {
       const step = rand();
       ts += step < 0.3 ? 0 : step < 0.9 ? Math.floor(rand() * 120_000) : 31 * 60_000;
       const type = i === 0 ? 'page_view' : pick(TYPES);
-      events.push(makeEvent({
-        site_id: site, visitor_id: visitor, timestamp: ts, received_at: ts, event_type: type, page: pick(PAGES), browser, is_bot: bot,
-        properties: type === 'signup' ? { plan: pick(['pro', 'free']) } : null,
-      }));
+      events.push(
+        makeEvent({
+          site_id: site,
+          visitor_id: visitor,
+          timestamp: ts,
+          received_at: ts,
+          event_type: type,
+          page: pick(PAGES),
+          browser,
+          is_bot: bot,
+          properties: type === 'signup' ? { plan: pick(['pro', 'free']) } : null,
+        }),
+      );
     }
   }
   return events;
 }
 
 /** docs/funnels.md, read literally: per counted visit, step n + 1 at the first matching event at or after step n. */
-function referenceFunnel(events: readonly TrackedEvent[], plan: FunnelPlan, goals: readonly Goal[]): number[] {
+function referenceFunnel(
+  events: readonly TrackedEvent[],
+  plan: FunnelPlan,
+  goals: readonly Goal[],
+): number[] {
   const deepest = new Map<string, number>();
   const { visits } = buildVisits(events.filter((e) => e.site_id === plan.siteId));
-  const counted = (e: TrackedEvent) => e.timestamp >= plan.from && e.timestamp < plan.to && (plan.includeBots || !e.is_bot);
+  const counted = (e: TrackedEvent) =>
+    e.timestamp >= plan.from && e.timestamp < plan.to && (plan.includeBots || !e.is_bot);
   for (const visit of visits) {
-    if (visit.start < plan.from || visit.start >= plan.to || (!plan.includeBots && visit.isBot)) continue;
+    if (visit.start < plan.from || visit.start >= plan.to || (!plan.includeBots && visit.isBot))
+      continue;
     const mine = visit.events.filter(counted).sort(byTime);
     if (plan.filter && !mine.some((e) => holds(plan.filter, e, visit, goals))) continue;
     let at = Number.NEGATIVE_INFINITY;
@@ -84,49 +102,107 @@ function referenceFunnel(events: readonly TrackedEvent[], plan: FunnelPlan, goal
   return plan.steps.map((_, i) => [...deepest.values()].filter((d) => d > i).length);
 }
 
-const leaf = (dimension: string, values: string[], op: 'is' | 'is_not' | 'contains' | 'matches' = 'is'): FilterExpr => ({ kind: 'leaf', op, dimension: dimension as never, values });
+const leaf = (
+  dimension: string,
+  values: string[],
+  op: 'is' | 'is_not' | 'contains' | 'matches' = 'is',
+): FilterExpr => ({ kind: 'leaf', op, dimension: dimension as never, values });
 const GOALS: Goal[] = [
-  { id: 'g1', siteId: SITE, name: 'Pro signup', pagePath: null, eventName: 'signup', property: { key: 'plan', value: 'pro' } },
+  {
+    id: 'g1',
+    siteId: SITE,
+    name: 'Pro signup',
+    pagePath: null,
+    eventName: 'signup',
+    property: { key: 'plan', value: 'pro' },
+  },
   { id: 'g2', siteId: SITE, name: 'Pricing', pagePath: '/pri*', eventName: null, property: null },
 ];
 const FUNNELS: Array<{ name: string; steps: FilterExpr[]; filter?: FilterExpr }> = [
-  { name: 'pages then signup', steps: [leaf('event:page', ['/']), leaf('event:page', ['/pricing']), leaf('event:name', ['signup'])] },
-  { name: 'overlapping steps', steps: [leaf('event:name', ['page_view']), leaf('event:page', ['/pricing', '/signup']), leaf('event:name', ['purchase'])] },
-  { name: 'goals as steps', steps: [leaf('event:goal', ['Pricing']), leaf('event:goal', ['Pro signup'])] },
-  { name: 'under a visit filter', steps: [leaf('event:page', ['/docs']), leaf('event:name', ['click'])], filter: leaf('visit:browser', ['Firefox']) },
-  { name: 'under an event filter', steps: [leaf('event:page', ['/']), leaf('event:page', ['/signup'], 'contains')], filter: leaf('event:name', ['purchase']) },
-  { name: 'regular expressions, eight steps', steps: ['/', '/pricing', '/signup', '/docs', '/', '/blog/a', '/pricing', '/signup'].map((p, i) => leaf('event:page', [`^${p.replace('/', '\\/')}$`, `x${i}`], 'matches')) },
+  {
+    name: 'pages then signup',
+    steps: [
+      leaf('event:page', ['/']),
+      leaf('event:page', ['/pricing']),
+      leaf('event:name', ['signup']),
+    ],
+  },
+  {
+    name: 'overlapping steps',
+    steps: [
+      leaf('event:name', ['page_view']),
+      leaf('event:page', ['/pricing', '/signup']),
+      leaf('event:name', ['purchase']),
+    ],
+  },
+  {
+    name: 'goals as steps',
+    steps: [leaf('event:goal', ['Pricing']), leaf('event:goal', ['Pro signup'])],
+  },
+  {
+    name: 'under a visit filter',
+    steps: [leaf('event:page', ['/docs']), leaf('event:name', ['click'])],
+    filter: leaf('visit:browser', ['Firefox']),
+  },
+  {
+    name: 'under an event filter',
+    steps: [leaf('event:page', ['/']), leaf('event:page', ['/signup'], 'contains')],
+    filter: leaf('event:name', ['purchase']),
+  },
+  {
+    name: 'regular expressions, eight steps',
+    steps: ['/', '/pricing', '/signup', '/docs', '/', '/blog/a', '/pricing', '/signup'].map(
+      (p, i) => leaf('event:page', [`^${p.replace('/', '\\/')}$`, `x${i}`], 'matches'),
+    ),
+  },
 ];
 
 describe('funnels: SQL, scan and reference agree', () => {
   let store: DuckDbStore;
   const events = [...generate(7), ...generate(11)];
   beforeAll(async () => {
-    store = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'clickstream-funnel-')), 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 86_400_000, visitorSecret: 'funnel-test' });
+    store = await DuckDbStore.open({
+      path: join(mkdtempSync(join(tmpdir(), 'clickstream-funnel-')), 'store.duckdb'),
+      rawEventRetentionMs: 0,
+      dedupeWindowMs: 86_400_000,
+      visitorSecret: 'funnel-test',
+    });
     // Out of order, in several commits, as a log's partitions deliver them.
     const shuffled = [...events].sort((a, b) => (a.event_id < b.event_id ? -1 : 1));
-    for (let i = 0; i < shuffled.length; i += 97) await store.commit({ partition: 0, nextOffset: i + 97, events: shuffled.slice(i, i + 97) });
+    for (let i = 0; i < shuffled.length; i += 97)
+      await store.commit({ partition: 0, nextOffset: i + 97, events: shuffled.slice(i, i + 97) });
   });
   afterAll(async () => {
     await store?.close();
   });
 
   for (const funnel of FUNNELS) {
-    for (const [label, from, to, includeBots] of [['the whole day', T0, T0 + 30 * HOUR, false], ['part of it, bots too', T0 + 3 * HOUR, T0 + 12 * HOUR, true]] as const) {
+    for (const [label, from, to, includeBots] of [
+      ['the whole day', T0, T0 + 30 * HOUR, false],
+      ['part of it, bots too', T0 + 3 * HOUR, T0 + 12 * HOUR, true],
+    ] as const) {
       it(`${funnel.name}, ${label}`, async () => {
         const plan: FunnelPlan = {
-          siteId: SITE, from, to, includeBots,
+          siteId: SITE,
+          from,
+          to,
+          includeBots,
           filter: lowerGoalFilters(funnel.filter ?? null, GOALS),
           steps: funnel.steps.map((s) => lowerGoalFilters(s, GOALS)!),
         };
-        const expected = referenceFunnel(events, { ...plan, filter: funnel.filter ?? null, steps: funnel.steps }, GOALS);
+        const expected = referenceFunnel(
+          events,
+          { ...plan, filter: funnel.filter ?? null, steps: funnel.steps },
+          GOALS,
+        );
         const sql = await store.funnel(plan);
         const scan = await createScanFunnel(store).funnel(plan);
         expect(sql.visitors).toEqual(expected);
         expect(scan.visitors).toEqual(expected);
         expect(sql.rowsRead).toBe(scan.rowsRead);
         // Guards against a test that passes by finding nothing.
-        if (label === 'the whole day' && funnel.name !== 'regular expressions, eight steps') expect(expected[1]).toBeGreaterThan(0);
+        if (label === 'the whole day' && funnel.name !== 'regular expressions, eight steps')
+          expect(expected[1]).toBeGreaterThan(0);
         if (process.env.SHOW_FUNNELS) console.log(funnel.name, label, expected);
       });
     }
@@ -136,7 +212,10 @@ describe('funnels: SQL, scan and reference agree', () => {
 describe('funnels and property keys on Cassandra: the scan over its raw events agrees with the reference and the embedded store', () => {
   const keyspace = `clickstream_funnel_${randomBytes(5).toString('hex')}`;
   const options: CassandraOptions = {
-    contactPoints: (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean),
+    contactPoints: (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     localDataCenter: process.env.CLICKSTREAM_TEST_CASSANDRA_DC ?? 'datacenter1',
     keyspace,
     replication: 'SimpleStrategy:1',
@@ -152,10 +231,16 @@ describe('funnels and property keys on Cassandra: the scan over its raw events a
     await migrate(admin, keyspace, options.replication);
     await admin.shutdown();
     store = await openCassandraStore(options);
-    embedded = await DuckDbStore.open({ path: join(mkdtempSync(join(tmpdir(), 'clickstream-funnel-')), 'store.duckdb'), rawEventRetentionMs: 0, dedupeWindowMs: 86_400_000, visitorSecret: 'funnel-test' });
+    embedded = await DuckDbStore.open({
+      path: join(mkdtempSync(join(tmpdir(), 'clickstream-funnel-')), 'store.duckdb'),
+      rawEventRetentionMs: 0,
+      dedupeWindowMs: 86_400_000,
+      visitorSecret: 'funnel-test',
+    });
     const shuffled = [...events].sort((a, b) => (a.event_id < b.event_id ? -1 : 1));
     for (let i = 0; i < shuffled.length; i += 97) {
-      for (const s of [store, embedded]) await s.commit({ partition: 0, nextOffset: i + 97, events: shuffled.slice(i, i + 97) });
+      for (const s of [store, embedded])
+        await s.commit({ partition: 0, nextOffset: i + 97, events: shuffled.slice(i, i + 97) });
     }
   }, 120_000);
   afterAll(async () => {
@@ -167,23 +252,45 @@ describe('funnels and property keys on Cassandra: the scan over its raw events a
     await admin.shutdown();
   });
 
-  it('gives every funnel the reference answer, over the whole day and part of it', { timeout: 120_000 }, async () => {
-    const funnels = funnelReaderOf(store)!;
-    expect(funnels, 'the Cassandra store offers visit steps').toBeDefined();
-    let reached = 0;
-    for (const funnel of FUNNELS) {
-      for (const [from, to, includeBots] of [[T0, T0 + 30 * HOUR, false], [T0 + 3 * HOUR, T0 + 12 * HOUR, true]] as const) {
-        const plan: FunnelPlan = { siteId: SITE, from, to, includeBots, filter: lowerGoalFilters(funnel.filter ?? null, GOALS), steps: funnel.steps.map((s) => lowerGoalFilters(s, GOALS)!) };
-        const expected = referenceFunnel(events, { ...plan, filter: funnel.filter ?? null, steps: funnel.steps }, GOALS);
-        expect((await funnels.funnel(plan)).visitors, `${funnel.name} ${from}`).toEqual(expected);
-        reached += expected[1]!;
+  it(
+    'gives every funnel the reference answer, over the whole day and part of it',
+    { timeout: 120_000 },
+    async () => {
+      const funnels = funnelReaderOf(store)!;
+      expect(funnels, 'the Cassandra store offers visit steps').toBeDefined();
+      let reached = 0;
+      for (const funnel of FUNNELS) {
+        for (const [from, to, includeBots] of [
+          [T0, T0 + 30 * HOUR, false],
+          [T0 + 3 * HOUR, T0 + 12 * HOUR, true],
+        ] as const) {
+          const plan: FunnelPlan = {
+            siteId: SITE,
+            from,
+            to,
+            includeBots,
+            filter: lowerGoalFilters(funnel.filter ?? null, GOALS),
+            steps: funnel.steps.map((s) => lowerGoalFilters(s, GOALS)!),
+          };
+          const expected = referenceFunnel(
+            events,
+            { ...plan, filter: funnel.filter ?? null, steps: funnel.steps },
+            GOALS,
+          );
+          expect((await funnels.funnel(plan)).visitors, `${funnel.name} ${from}`).toEqual(expected);
+          reached += expected[1]!;
+        }
       }
-    }
-    expect(reached).toBeGreaterThan(0);
-  });
+      expect(reached).toBeGreaterThan(0);
+    },
+  );
 
   it('lists the property keys the embedded store lists', async () => {
-    for (const filter of [null, leaf('event:name', ['signup']), leaf('visit:browser', ['Chrome'])]) {
+    for (const filter of [
+      null,
+      leaf('event:name', ['signup']),
+      leaf('visit:browser', ['Chrome']),
+    ]) {
       const plan = { siteId: SITE, from: T0, to: T0 + 30 * HOUR, includeBots: false, filter };
       const keys = await store.propertyKeys(plan, 10);
       expect(keys).toEqual(await embedded.propertyKeys(plan, 10));

@@ -8,12 +8,25 @@ import { isClickstreamError } from '../../src/domain/errors.js';
 import { decodeEvent, encodeEvent, logKey } from '../../src/domain/event-codec.js';
 import { createKafkaLog, DLQ_HEADERS, KafkaLog } from '../../src/event-log/kafka/kafka-log.js';
 import type { KafkaLogOptions, KafkaTuning } from '../../src/event-log/kafka/kafka-options.js';
-import type { EventLog, LogConsumer, LogRecord, PartitionBatch } from '../../src/ports/event-log.js';
+import type {
+  EventLog,
+  LogConsumer,
+  LogRecord,
+  PartitionBatch,
+} from '../../src/ports/event-log.js';
 import { eventually, makeEvent } from '../support/events.js';
 
-const brokers = (process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+const brokers = (process.env.CLICKSTREAM_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const logger = pino({ level: process.env.CLICKSTREAM_TEST_LOG_LEVEL ?? 'silent' });
-const fastGroup: Partial<KafkaTuning> = { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, fetchMaxWaitMs: 100, closeTimeoutMs: 5_000 };
+const fastGroup: Partial<KafkaTuning> = {
+  heartbeatIntervalMs: 500,
+  sessionTimeoutMs: 10_000,
+  fetchMaxWaitMs: 100,
+  closeTimeoutMs: 5_000,
+};
 const createdTopics: string[] = [];
 const closers: Array<() => Promise<unknown>> = [];
 
@@ -41,7 +54,11 @@ async function openLog(options: KafkaLogOptions): Promise<KafkaLog> {
   return log;
 }
 
-async function consume(log: EventLog, groupId: string, handle: (batch: PartitionBatch) => Promise<void>): Promise<LogConsumer> {
+async function consume(
+  log: EventLog,
+  groupId: string,
+  handle: (batch: PartitionBatch) => Promise<void>,
+): Promise<LogConsumer> {
   const consumer = await log.consume({ groupId, resumeFrom: () => Promise.resolve(null), handle });
   closers.push(() => consumer.close());
   return consumer;
@@ -81,7 +98,11 @@ describe('KafkaLog on a real broker', { timeout: 60_000 }, () => {
         else await log.deadLetter(record, result.reason);
       }
     });
-    await eventually(async () => decoded.length, (n) => n >= 1, 20_000);
+    await eventually(
+      async () => decoded.length,
+      (n) => n >= 1,
+      20_000,
+    );
     expect(decoded).toEqual([good.event_id]);
 
     const parked = await readTopic(options.dlqTopic, 2);
@@ -90,16 +111,22 @@ describe('KafkaLog on a real broker', { timeout: 60_000 }, () => {
     expect(byKey.get('site:bad-json')?.headers.get(DLQ_HEADERS.reason)).toMatch(/^not JSON/);
     expect(byKey.get('site:bad-shape')?.headers.get(DLQ_HEADERS.reason)).toBeTruthy();
     expect(byKey.get('site:bad-shape')?.headers.get(DLQ_HEADERS.topic)).toBe(options.topic);
-    expect(Number(byKey.get('site:bad-shape')?.headers.get(DLQ_HEADERS.offset))).toBeGreaterThanOrEqual(0);
+    expect(
+      Number(byKey.get('site:bad-shape')?.headers.get(DLQ_HEADERS.offset)),
+    ).toBeGreaterThanOrEqual(0);
   });
 
   it("moves a leaving member's partitions to the other member, which resumes from the committed offsets", async () => {
     const log = await openLog(logOptions({ partitions: 6 }));
     const groupId = `rebalance-${randomUUID()}`;
     const seen = { a: [] as LogRecord[], b: [] as LogRecord[] };
-    const handler = (name: 'a' | 'b') => async (batch: PartitionBatch) => void seen[name].push(...batch.records);
+    const handler = (name: 'a' | 'b') => async (batch: PartitionBatch) =>
+      void seen[name].push(...batch.records);
     const appendPhase = async (phase: number) => {
-      const records = Array.from({ length: 40 }, (_, i) => ({ key: `site:visitor-${i}`, value: Buffer.from(`${phase}:${i}`) }));
+      const records = Array.from({ length: 40 }, (_, i) => ({
+        key: `site:visitor-${i}`,
+        value: Buffer.from(`${phase}:${i}`),
+      }));
       await log.append(records);
       return records.map((r) => r.value.toString());
     };
@@ -107,11 +134,19 @@ describe('KafkaLog on a real broker', { timeout: 60_000 }, () => {
 
     await consume(log, groupId, handler('a'));
     const phase1 = await appendPhase(1);
-    await eventually(async () => handled(), (h) => phase1.every((v) => h.has(v)), 20_000);
+    await eventually(
+      async () => handled(),
+      (h) => phase1.every((v) => h.has(v)),
+      20_000,
+    );
 
     const b = await consume(log, groupId, handler('b'));
     const phase2 = await appendPhase(2);
-    await eventually(async () => handled(), (h) => phase2.every((v) => h.has(v)), 20_000);
+    await eventually(
+      async () => handled(),
+      (h) => phase2.every((v) => h.has(v)),
+      20_000,
+    );
     expect(seen.b.length).toBeGreaterThan(0);
 
     // b leaves: it finishes and commits what it handled, then its partitions go to a.
@@ -119,11 +154,17 @@ describe('KafkaLog on a real broker', { timeout: 60_000 }, () => {
     const aBefore = seen.a.length;
     const bHandled = new Set(seen.b.map(id));
     const phase3 = await appendPhase(3);
-    await eventually(async () => handled(), (h) => phase3.every((v) => h.has(v)), 20_000);
+    await eventually(
+      async () => handled(),
+      (h) => phase3.every((v) => h.has(v)),
+      20_000,
+    );
 
     const aAfter = seen.a.slice(aBefore);
     expect(aAfter.filter((r) => bHandled.has(id(r)))).toEqual([]);
-    expect(aAfter.some((r) => [...bHandled].some((b) => b.startsWith(`${r.partition}:`)))).toBe(true);
+    expect(aAfter.some((r) => [...bHandled].some((b) => b.startsWith(`${r.partition}:`)))).toBe(
+      true,
+    );
     const all = [...seen.a, ...seen.b].map((r) => r.value.toString());
     for (const v of [...phase1, ...phase2, ...phase3]) expect(all).toContain(v);
     // Kafka is at-least-once across a rebalance: a batch in flight while its partition moves can
@@ -133,31 +174,54 @@ describe('KafkaLog on a real broker', { timeout: 60_000 }, () => {
   it('moves a position outside the log (records deleted by retention) to the nearest offset instead of wedging', async () => {
     const options = logOptions({ partitions: 1 });
     const log = await openLog(options);
-    await log.append([0, 1, 2, 3, 4].map((n) => ({ key: 'site:v', value: Buffer.from(String(n)) })));
+    await log.append(
+      [0, 1, 2, 3, 4].map((n) => ({ key: 'site:v', value: Buffer.from(String(n)) })),
+    );
     const admin = new Admin({ clientId: 'clickstream-test-retention', bootstrapBrokers: brokers });
     try {
-      await admin.deleteRecords({ topics: [{ name: options.topic, partitions: [{ partition: 0, offset: 3n }] }] });
+      await admin.deleteRecords({
+        topics: [{ name: options.topic, partitions: [{ partition: 0, offset: 3n }] }],
+      });
     } finally {
       await admin.close();
     }
     const seen: string[] = [];
     // The store's checkpoint says 1, but retention already removed offsets 0-2.
-    const consumer = await log.consume({ groupId: `retention-${randomUUID()}`, resumeFrom: () => Promise.resolve(1), handle: async (b) => void seen.push(...b.records.map((r) => r.value.toString())) });
+    const consumer = await log.consume({
+      groupId: `retention-${randomUUID()}`,
+      resumeFrom: () => Promise.resolve(1),
+      handle: async (b) => void seen.push(...b.records.map((r) => r.value.toString())),
+    });
     closers.push(() => consumer.close());
-    await eventually(async () => seen.length, (n) => n >= 2, 20_000);
+    await eventually(
+      async () => seen.length,
+      (n) => n >= 2,
+      20_000,
+    );
     expect(seen).toEqual(['3', '4']);
   });
 });
 
 describe('KafkaLog when Kafka is unreachable', { timeout: 60_000 }, () => {
-  const unreachable: Partial<KafkaTuning> = { connectTimeoutMs: 500, requestTimeoutMs: 2_000, retries: 1, retryDelayMs: 100 };
+  const unreachable: Partial<KafkaTuning> = {
+    connectTimeoutMs: 500,
+    requestTimeoutMs: 2_000,
+    retries: 1,
+    retryDelayMs: 100,
+  };
 
   it('refuses an append promptly with LOG_UNAVAILABLE (503) when nothing listens', async () => {
     const port = await freePort();
-    const log = new KafkaLog({ ...logOptions(), brokers: [`127.0.0.1:${port}`], tuning: { ...unreachable, appendTimeoutMs: 3_000 } });
+    const log = new KafkaLog({
+      ...logOptions(),
+      brokers: [`127.0.0.1:${port}`],
+      tuning: { ...unreachable, appendTimeoutMs: 3_000 },
+    });
     closers.push(() => log.close());
     const started = Date.now();
-    const error = await log.append([{ key: 'site:v', value: Buffer.from('{}') }]).catch((e: unknown) => e);
+    const error = await log
+      .append([{ key: 'site:v', value: Buffer.from('{}') }])
+      .catch((e: unknown) => e);
     expect(isClickstreamError(error) && error.code).toBe('LOG_UNAVAILABLE');
     expect(isClickstreamError(error) && error.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(3_500);
@@ -167,11 +231,21 @@ describe('KafkaLog when Kafka is unreachable', { timeout: 60_000 }, () => {
     const hole = await blackhole();
     closers.push(() => hole.close());
     const maxPendingBytes = 64 * 1024;
-    const log = new KafkaLog({ ...logOptions(), brokers: [`127.0.0.1:${hole.port}`], maxPendingBytes, tuning: { ...unreachable, appendTimeoutMs: 1_500 } });
+    const log = new KafkaLog({
+      ...logOptions(),
+      brokers: [`127.0.0.1:${hole.port}`],
+      maxPendingBytes,
+      tuning: { ...unreachable, appendTimeoutMs: 1_500 },
+    });
     closers.push(() => log.close());
     const value = Buffer.alloc(8 * 1024, 'x');
     const started = Date.now();
-    const outcomes = Array.from({ length: 20 }, () => log.append([{ key: 'site:v', value }]).then(() => 'ok', (e: unknown) => (isClickstreamError(e) ? e.code : 'other')));
+    const outcomes = Array.from({ length: 20 }, () =>
+      log.append([{ key: 'site:v', value }]).then(
+        () => 'ok',
+        (e: unknown) => (isClickstreamError(e) ? e.code : 'other'),
+      ),
+    );
     expect(log.pendingBytes).toBeLessThanOrEqual(maxPendingBytes);
     const codes = await Promise.all(outcomes);
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -188,7 +262,11 @@ describe('KafkaLog when Kafka is unreachable', { timeout: 60_000 }, () => {
     // The log bootstraps through a loopback port where Kafka is "down" until a proxy to the real
     // broker starts listening there. (After bootstrap the client talks to the broker's advertised
     // address, so this stands for an outage at start-up, not a cut of established connections.)
-    const log = new KafkaLog({ ...options, brokers: [`127.0.0.1:${port}`], tuning: { ...fastGroup, ...unreachable, appendTimeoutMs: 2_000 } });
+    const log = new KafkaLog({
+      ...options,
+      brokers: [`127.0.0.1:${port}`],
+      tuning: { ...fastGroup, ...unreachable, appendTimeoutMs: 2_000 },
+    });
     closers.push(() => log.close());
     const record = { key: 'site:recovered', value: Buffer.from(randomUUID()) };
     const down = await log.append([record]).catch((e: unknown) => e);
@@ -196,12 +274,28 @@ describe('KafkaLog when Kafka is unreachable', { timeout: 60_000 }, () => {
 
     const proxy = await tcpProxy(port, brokers[0]!);
     closers.push(() => proxy.close());
-    await eventually(() => log.append([record]).then(() => true, () => false), (ok) => ok, 20_000);
+    await eventually(
+      () =>
+        log.append([record]).then(
+          () => true,
+          () => false,
+        ),
+      (ok) => ok,
+      20_000,
+    );
 
     const reader = await openLog(options);
     const got: LogRecord[] = [];
-    await consume(reader, `recovered-${randomUUID()}`, async (batch) => void got.push(...batch.records));
-    await eventually(async () => got.some((r) => r.value.equals(record.value)), (found) => found, 20_000);
+    await consume(
+      reader,
+      `recovered-${randomUUID()}`,
+      async (batch) => void got.push(...batch.records),
+    );
+    await eventually(
+      async () => got.some((r) => r.value.equals(record.value)),
+      (found) => found,
+      20_000,
+    );
   });
 });
 
@@ -219,7 +313,12 @@ async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
     clientId: 'clickstream-test-reader',
     groupId: `reader-${randomUUID()}`,
     bootstrapBrokers: brokers,
-    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    deserializers: {
+      key: stringDeserializer,
+      value: stringDeserializer,
+      headerKey: stringDeserializer,
+      headerValue: stringDeserializer,
+    },
     maxWaitTime: 200,
   });
   try {
@@ -227,7 +326,11 @@ async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
     const messages: ReadMessage[] = [];
     const timeout = setTimeout(() => void stream.close(), 20_000);
     for await (const m of stream) {
-      messages.push({ key: m.key ?? '', value: m.value ?? '', headers: new Map([...m.headers].map(([k, v]) => [k ?? '', v ?? ''])) });
+      messages.push({
+        key: m.key ?? '',
+        value: m.value ?? '',
+        headers: new Map([...m.headers].map(([k, v]) => [k ?? '', v ?? ''])),
+      });
       if (messages.length >= count) break;
     }
     clearTimeout(timeout);
@@ -283,7 +386,10 @@ async function tcpProxy(port: number, target: string): Promise<Closable> {
     const upstream = connect(Number(targetPort), host);
     for (const s of [client, upstream]) {
       sockets.add(s);
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
       s.on('close', () => sockets.delete(s));
     }
     client.pipe(upstream).pipe(client);

@@ -14,14 +14,18 @@ import { eventually } from '../support/events.js';
  * CORS on ingest only, the dashboard at /, the site list and the live REST reads.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const SHOP = 'https://shop.example';
 
 const dirs: string[] = [];
 async function start(env: Record<string, string>): Promise<Clickstream> {
   const dir = mkdtempSync(join(tmpdir(), 'clickstream-rt-'));
   dirs.push(dir);
-  return startClickstream(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'));
+  return startClickstream(
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', ...env }),
+    createLogger('silent'),
+  );
 }
 
 let restricted: Clickstream;
@@ -53,7 +57,11 @@ describe('/tracker.js', () => {
     expect(plain.headers['cross-origin-resource-policy']).toBe('cross-origin');
     expect(plain.rawPayload.equals(built)).toBe(true);
 
-    const gzipped = await app.inject({ method: 'GET', url: '/tracker.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const gzipped = await app.inject({
+      method: 'GET',
+      url: '/tracker.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.headers['vary']).toContain('Accept-Encoding');
     expect(gunzipSync(gzipped.rawPayload).equals(built)).toBe(true);
@@ -63,16 +71,36 @@ describe('/tracker.js', () => {
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await app.inject({ method: 'GET', url: '/tracker.js' });
     const etag = String(first.headers['etag']);
-    const again = await app.inject({ method: 'GET', url: '/tracker.js', headers: { 'if-none-match': `"other", ${etag}` } });
+    const again = await app.inject({
+      method: 'GET',
+      url: '/tracker.js',
+      headers: { 'if-none-match': `"other", ${etag}` },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.rawPayload.length).toBe(0);
-    expect((await app.inject({ method: 'GET', url: '/tracker.js', headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/tracker.js',
+          headers: { 'if-none-match': '"stale"' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });
 
 describe('CORS', () => {
   const preflight = (target: FastifyInstance, url: string, origin: string) =>
-    target.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    target.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
 
   it('lets allowed origins post events, with or without a preflight', async () => {
     const pre = await preflight(app, '/track/batch', SHOP);
@@ -80,16 +108,28 @@ describe('CORS', () => {
     expect(pre.headers['access-control-allow-origin']).toBe(SHOP);
     expect(pre.headers['access-control-allow-methods']).toBe('POST');
     const post = await app.inject({
-      method: 'POST', url: '/track/batch', headers: { origin: SHOP, 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME },
-      payload: JSON.stringify({ events: [{ page_url: `${SHOP}/`, event_type: 'page_view', site_id: 'shop' }] }),
+      method: 'POST',
+      url: '/track/batch',
+      headers: { origin: SHOP, 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME },
+      payload: JSON.stringify({
+        events: [{ page_url: `${SHOP}/`, event_type: 'page_view', site_id: 'shop' }],
+      }),
     });
     expect(post.statusCode).toBe(202);
     expect(post.headers['access-control-allow-origin']).toBe(SHOP);
-    expect((await preflight(app, '/track', 'http://localhost:3000')).headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    expect(
+      (await preflight(app, '/track', 'http://localhost:3000')).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBe('http://localhost:3000');
   });
 
   it('gives other origins no CORS answer (the browser keeps the response from their scripts)', async () => {
-    expect((await preflight(app, '/track/batch', 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect(
+      (await preflight(app, '/track/batch', 'https://evil.example')).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBeUndefined();
   });
 
   it('never opens the query API to other origins', async () => {
@@ -97,7 +137,11 @@ describe('CORS', () => {
       const pre = await preflight(app, url, SHOP);
       expect(pre.headers['access-control-allow-origin'], url).toBeUndefined();
     }
-    const get = await app.inject({ method: 'GET', url: '/analytics/top-pages', headers: { origin: SHOP } });
+    const get = await app.inject({
+      method: 'GET',
+      url: '/analytics/top-pages',
+      headers: { origin: SHOP },
+    });
     expect(get.statusCode).toBe(200);
     expect(get.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -133,23 +177,56 @@ describe('dashboard', () => {
 describe('sites and the live REST reads', () => {
   it('lists sites with data and reads the last five minutes', async () => {
     await app.inject({
-      method: 'POST', url: '/track/batch', headers: { 'content-type': 'application/json', 'user-agent': CHROME },
-      payload: JSON.stringify({ events: [{ page_url: '/pricing', event_type: 'page_view', site_id: 'blog', user_id: 'v1' }, { page_url: '/pricing', event_type: 'signup', site_id: 'blog', user_id: 'v1' }] }),
+      method: 'POST',
+      url: '/track/batch',
+      headers: { 'content-type': 'application/json', 'user-agent': CHROME },
+      payload: JSON.stringify({
+        events: [
+          { page_url: '/pricing', event_type: 'page_view', site_id: 'blog', user_id: 'v1' },
+          { page_url: '/pricing', event_type: 'signup', site_id: 'blog', user_id: 'v1' },
+        ],
+      }),
     });
-    const sites = await eventually(async () => (await app.inject({ method: 'GET', url: '/analytics/sites' })).json().sites as string[], (s) => s.includes('blog') && s.includes('shop'));
+    const sites = await eventually(
+      async () =>
+        (await app.inject({ method: 'GET', url: '/analytics/sites' })).json().sites as string[],
+      (s) => s.includes('blog') && s.includes('shop'),
+    );
     expect(sites).toEqual([...sites].sort());
-    const live = await eventually(async () => (await app.inject({ method: 'GET', url: '/analytics/live?site_id=blog&seconds=5' })).json(), (l) => l.events === 2);
-    expect(live).toMatchObject({ pageviews: 1, active_visitors: 1, pages: [{ page: '/pricing', views: 1 }] });
+    const live = await eventually(
+      async () =>
+        (await app.inject({ method: 'GET', url: '/analytics/live?site_id=blog&seconds=5' })).json(),
+      (l) => l.events === 2,
+    );
+    expect(live).toMatchObject({
+      pageviews: 1,
+      active_visitors: 1,
+      pages: [{ page: '/pricing', views: 1 }],
+    });
     expect(live.per_second).toHaveLength(5);
-    const recent = (await app.inject({ method: 'GET', url: '/analytics/live/events?site_id=blog&event_types=signup' })).json();
+    const recent = (
+      await app.inject({
+        method: 'GET',
+        url: '/analytics/live/events?site_id=blog&event_types=signup',
+      })
+    ).json();
     expect(recent.events.map((e: { event_type: string }) => e.event_type)).toEqual(['signup']);
   });
 
   it('tells the dashboard whether the live view runs; LIVE_VIEW=false leaves it out', async () => {
     expect((await app.inject({ method: 'GET', url: '/analytics/sites' })).json().live).toBe(true);
-    expect((await noLive.app.inject({ method: 'GET', url: '/analytics/sites' })).json()).toEqual({ sites: ['default'], live: false });
-    expect((await noLive.app.inject({ method: 'GET', url: '/analytics/live' })).statusCode).toBe(404);
-    const graphql = await noLive.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ sites liveTotals { events } }' } });
+    expect((await noLive.app.inject({ method: 'GET', url: '/analytics/sites' })).json()).toEqual({
+      sites: ['default'],
+      live: false,
+    });
+    expect((await noLive.app.inject({ method: 'GET', url: '/analytics/live' })).statusCode).toBe(
+      404,
+    );
+    const graphql = await noLive.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query: '{ sites liveTotals { events } }' },
+    });
     expect(graphql.json().errors[0].message).toMatch(/liveTotals/);
   });
 
@@ -157,7 +234,10 @@ describe('sites and the live REST reads', () => {
     const bad = await app.inject({ method: 'GET', url: '/analytics/live?seconds=301' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'INVALID_QUERY', field: 'seconds' });
-    const badSite = await app.inject({ method: 'GET', url: '/analytics/live/events?site_id=Bad%20Site' });
+    const badSite = await app.inject({
+      method: 'GET',
+      url: '/analytics/live/events?site_id=Bad%20Site',
+    });
     expect(badSite.json()).toMatchObject({ code: 'INVALID_QUERY', field: 'site_id' });
   });
 });

@@ -2,7 +2,12 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/events.js';
-import { postJson, startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
+import {
+  postJson,
+  startServer,
+  tempDataDir,
+  type ServerProcess,
+} from '../support/server-process.js';
 
 /**
  * GraphQL subscriptions over a real WebSocket (graphql-ws protocol) with the roles in separate
@@ -10,7 +15,8 @@ import { postJson, startServer, tempDataDir, type ServerProcess } from '../suppo
  * log with its own consumer group, so both see every event, though neither ingested any.
  */
 
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const SITE = 'rt-site';
 
 interface Subscription<T> {
@@ -19,29 +25,61 @@ interface Subscription<T> {
   stop(): void;
 }
 
-function subscribe<T>(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription<T> {
+function subscribe<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Subscription<T> {
   const values: T[] = [];
   const errors: unknown[] = [];
-  const stop = client.subscribe<T>({ query, variables }, {
-    next: (result) => {
-      if (result.errors) errors.push(result.errors);
-      if (result.data) values.push(result.data);
+  const stop = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(result.errors);
+        if (result.data) values.push(result.data);
+      },
+      error: (error) => errors.push(error),
+      complete: () => undefined,
     },
-    error: (error) => errors.push(error),
-    complete: () => undefined,
-  });
+  );
   return { values, errors, stop };
 }
 
 const wsUrl = (server: ServerProcess) => `${server.url.replace(/^http/, 'ws')}/graphql`;
 // Connection errors surface in each subscription's error sink; the client's own console report is noise here.
-const newClient = (server: ServerProcess) => createClient({ url: wsUrl(server), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined });
+const newClient = (server: ServerProcess) =>
+  createClient({
+    url: wsUrl(server),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+  });
 
-const FEED = 'subscription($filter: LiveFilter) { liveEvents(filter: $filter) { eventId eventType page siteId visitorId element { text outbound } } }';
-const TOTALS = 'subscription($site: String) { liveTotals(siteId: $site, pageLimit: 5, seconds: 30) { siteId events pageviews activeVisitors eventsPerSecond pages { page views } perSecond { time events } } }';
+const FEED =
+  'subscription($filter: LiveFilter) { liveEvents(filter: $filter) { eventId eventType page siteId visitorId element { text outbound } } }';
+const TOTALS =
+  'subscription($site: String) { liveTotals(siteId: $site, pageLimit: 5, seconds: 30) { siteId events pageviews activeVisitors eventsPerSecond pages { page views } perSecond { time events } } }';
 
-type Feed = { liveEvents: { eventId: string; eventType: string; page: string; visitorId: string; element: { text: string; outbound: boolean } | null } };
-type Totals = { liveTotals: { events: number; pageviews: number; activeVisitors: number; pages: Array<{ page: string; views: number }>; perSecond: unknown[] } };
+type Feed = {
+  liveEvents: {
+    eventId: string;
+    eventType: string;
+    page: string;
+    visitorId: string;
+    element: { text: string; outbound: boolean } | null;
+  };
+};
+type Totals = {
+  liveTotals: {
+    events: number;
+    pageviews: number;
+    activeVisitors: number;
+    pages: Array<{ page: string; views: number }>;
+    perSecond: unknown[];
+  };
+};
 
 describe('live view over WebSocket, roles in separate processes', () => {
   let ingest: ServerProcess;
@@ -51,7 +89,10 @@ describe('live view over WebSocket, roles in separate processes', () => {
   beforeAll(async () => {
     const DATA_DIR = tempDataDir();
     ingest = await startServer({ DATA_DIR, ROLES: 'ingest,processor' });
-    queries = await Promise.all([startServer({ DATA_DIR, ROLES: 'query' }), startServer({ DATA_DIR, ROLES: 'query' })]);
+    queries = await Promise.all([
+      startServer({ DATA_DIR, ROLES: 'query' }),
+      startServer({ DATA_DIR, ROLES: 'query' }),
+    ]);
   });
 
   afterAll(async () => {
@@ -74,31 +115,97 @@ describe('live view over WebSocket, roles in separate processes', () => {
     await eventually(async () => feeds.every((f) => f.totals.values.length > 0), Boolean, 15_000);
 
     const events = [
-      { page_url: 'https://shop.example/', event_type: 'page_view', user_id: 'visitor-a', site_id: SITE },
-      { page_url: 'https://shop.example/pricing', event_type: 'page_view', user_id: 'visitor-a', site_id: SITE },
-      { page_url: 'https://shop.example/pricing', event_type: 'click', user_id: 'visitor-a', site_id: SITE, element: { tag: 'a', text: 'Docs', href: 'https://docs.other.example/' } },
-      { page_url: 'https://shop.example/', event_type: 'page_view', user_id: 'visitor-b', site_id: SITE },
-      { page_url: 'https://shop.example/', event_type: 'page_view', user_id: 'crawler', site_id: SITE, user_agent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
-      { page_url: 'https://other.example/', event_type: 'page_view', user_id: 'visitor-c', site_id: 'another-site' },
+      {
+        page_url: 'https://shop.example/',
+        event_type: 'page_view',
+        user_id: 'visitor-a',
+        site_id: SITE,
+      },
+      {
+        page_url: 'https://shop.example/pricing',
+        event_type: 'page_view',
+        user_id: 'visitor-a',
+        site_id: SITE,
+      },
+      {
+        page_url: 'https://shop.example/pricing',
+        event_type: 'click',
+        user_id: 'visitor-a',
+        site_id: SITE,
+        element: { tag: 'a', text: 'Docs', href: 'https://docs.other.example/' },
+      },
+      {
+        page_url: 'https://shop.example/',
+        event_type: 'page_view',
+        user_id: 'visitor-b',
+        site_id: SITE,
+      },
+      {
+        page_url: 'https://shop.example/',
+        event_type: 'page_view',
+        user_id: 'crawler',
+        site_id: SITE,
+        user_agent: 'Googlebot/2.1 (+http://www.google.com/bot.html)',
+      },
+      {
+        page_url: 'https://other.example/',
+        event_type: 'page_view',
+        user_id: 'visitor-c',
+        site_id: 'another-site',
+      },
     ];
-    const answer = await postJson(`${ingest.url}/track/batch`, { events }, { 'user-agent': CHROME });
+    const answer = await postJson(
+      `${ingest.url}/track/batch`,
+      { events },
+      { 'user-agent': CHROME },
+    );
     expect(answer.status).toBe(202);
     expect(answer.body.accepted).toBe(events.length);
 
     for (const feed of feeds) {
-      await eventually(async () => feed.all.values.length, (n) => n >= 4, 15_000);
-      await eventually(async () => feed.totals.values.at(-1)!.liveTotals, (t) => t.events === 4, 15_000);
+      await eventually(
+        async () => feed.all.values.length,
+        (n) => n >= 4,
+        15_000,
+      );
+      await eventually(
+        async () => feed.totals.values.at(-1)!.liveTotals,
+        (t) => t.events === 4,
+        15_000,
+      );
     }
     for (const feed of feeds) {
       // Humans of this site only: the bot and the other site are filtered out. One visitor's
       // events keep their order (one partition); across visitors there is no order.
       const visitorA = feed.all.values.filter((v) => v.liveEvents.visitorId === 'visitor-a');
-      expect(feed.all.values.map((v) => v.liveEvents.page).sort()).toEqual(['/', '/', '/pricing', '/pricing']);
-      expect(visitorA.map((v) => `${v.liveEvents.eventType} ${v.liveEvents.page}`)).toEqual(['page_view /', 'page_view /pricing', 'click /pricing']);
-      expect(feed.clicks.values.map((v) => v.liveEvents.element)).toEqual([{ text: 'Docs', outbound: true }]);
-      expect(feed.pricing.values.map((v) => v.liveEvents.eventType)).toEqual(['page_view', 'click']);
+      expect(feed.all.values.map((v) => v.liveEvents.page).sort()).toEqual([
+        '/',
+        '/',
+        '/pricing',
+        '/pricing',
+      ]);
+      expect(visitorA.map((v) => `${v.liveEvents.eventType} ${v.liveEvents.page}`)).toEqual([
+        'page_view /',
+        'page_view /pricing',
+        'click /pricing',
+      ]);
+      expect(feed.clicks.values.map((v) => v.liveEvents.element)).toEqual([
+        { text: 'Docs', outbound: true },
+      ]);
+      expect(feed.pricing.values.map((v) => v.liveEvents.eventType)).toEqual([
+        'page_view',
+        'click',
+      ]);
       const totals = feed.totals.values.at(-1)!.liveTotals;
-      expect(totals).toMatchObject({ events: 4, pageviews: 3, activeVisitors: 2, pages: [{ page: '/', views: 2 }, { page: '/pricing', views: 1 }] });
+      expect(totals).toMatchObject({
+        events: 4,
+        pageviews: 3,
+        activeVisitors: 2,
+        pages: [
+          { page: '/', views: 2 },
+          { page: '/pricing', views: 1 },
+        ],
+      });
       expect(totals.perSecond).toHaveLength(30);
       expect([...feed.all.errors, ...feed.totals.errors]).toEqual([]);
     }
@@ -121,11 +228,19 @@ describe('live view over WebSocket, roles in separate processes', () => {
     const client = newClient(queries[0]!);
     clients.push(client);
     const bad = subscribe(client, FEED, { filter: { siteId: 'Not A Site' } });
-    await eventually(async () => bad.errors.length, (n) => n > 0, 10_000);
-    expect(JSON.stringify(bad.errors)).toMatch(/"message":"siteId must match.*"code":"INVALID_QUERY","field":"siteId"/);
+    await eventually(
+      async () => bad.errors.length,
+      (n) => n > 0,
+      10_000,
+    );
+    expect(JSON.stringify(bad.errors)).toMatch(
+      /"message":"siteId must match.*"code":"INVALID_QUERY","field":"siteId"/,
+    );
 
     const refused = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(wsUrl(queries[0]!), 'graphql-transport-ws', { origin: 'https://evil.example' });
+      const socket = new WebSocket(wsUrl(queries[0]!), 'graphql-transport-ws', {
+        origin: 'https://evil.example',
+      });
       socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
       socket.on('open', () => resolve(101));
       socket.on('error', () => resolve(-1));
@@ -134,7 +249,9 @@ describe('live view over WebSocket, roles in separate processes', () => {
 
     const host = new URL(queries[0]!.url).host;
     const accepted = await new Promise<string>((resolve, reject) => {
-      const socket = new WebSocket(wsUrl(queries[0]!), 'graphql-transport-ws', { origin: `http://${host}` });
+      const socket = new WebSocket(wsUrl(queries[0]!), 'graphql-transport-ws', {
+        origin: `http://${host}`,
+      });
       socket.on('open', () => {
         resolve(socket.protocol);
         socket.close();
@@ -148,7 +265,14 @@ describe('live view over WebSocket, roles in separate processes', () => {
     const client = newClient(queries[1]!);
     clients.push(client);
     const completed = new Promise<string>((resolve) => {
-      client.subscribe({ query: TOTALS, variables: { site: SITE } }, { next: () => undefined, error: () => resolve('error'), complete: () => resolve('complete') });
+      client.subscribe(
+        { query: TOTALS, variables: { site: SITE } },
+        {
+          next: () => undefined,
+          error: () => resolve('error'),
+          complete: () => resolve('complete'),
+        },
+      );
     });
     await new Promise((r) => setTimeout(r, 500));
     expect(await queries[1]!.stop()).toBe(0);

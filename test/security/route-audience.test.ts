@@ -21,17 +21,27 @@ const REMOTE = '203.0.113.9';
 
 /** Public by design: ingest (and its CORS preflight), the tracker, health, the OpenAPI document. */
 const PUBLIC: readonly RegExp[] = [
-  /^POST \/track(\/batch)?$/, /^OPTIONS \*$/, /^(GET|HEAD) \/tracker\.js$/,
-  /^(GET|HEAD) \/(healthz|readyz)$/, /^(GET|HEAD) \/docs(\/.*)?$/,
+  /^POST \/track(\/batch)?$/,
+  /^OPTIONS \*$/,
+  /^(GET|HEAD) \/tracker\.js$/,
+  /^(GET|HEAD) \/(healthz|readyz)$/,
+  /^(GET|HEAD) \/docs(\/.*)?$/,
 ];
 /** Query-side routes that hold no data: served without a key once keys exist, loopback-only before. */
-const SHELL: readonly RegExp[] = [/^(GET|HEAD) \/(index\.html|favicon\.svg|assets\/.+)?$/, /^(GET|HEAD) \/graphiql(\/.*)?$/];
+const SHELL: readonly RegExp[] = [
+  /^(GET|HEAD) \/(index\.html|favicon\.svg|assets\/.+)?$/,
+  /^(GET|HEAD) \/graphiql(\/.*)?$/,
+];
 /**
  * What a shared link's visitor loads before any data — the shared page, the dashboard's files, the
  * unlock that checks a link's password — is served to anyone, with or without API_KEYS; the data
  * routes then take the link's token (docs/settings-api.md).
  */
-const SHARE_PAGE: readonly RegExp[] = [/^(GET|HEAD) \/share\/:token$/, /^POST \/share\/unlock$/, /^(GET|HEAD) \/(favicon\.svg|assets\/.+)$/];
+const SHARE_PAGE: readonly RegExp[] = [
+  /^(GET|HEAD) \/share\/:token$/,
+  /^POST \/share\/unlock$/,
+  /^(GET|HEAD) \/(favicon\.svg|assets\/.+)$/,
+];
 const METRICS_ROUTE = /^(GET|HEAD) \/metrics$/;
 
 interface Route {
@@ -40,18 +50,24 @@ interface Route {
 }
 
 /** Fastify's own list: every route as its onRoute hook saw it (src/app.ts), HEAD twins included. */
-const routesOf = (app: FastifyInstance): Route[] => app.routeTable().map((r) => ({ method: r.method, path: r.url }));
+const routesOf = (app: FastifyInstance): Route[] =>
+  app.routeTable().map((r) => ({ method: r.method, path: r.url }));
 
-const concrete = (path: string) => (path.startsWith('*') ? `/x${path.slice(1)}` : path).replace(/:\w+/g, 'x').replace(/\*/g, 'x');
+const concrete = (path: string) =>
+  (path.startsWith('*') ? `/x${path.slice(1)}` : path).replace(/:\w+/g, 'x').replace(/\*/g, 'x');
 const label = (route: Route) => `${route.method} ${route.path}`;
-const matches = (route: Route, patterns: readonly RegExp[]) => patterns.some((p) => p.test(label(route)));
+const matches = (route: Route, patterns: readonly RegExp[]) =>
+  patterns.some((p) => p.test(label(route)));
 
 const dirs: string[] = [];
 const running: Clickstream[] = [];
 async function start(env: Record<string, string>): Promise<Clickstream> {
   const dir = mkdtempSync(join(tmpdir(), 'clickstream-routes-'));
   dirs.push(dir);
-  const clickstream = await startClickstream(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'));
+  const clickstream = await startClickstream(
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', ...env }),
+    createLogger('silent'),
+  );
   running.push(clickstream);
   return clickstream;
 }
@@ -61,16 +77,37 @@ afterAll(async () => {
 });
 
 const ask = (app: FastifyInstance, route: Route, key?: string) =>
-  app.inject({ method: route.method, url: concrete(route.path), remoteAddress: REMOTE, headers: key ? { authorization: `Bearer ${key}` } : {} });
+  app.inject({
+    method: route.method,
+    url: concrete(route.path),
+    remoteAddress: REMOTE,
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
 
-describe('every route in Fastify\'s route table belongs to an audience, and the query side fails closed', () => {
-  it('reads the whole table (the table holds every plugin\'s routes)', async () => {
+describe("every route in Fastify's route table belongs to an audience, and the query side fails closed", () => {
+  it("reads the whole table (the table holds every plugin's routes)", async () => {
     const { app } = await start({});
     const labels = routesOf(app).map(label);
-    expect(labels).toEqual(expect.arrayContaining([
-      'POST /track', 'POST /track/batch', 'GET /tracker.js', 'GET /analytics/top-pages', 'GET /analytics/page-views/*',
-      'DELETE /analytics/users/:userId', 'POST /analytics/goals', 'POST /analytics/funnel', 'GET /share/:token', 'POST /graphql', 'GET /graphql', 'GET /graphiql', 'GET /metrics', 'GET /healthz', 'GET /docs/json', 'OPTIONS *',
-    ]));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'POST /track',
+        'POST /track/batch',
+        'GET /tracker.js',
+        'GET /analytics/top-pages',
+        'GET /analytics/page-views/*',
+        'DELETE /analytics/users/:userId',
+        'POST /analytics/goals',
+        'POST /analytics/funnel',
+        'GET /share/:token',
+        'POST /graphql',
+        'GET /graphql',
+        'GET /graphiql',
+        'GET /metrics',
+        'GET /healthz',
+        'GET /docs/json',
+        'OPTIONS *',
+      ]),
+    );
   });
 
   it('with API keys: without a key, every route outside the public allowlist and the shell answers 401', async () => {
@@ -84,7 +121,9 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
       if (matches(route, PUBLIC) || matches(route, SHELL) || matches(route, SHARE_PAGE)) {
         if (refused) wrong.push(`${label(route)}: ${status}, but it is public`);
       } else if (status !== 401) {
-        wrong.push(`${label(route)}: ${status} without a key (add it to the query plugin, or make it public on purpose)`);
+        wrong.push(
+          `${label(route)}: ${status} without a key (add it to the query plugin, or make it public on purpose)`,
+        );
       }
     }
     expect(wrong).toEqual([]);
@@ -92,10 +131,15 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
 
   it('with API keys: the admin key opens every query route (the refusals above were the key, not the route)', async () => {
     const { app } = await start({ API_KEYS: ADMIN, METRICS_API_KEY: METRICS });
-    const query = routesOf(app).filter((r) => !matches(r, PUBLIC) && !matches(r, SHELL) && !METRICS_ROUTE.test(label(r)));
-    for (const route of query) expect((await ask(app, route, ADMIN)).statusCode, label(route)).not.toBe(401);
+    const query = routesOf(app).filter(
+      (r) => !matches(r, PUBLIC) && !matches(r, SHELL) && !METRICS_ROUTE.test(label(r)),
+    );
+    for (const route of query)
+      expect((await ask(app, route, ADMIN)).statusCode, label(route)).not.toBe(401);
     for (const route of routesOf(app).filter((r) => METRICS_ROUTE.test(label(r)))) {
-      expect((await ask(app, route, ADMIN)).statusCode, `${label(route)} with a query key`).toBe(401);
+      expect((await ask(app, route, ADMIN)).statusCode, `${label(route)} with a query key`).toBe(
+        401,
+      );
       expect((await ask(app, route, METRICS)).statusCode, label(route)).toBe(200);
     }
   });
@@ -105,8 +149,13 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
     const wrong: string[] = [];
     for (const route of routesOf(app)) {
       const status = (await ask(app, route)).statusCode;
-      if (matches(route, PUBLIC) || matches(route, SHARE_PAGE) || METRICS_ROUTE.test(label(route))) {
-        if (status === 401 || status === 403) wrong.push(`${label(route)}: ${status}, but it is public`);
+      if (
+        matches(route, PUBLIC) ||
+        matches(route, SHARE_PAGE) ||
+        METRICS_ROUTE.test(label(route))
+      ) {
+        if (status === 401 || status === 403)
+          wrong.push(`${label(route)}: ${status}, but it is public`);
       } else if (status !== 403) {
         wrong.push(`${label(route)}: ${status} to a remote client without API_KEYS`);
       }
@@ -114,14 +163,19 @@ describe('every route in Fastify\'s route table belongs to an audience, and the 
     expect(wrong).toEqual([]);
   });
 
-  it.each(['ingest', 'processor', 'query'])('ROLES=%s: /metrics needs METRICS_API_KEY when it is set', async (roles) => {
-    const { app } = await start({ ROLES: roles, METRICS_API_KEY: METRICS });
-    const metrics = routesOf(app).filter((r) => METRICS_ROUTE.test(label(r)));
-    expect(metrics.map(label)).toEqual(expect.arrayContaining(['GET /metrics']));
-    for (const route of metrics) {
-      expect((await ask(app, route)).statusCode, label(route)).toBe(401);
-      expect((await ask(app, route, 'wrong-key-0123456789abcdef')).statusCode, label(route)).toBe(401);
-      expect((await ask(app, route, METRICS)).statusCode, label(route)).toBe(200);
-    }
-  });
+  it.each(['ingest', 'processor', 'query'])(
+    'ROLES=%s: /metrics needs METRICS_API_KEY when it is set',
+    async (roles) => {
+      const { app } = await start({ ROLES: roles, METRICS_API_KEY: METRICS });
+      const metrics = routesOf(app).filter((r) => METRICS_ROUTE.test(label(r)));
+      expect(metrics.map(label)).toEqual(expect.arrayContaining(['GET /metrics']));
+      for (const route of metrics) {
+        expect((await ask(app, route)).statusCode, label(route)).toBe(401);
+        expect((await ask(app, route, 'wrong-key-0123456789abcdef')).statusCode, label(route)).toBe(
+          401,
+        );
+        expect((await ask(app, route, METRICS)).statusCode, label(route)).toBe(200);
+      }
+    },
+  );
 });

@@ -5,7 +5,12 @@ export const DEFAULT_KEY = 'all-sites-key-0123456789';
 
 export interface Caller {
   app: FastifyInstance;
-  call(method: string, url: string, body?: unknown, bearer?: string): Promise<{ status: number; body: any }>;
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+    bearer?: string,
+  ): Promise<{ status: number; body: any }>;
 }
 
 export function callerOf(app: FastifyInstance): Caller {
@@ -13,8 +18,13 @@ export function callerOf(app: FastifyInstance): Caller {
     app,
     async call(method, url, body, bearer = DEFAULT_KEY) {
       const response = await app.inject({
-        method: method as 'GET', url, ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        method: method as 'GET',
+        url,
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        },
       });
       return { status: response.statusCode, body: response.body ? safeJson(response.body) : null };
     },
@@ -28,4 +38,3 @@ const safeJson = (text: string): unknown => {
     return text;
   }
 };
-

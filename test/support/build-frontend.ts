@@ -12,12 +12,14 @@ function newest(paths: string[]): number {
     if (!existsSync(path)) continue;
     const stat = statSync(path);
     latest = Math.max(latest, stat.mtimeMs);
-    if (stat.isDirectory()) latest = Math.max(latest, newest(readdirSync(path).map((name) => join(path, name))));
+    if (stat.isDirectory())
+      latest = Math.max(latest, newest(readdirSync(path).map((name) => join(path, name))));
   }
   return latest;
 }
 
-const outdated = (output: string, sources: string[]): boolean => !existsSync(output) || statSync(output).mtimeMs < newest(sources);
+const outdated = (output: string, sources: string[]): boolean =>
+  !existsSync(output) || statSync(output).mtimeMs < newest(sources);
 
 /**
  * Vitest global setup: builds the tracker and the dashboard when missing or older than their
@@ -33,7 +35,14 @@ export default async function setup(): Promise<void> {
   }
   const web = join(ROOT, 'web');
   const dist = join(web, 'dist');
-  if (outdated(join(dist, 'index.html'), [join(web, 'src'), join(web, 'public'), join(web, 'index.html'), join(web, 'vite.config.ts')])) {
+  if (
+    outdated(join(dist, 'index.html'), [
+      join(web, 'src'),
+      join(web, 'public'),
+      join(web, 'index.html'),
+      join(web, 'vite.config.ts'),
+    ])
+  ) {
     // Built under node_modules/.cache (ignored by git and lint) and renamed: same file system.
     const temporary = join(ROOT, 'node_modules', '.cache', `clickstream-web-${process.pid}`);
     await build({ root: web, build: { outDir: temporary, emptyOutDir: true } });

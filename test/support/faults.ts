@@ -31,10 +31,14 @@ export interface LoadgenChild {
 
 /** Runs `clickstream loadgen --json --quiet ...args` as a child process (the real CLI). */
 export function spawnLoadgen(args: readonly string[]): LoadgenChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/clickstream.ts', 'loadgen', '--json', '--quiet', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/clickstream.ts', 'loadgen', '--json', '--quiet', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -45,7 +49,9 @@ export function spawnLoadgen(args: readonly string[]): LoadgenChild {
     try {
       report = JSON.parse(line) as LoadgenReport;
     } catch {
-      throw new Error(`loadgen exited with ${String(code)} without a JSON summary:\n${stdout}\n${stderr}`);
+      throw new Error(
+        `loadgen exited with ${String(code)} without a JSON summary:\n${stdout}\n${stderr}`,
+      );
     }
     return { code: code as number | null, report, stderr };
   });
@@ -53,8 +59,18 @@ export function spawnLoadgen(args: readonly string[]): LoadgenChild {
 }
 
 /** verify-ledger against the query URL; the report (ok, acknowledged, unknown, mismatches). */
-export async function verify(queryUrl: string, ledger: string, timeoutMs = 60_000): Promise<VerifyReport> {
-  return verifyLedger({ url: new URL(queryUrl), ledger, sampleUsers: 25, timeoutMs, concurrency: 8 });
+export async function verify(
+  queryUrl: string,
+  ledger: string,
+  timeoutMs = 60_000,
+): Promise<VerifyReport> {
+  return verifyLedger({
+    url: new URL(queryUrl),
+    ledger,
+    sampleUsers: 25,
+    timeoutMs,
+    concurrency: 8,
+  });
 }
 
 /** Records the server's processor has still to work off, from its /metrics (all partitions it owns). */
@@ -68,7 +84,9 @@ export async function processorLag(url: string): Promise<number> {
 /** Lines in a ledger file (acknowledged events). */
 export function ledgerLines(path: string): number {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
   } catch {
     return 0;
   }
@@ -101,10 +119,20 @@ export function watchRss(pid: () => number | undefined, everyMs = 200): { stop()
 }
 
 /** Polls `check` until it returns true or the time is up. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, everyMs = 250): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  everyMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     await sleep(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -112,5 +140,11 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 
 /** One-line summary of a verify report for failure messages. */
 export function describeReport(report: VerifyReport): string {
-  return JSON.stringify({ ok: report.ok, acknowledged: report.acknowledged, unknown: report.unknown, checks: report.checks, mismatches: report.mismatches.slice(0, 10) });
+  return JSON.stringify({
+    ok: report.ok,
+    acknowledged: report.acknowledged,
+    unknown: report.unknown,
+    checks: report.checks,
+    mismatches: report.mismatches.slice(0, 10),
+  });
 }

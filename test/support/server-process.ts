@@ -26,7 +26,10 @@ export function tempDataDir(): string {
  * Starts the real program (src/main.ts) as a child process on a free loopback port and resolves
  * once it logs where it listens. Everything it logs is kept for assertions and failure messages.
  */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -41,7 +44,9 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
       child.kill('SIGKILL');
       reject(new Error(`server did not start in ${timeoutMs} ms:\n${logs.join('\n')}`));
     }, timeoutMs);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join('\n')}`)));
+    void exited.then((code) =>
+      reject(new Error(`server exited with ${code} before listening:\n${logs.join('\n')}`)),
+    );
     createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
       const match = /"msg":"clickstream started"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
@@ -67,8 +72,16 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }

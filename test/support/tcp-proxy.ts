@@ -11,7 +11,11 @@ export interface TcpProxy {
 }
 
 /** A loopback TCP proxy to `upstream` that a fault test can cut and restore. */
-export async function startTcpProxy(upstreamHost: string, upstreamPort: number, port = 0): Promise<TcpProxy> {
+export async function startTcpProxy(
+  upstreamHost: string,
+  upstreamPort: number,
+  port = 0,
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   const listen = async (onPort: number): Promise<number> => {

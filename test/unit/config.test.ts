@@ -39,11 +39,16 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', ROLES: '' })).toMatchObject({ PORT: 8080, ROLES: ['ingest', 'processor', 'query'] });
+    expect(loadConfig({ PORT: '', ROLES: '' })).toMatchObject({
+      PORT: 8080,
+      ROLES: ['ingest', 'processor', 'query'],
+    });
   });
 
   it('converts numbers and booleans and trims values', () => {
-    expect(loadConfig({ PORT: ' 0 ', GRAPHIQL: 'false', MAX_BATCH_EVENTS: '5', LOG_LEVEL: 'silent' })).toMatchObject({
+    expect(
+      loadConfig({ PORT: ' 0 ', GRAPHIQL: 'false', MAX_BATCH_EVENTS: '5', LOG_LEVEL: 'silent' }),
+    ).toMatchObject({
       PORT: 0,
       GRAPHIQL: false,
       MAX_BATCH_EVENTS: 5,
@@ -52,7 +57,13 @@ describe('loadConfig', () => {
   });
 
   it('parses comma-separated lists', () => {
-    expect(loadConfig({ ROLES: ' ingest , query ', TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,', KAFKA_BROKERS: 'a:9092,b:9093' })).toMatchObject({
+    expect(
+      loadConfig({
+        ROLES: ' ingest , query ',
+        TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,',
+        KAFKA_BROKERS: 'a:9092,b:9093',
+      }),
+    ).toMatchObject({
       ROLES: ['ingest', 'query'],
       TRUSTED_PROXIES: ['127.0.0.1', '10.0.0.0/8'],
       KAFKA_BROKERS: ['a:9092', 'b:9093'],
@@ -79,14 +90,15 @@ describe('loadConfig', () => {
     expect(error.message.startsWith(`${name}=${JSON.stringify(value)} is invalid`)).toBe(true);
   });
 
-  it.each([['VISITOR_SALT_SECRET', 'short'], ['API_KEYS', 'short-key'], ['METRICS_API_KEY', 'has spaces in it!']])(
-    'names a bad secret setting without echoing its value: %s',
-    (name, value) => {
-      const error = errorOf({ [name]: value });
-      expect(error.message.startsWith(`${name} is invalid`)).toBe(true);
-      expect(error.message).not.toContain(value);
-    },
-  );
+  it.each([
+    ['VISITOR_SALT_SECRET', 'short'],
+    ['API_KEYS', 'short-key'],
+    ['METRICS_API_KEY', 'has spaces in it!'],
+  ])('names a bad secret setting without echoing its value: %s', (name, value) => {
+    const error = errorOf({ [name]: value });
+    expect(error.message.startsWith(`${name} is invalid`)).toBe(true);
+    expect(error.message).not.toContain(value);
+  });
 
   it('names the first bad variable when several are bad, and describes it', () => {
     const error = errorOf({ PORT: 'x', IP_STORAGE: 'hash' });
@@ -94,8 +106,13 @@ describe('loadConfig', () => {
   });
 
   it('refuses a DuckDB memory limit too small to run in', () => {
-    expect(errorOf({ DUCKDB_MEMORY_LIMIT_MB: '8' }).message).toMatch(/^DUCKDB_MEMORY_LIMIT_MB="8" is invalid: must be >= 64 /);
-    expect(loadConfig({ DUCKDB_MEMORY_LIMIT_MB: '1024', DUCKDB_THREADS: '4' })).toMatchObject({ DUCKDB_MEMORY_LIMIT_MB: 1024, DUCKDB_THREADS: 4 });
+    expect(errorOf({ DUCKDB_MEMORY_LIMIT_MB: '8' }).message).toMatch(
+      /^DUCKDB_MEMORY_LIMIT_MB="8" is invalid: must be >= 64 /,
+    );
+    expect(loadConfig({ DUCKDB_MEMORY_LIMIT_MB: '1024', DUCKDB_THREADS: '4' })).toMatchObject({
+      DUCKDB_MEMORY_LIMIT_MB: 1024,
+      DUCKDB_THREADS: 4,
+    });
   });
 
   it('ignores variables it does not know', () => {

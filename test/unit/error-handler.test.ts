@@ -3,26 +3,41 @@ import { describe, expect, it } from 'vitest';
 import { ClickstreamError } from '../../src/domain/errors.js';
 import { toErrorBody } from '../../src/http/error-handler.js';
 
-const fastifyError = (props: Partial<FastifyError> & { message: string }, base: Error = new Error(props.message)): FastifyError =>
-  Object.assign(base, props) as FastifyError;
+const fastifyError = (
+  props: Partial<FastifyError> & { message: string },
+  base: Error = new Error(props.message),
+): FastifyError => Object.assign(base, props) as FastifyError;
 
 describe('toErrorBody', () => {
   it('hides the message of an unexpected error behind a 500', () => {
-    const body = toErrorBody(fastifyError({ message: 'SQLITE_CORRUPT at /var/lib/clickstream/store.db' }));
-    expect(body).toEqual({ statusCode: 500, code: 'INTERNAL', error: 'Internal Server Error', message: 'internal error' });
+    const body = toErrorBody(
+      fastifyError({ message: 'SQLITE_CORRUPT at /var/lib/clickstream/store.db' }),
+    );
+    expect(body).toEqual({
+      statusCode: 500,
+      code: 'INTERNAL',
+      error: 'Internal Server Error',
+      message: 'internal error',
+    });
     expect(JSON.stringify(body)).not.toContain('SQLITE');
   });
 
   it('hides the message of an INTERNAL ClickstreamError', () => {
-    expect(toErrorBody(new ClickstreamError('INTERNAL', 'secret detail') as unknown as FastifyError)).toMatchObject({ statusCode: 500, code: 'INTERNAL', message: 'internal error' });
+    expect(
+      toErrorBody(new ClickstreamError('INTERNAL', 'secret detail') as unknown as FastifyError),
+    ).toMatchObject({ statusCode: 500, code: 'INTERNAL', message: 'internal error' });
   });
 
   it('hides a 5xx that came with a status of its own', () => {
-    expect(toErrorBody(fastifyError({ message: 'upstream said no', statusCode: 502 }))).toMatchObject({ statusCode: 500, message: 'internal error' });
+    expect(
+      toErrorBody(fastifyError({ message: 'upstream said no', statusCode: 502 })),
+    ).toMatchObject({ statusCode: 500, message: 'internal error' });
   });
 
   it('keeps the code, message and field of a ClickstreamError', () => {
-    const error = new ClickstreamError('INVALID_EVENT', 'page_url is required', { field: 'page_url' });
+    const error = new ClickstreamError('INVALID_EVENT', 'page_url is required', {
+      field: 'page_url',
+    });
     expect(toErrorBody(error as unknown as FastifyError)).toEqual({
       statusCode: 400,
       code: 'INVALID_EVENT',
@@ -33,7 +48,14 @@ describe('toErrorBody', () => {
   });
 
   it('keeps a 503 message, which tells the client to retry', () => {
-    expect(toErrorBody(new ClickstreamError('LOG_OVERLOADED', 'event log is full; retry') as unknown as FastifyError)).toEqual({
+    expect(
+      toErrorBody(
+        new ClickstreamError(
+          'LOG_OVERLOADED',
+          'event log is full; retry',
+        ) as unknown as FastifyError,
+      ),
+    ).toEqual({
       statusCode: 503,
       code: 'LOG_OVERLOADED',
       error: 'Service Unavailable',
@@ -42,11 +64,50 @@ describe('toErrorBody', () => {
   });
 
   it('maps Fastify 4xx errors to their codes', () => {
-    expect(toErrorBody(fastifyError({ message: 'Unsupported Media Type', statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }))).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
-    expect(toErrorBody(fastifyError({ message: 'Request body is too large', statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }))).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(toErrorBody(fastifyError({ message: 'Unexpected token', statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }))).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
-    expect(toErrorBody(fastifyError({ message: 'Body cannot be empty', statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }))).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
-    expect(toErrorBody(fastifyError({ message: 'Unexpected token }', statusCode: 400 }, new SyntaxError('Unexpected token }')))).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
+    expect(
+      toErrorBody(
+        fastifyError({
+          message: 'Unsupported Media Type',
+          statusCode: 415,
+          code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+        }),
+      ),
+    ).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(
+      toErrorBody(
+        fastifyError({
+          message: 'Request body is too large',
+          statusCode: 413,
+          code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+        }),
+      ),
+    ).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(
+      toErrorBody(
+        fastifyError({
+          message: 'Unexpected token',
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+      ),
+    ).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
+    expect(
+      toErrorBody(
+        fastifyError({
+          message: 'Body cannot be empty',
+          statusCode: 400,
+          code: 'FST_ERR_CTP_EMPTY_JSON_BODY',
+        }),
+      ),
+    ).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
+    expect(
+      toErrorBody(
+        fastifyError(
+          { message: 'Unexpected token }', statusCode: 400 },
+          new SyntaxError('Unexpected token }'),
+        ),
+      ),
+    ).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
   });
 
   it('names the field of a schema validation error', () => {
@@ -54,9 +115,22 @@ describe('toErrorBody', () => {
       message: 'querystring/limit must be integer',
       statusCode: 400,
       validationContext: 'querystring',
-      validation: [{ keyword: 'type', instancePath: '/limit', schemaPath: '#/properties/limit/type', params: { type: 'integer' }, message: 'must be integer' }],
+      validation: [
+        {
+          keyword: 'type',
+          instancePath: '/limit',
+          schemaPath: '#/properties/limit/type',
+          params: { type: 'integer' },
+          message: 'must be integer',
+        },
+      ],
     });
-    expect(toErrorBody(error)).toMatchObject({ statusCode: 400, code: 'INVALID_QUERY', field: 'limit', message: 'limit must be integer' });
+    expect(toErrorBody(error)).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_QUERY',
+      field: 'limit',
+      message: 'limit must be integer',
+    });
   });
 
   it('names an unknown query parameter', () => {
@@ -64,7 +138,15 @@ describe('toErrorBody', () => {
       message: 'querystring must NOT have additional properties',
       statusCode: 400,
       validationContext: 'querystring',
-      validation: [{ keyword: 'additionalProperties', instancePath: '', schemaPath: '#/additionalProperties', params: { additionalProperty: 'limt' }, message: 'must NOT have additional properties' }],
+      validation: [
+        {
+          keyword: 'additionalProperties',
+          instancePath: '',
+          schemaPath: '#/additionalProperties',
+          params: { additionalProperty: 'limt' },
+          message: 'must NOT have additional properties',
+        },
+      ],
     });
     expect(toErrorBody(error)).toMatchObject({ statusCode: 400, field: 'limt' });
   });

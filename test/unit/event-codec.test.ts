@@ -1,14 +1,36 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent, eventJson } from '../../src/domain/event-codec.js';
-import { ADDED_FIELDS, TrackedEventSchema, type TrackedEvent } from '../../src/domain/tracked-event.js';
+import {
+  ADDED_FIELDS,
+  TrackedEventSchema,
+  type TrackedEvent,
+} from '../../src/domain/tracked-event.js';
 import { makeEvent } from '../support/events.js';
 
 const FULL: TrackedEvent = makeEvent({
-  user_id: 'u-1', hostname: 'example.com', session_id: 's-1', referrer: 'https://www.google.com/?q="x"', referrer_host: 'google.com',
-  title: 'Tab\there, "quoted" \\ back', properties: { plan: 'pro', value: 3, ok: true, none: null }, element: { tag: 'a', id: null, classes: ['x'], text: 'Go', href: '/b', outbound: false },
-  scroll_depth: 50, screen_width: 1440, screen_height: 900, utm_source: 'news', utm_medium: 'email', utm_campaign: 'launch', utm_content: 'hero', utm_term: 'shoes',
-  browser_version: '131', os_version: '10.15.7', country: 'DE', region: 'Bavaria', city: 'München', ip_prefix: '5.9.0.0',
+  user_id: 'u-1',
+  hostname: 'example.com',
+  session_id: 's-1',
+  referrer: 'https://www.google.com/?q="x"',
+  referrer_host: 'google.com',
+  title: 'Tab\there, "quoted" \\ back',
+  properties: { plan: 'pro', value: 3, ok: true, none: null },
+  element: { tag: 'a', id: null, classes: ['x'], text: 'Go', href: '/b', outbound: false },
+  scroll_depth: 50,
+  screen_width: 1440,
+  screen_height: 900,
+  utm_source: 'news',
+  utm_medium: 'email',
+  utm_campaign: 'launch',
+  utm_content: 'hero',
+  utm_term: 'shoes',
+  browser_version: '131',
+  os_version: '10.15.7',
+  country: 'DE',
+  region: 'Bavaria',
+  city: 'München',
+  ip_prefix: '5.9.0.0',
 });
 
 describe('event codec', () => {
@@ -19,7 +41,9 @@ describe('event codec', () => {
   });
 
   it('writes every field of the schema, and no other', () => {
-    expect(Object.keys(JSON.parse(eventJson(FULL))).sort()).toEqual(Object.keys(TrackedEventSchema.properties).sort());
+    expect(Object.keys(JSON.parse(eventJson(FULL))).sort()).toEqual(
+      Object.keys(TrackedEventSchema.properties).sort(),
+    );
     expect(Object.values(FULL).every((v) => v !== null)).toBe(true);
   });
 
@@ -27,13 +51,23 @@ describe('event codec', () => {
     const event = makeEvent();
     const written = JSON.parse(eventJson(event));
     expect(Object.values(written)).not.toContain(null);
-    expect(written).toEqual(Object.fromEntries(Object.entries(event).filter(([, v]) => v !== null)));
+    expect(written).toEqual(
+      Object.fromEntries(Object.entries(event).filter(([, v]) => v !== null)),
+    );
     expect(JSON.parse(eventJson(FULL))).toEqual(JSON.parse(JSON.stringify(FULL)));
   });
 
   it('reads back any text as JSON.stringify would have carried it: escapes, emoji and lone surrogates included', () => {
-    const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)), maxLength: 6 });
-    const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), loneSurrogates, fc.constantFrom('"', '\\', '\n', '\u0000', '</script>'));
+    const loneSurrogates = fc.string({
+      unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)),
+      maxLength: 6,
+    });
+    const anyText = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      loneSurrogates,
+      fc.constantFrom('"', '\\', '\n', '\u0000', '</script>'),
+    );
     fc.assert(
       fc.property(anyText, anyText, fc.option(anyText), (title, page, city) => {
         const event = makeEvent({ title, page: `/${page}`, city });
@@ -45,10 +79,12 @@ describe('event codec', () => {
   });
 
   it('gives every decoded event the same shape, whatever the record left out', () => {
-    const shapes = new Set([makeEvent(), FULL].map((e) => {
-      const decoded = decodeEvent(encodeEvent(e));
-      return decoded.ok ? Object.keys(decoded.event).join() : '';
-    }));
+    const shapes = new Set(
+      [makeEvent(), FULL].map((e) => {
+        const decoded = decodeEvent(encodeEvent(e));
+        return decoded.ok ? Object.keys(decoded.event).join() : '';
+      }),
+    );
     expect(shapes.size).toBe(1);
   });
 
@@ -74,10 +110,18 @@ describe('event codec', () => {
 
   it('reports a record that is not an event', () => {
     expect(decodeEvent(Buffer.from('{"event_id":1}'))).toMatchObject({ ok: false });
-    expect(decodeEvent(Buffer.from('not json'))).toMatchObject({ ok: false, reason: expect.stringContaining('not JSON') });
-    expect(decodeEvent(Buffer.from(JSON.stringify({ ...makeEvent(), country: 'DEU' })))).toMatchObject({ ok: false, reason: expect.stringContaining('country') });
+    expect(decodeEvent(Buffer.from('not json'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not JSON'),
+    });
+    expect(
+      decodeEvent(Buffer.from(JSON.stringify({ ...makeEvent(), country: 'DEU' }))),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining('country') });
     const noBrowser: Partial<TrackedEvent> = makeEvent();
     delete noBrowser.browser;
-    expect(decodeEvent(Buffer.from(JSON.stringify(noBrowser)))).toMatchObject({ ok: false, reason: expect.stringContaining('browser') });
+    expect(decodeEvent(Buffer.from(JSON.stringify(noBrowser)))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('browser'),
+    });
   });
 });

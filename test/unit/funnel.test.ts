@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { funnelDepth, funnelSteps, visitorsPerStep } from '../../src/domain/funnel.js';
 
 /** Step masks: bit i is step i + 1. */
-const e = (ts: number, ...steps: number[]) => ({ ts, matches: steps.reduce((m, s) => m | (1 << (s - 1)), 0) });
+const e = (ts: number, ...steps: number[]) => ({
+  ts,
+  matches: steps.reduce((m, s) => m | (1 << (s - 1)), 0),
+});
 
 describe('funnelDepth: steps 1..n in order within one visit', () => {
   it('counts the steps done in order, whatever comes between them', () => {

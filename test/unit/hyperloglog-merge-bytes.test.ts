@@ -29,7 +29,9 @@ describe('HyperLogLog.mergeBytes', () => {
     // The delta shares half its values with the stored sketch, so registers collide both ways.
     const delta = sketchOf(deltaValues, deltaValues % 2 === 0 ? 'a' : 'b');
     delta.merge(sketchOf(Math.ceil(deltaValues / 2), 'c'));
-    expect(Buffer.from(HyperLogLog.mergeBytes(stored, delta))).toEqual(Buffer.from(slow(stored, delta)));
+    expect(Buffer.from(HyperLogLog.mergeBytes(stored, delta))).toEqual(
+      Buffer.from(slow(stored, delta)),
+    );
   });
 
   it('keeps the higher rank of a register named on both sides', () => {
@@ -42,8 +44,12 @@ describe('HyperLogLog.mergeBytes', () => {
   });
 
   it('refuses bytes that are not a sketch, as fromBytes does', () => {
-    expect(() => HyperLogLog.mergeBytes(Uint8Array.from([1, 0xff, 0xff, 0xff]), sketchOf(3, 'z'))).toThrow('not a HyperLogLog sketch');
-    expect(() => HyperLogLog.mergeBytes(Uint8Array.from([9, 1, 2]), sketchOf(3, 'z'))).toThrow('not a HyperLogLog sketch');
+    expect(() =>
+      HyperLogLog.mergeBytes(Uint8Array.from([1, 0xff, 0xff, 0xff]), sketchOf(3, 'z')),
+    ).toThrow('not a HyperLogLog sketch');
+    expect(() => HyperLogLog.mergeBytes(Uint8Array.from([9, 1, 2]), sketchOf(3, 'z'))).toThrow(
+      'not a HyperLogLog sketch',
+    );
   });
 
   it('accepts sparse entries out of order, as fromBytes does', () => {
@@ -51,6 +57,8 @@ describe('HyperLogLog.mergeBytes', () => {
     const b = sketchOf(1, 'q').toBytes();
     const unsorted = Uint8Array.from([1, ...b.subarray(1), ...a.subarray(1)]);
     const delta = sketchOf(2, 'r');
-    expect(Buffer.from(HyperLogLog.mergeBytes(unsorted, delta))).toEqual(Buffer.from(slow(unsorted, delta)));
+    expect(Buffer.from(HyperLogLog.mergeBytes(unsorted, delta))).toEqual(
+      Buffer.from(slow(unsorted, delta)),
+    );
   });
 });

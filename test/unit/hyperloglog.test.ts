@@ -25,14 +25,17 @@ describe('HyperLogLog', () => {
 
   it('is exact or nearly so for small sets', () => {
     for (const n of [1, 2, 10, 50, 100]) {
-      expect(Math.abs(sketchOf(range('small', 0, n)).estimate() - n)).toBeLessThanOrEqual(Math.max(1, 0.02 * n));
+      expect(Math.abs(sketchOf(range('small', 0, n)).estimate() - n)).toBeLessThanOrEqual(
+        Math.max(1, 0.02 * n),
+      );
     }
     expect(relativeError(sketchOf(range('small', 0, 500)).estimate(), 500)).toBeLessThan(0.01);
   });
 
   it('ignores repeated values', () => {
     const sketch = sketchOf(range('repeat', 0, 200));
-    for (let round = 0; round < 5; round++) for (const value of range('repeat', 0, 200)) sketch.add(value);
+    for (let round = 0; round < 5; round++)
+      for (const value of range('repeat', 0, 200)) sketch.add(value);
     expect(Math.abs(sketch.estimate() - 200)).toBeLessThanOrEqual(1);
   });
 

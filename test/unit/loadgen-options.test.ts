@@ -3,7 +3,8 @@ import { UsageError } from '../../src/cli/flags.js';
 import { parseLoadgenOptions } from '../../src/cli/loadgen/options.js';
 import { runCli } from '../../src/cli/run-cli.js';
 
-const parse = (...argv: string[]) => parseLoadgenOptions(['--url', 'http://127.0.0.1:8080', ...argv], () => 12345);
+const parse = (...argv: string[]) =>
+  parseLoadgenOptions(['--url', 'http://127.0.0.1:8080', ...argv], () => 12345);
 
 function usageError(run: () => unknown): string {
   try {
@@ -18,15 +19,70 @@ function usageError(run: () => unknown): string {
 describe('loadgen options', () => {
   it('has sensible defaults: 10,000 events, unthrottled, single events, a seed-derived site prefix', () => {
     const options = parse();
-    expect(options).toMatchObject({ count: 10_000, durationMs: null, rate: null, batchSize: 1, concurrency: 16, sites: 3, seed: 12345, bad: 0, bots: 0.1, ledger: null });
+    expect(options).toMatchObject({
+      count: 10_000,
+      durationMs: null,
+      rate: null,
+      batchSize: 1,
+      concurrency: 16,
+      sites: 3,
+      seed: 12345,
+      bad: 0,
+      bots: 0.1,
+      ledger: null,
+    });
     expect(options.sitePrefix).toBe(`lg-${(12345).toString(36)}-`);
   });
 
   it('reads every flag', () => {
-    const options = parse('--rate', '500', '--duration', '2m', '--concurrency', '4', '--batch-size', '50', '--sites', '7', '--pages', '20',
-      '--bots', '25%', '--bad', '0.02', '--ledger', '/tmp/l.jsonl', '--seed', '9', '--retries', '0', '--timeout', '500ms', '--window', '1h', '--json', '--quiet');
-    expect(options).toMatchObject({ rate: 500, durationMs: 120_000, count: null, concurrency: 4, batchSize: 50, sites: 7, pages: 20, bots: 0.25, bad: 0.02,
-      ledger: '/tmp/l.jsonl', seed: 9, retries: 0, timeoutMs: 500, windowMs: 3_600_000, json: true, quiet: true });
+    const options = parse(
+      '--rate',
+      '500',
+      '--duration',
+      '2m',
+      '--concurrency',
+      '4',
+      '--batch-size',
+      '50',
+      '--sites',
+      '7',
+      '--pages',
+      '20',
+      '--bots',
+      '25%',
+      '--bad',
+      '0.02',
+      '--ledger',
+      '/tmp/l.jsonl',
+      '--seed',
+      '9',
+      '--retries',
+      '0',
+      '--timeout',
+      '500ms',
+      '--window',
+      '1h',
+      '--json',
+      '--quiet',
+    );
+    expect(options).toMatchObject({
+      rate: 500,
+      durationMs: 120_000,
+      count: null,
+      concurrency: 4,
+      batchSize: 50,
+      sites: 7,
+      pages: 20,
+      bots: 0.25,
+      bad: 0.02,
+      ledger: '/tmp/l.jsonl',
+      seed: 9,
+      retries: 0,
+      timeoutMs: 500,
+      windowMs: 3_600_000,
+      json: true,
+      quiet: true,
+    });
   });
 
   it.each([
@@ -53,7 +109,9 @@ describe('loadgen options', () => {
   it('requires --url and refuses a URL that is not http(s)', () => {
     expect(usageError(() => parseLoadgenOptions([], () => 1))).toContain('--url');
     expect(usageError(() => parseLoadgenOptions(['--url', 'ftp://x'], () => 1))).toContain('--url');
-    expect(usageError(() => parseLoadgenOptions(['--url', 'not a url'], () => 1))).toContain('--url');
+    expect(usageError(() => parseLoadgenOptions(['--url', 'not a url'], () => 1))).toContain(
+      '--url',
+    );
   });
 });
 
@@ -61,7 +119,16 @@ describe('clickstream CLI', () => {
   const io = () => {
     const out: string[] = [];
     const err: string[] = [];
-    return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, stderrIsTty: false, signal: new AbortController().signal } };
+    return {
+      out,
+      err,
+      io: {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+        stderrIsTty: false,
+        signal: new AbortController().signal,
+      },
+    };
   };
 
   it('exits 2 with the flag named on a bad flag', async () => {

@@ -8,16 +8,37 @@ import { validateInput } from '../../src/ingest/validate-input.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const traffic = (overrides: Partial<Parameters<typeof createTraffic>[0]> = {}) =>
-  createTraffic({ seed: 7, sites: 3, sitePrefix: 'lg-t-', pages: 50, visitors: 200, bots: 0.1, bad: 0, windowMs: 6 * 3_600_000, now: NOW, ...overrides });
-const take = (n: number, t = traffic()): GeneratedEvent[] => Array.from({ length: n }, () => t.next());
+  createTraffic({
+    seed: 7,
+    sites: 3,
+    sitePrefix: 'lg-t-',
+    pages: 50,
+    visitors: 200,
+    bots: 0.1,
+    bad: 0,
+    windowMs: 6 * 3_600_000,
+    now: NOW,
+    ...overrides,
+  });
+const take = (n: number, t = traffic()): GeneratedEvent[] =>
+  Array.from({ length: n }, () => t.next());
 
 /** What the server does with an input: the real validation and enrichment. */
 function serverView(body: object) {
   const check = validateInput(body);
   if (!check.ok) return { ok: false as const, why: check.problem.field };
   try {
-    const event = enrichEvent(check.input, { ip: '127.0.0.1', userAgent: '', receivedAt: NOW + 1000 },
-      { defaultSiteId: 'default', maxEventAgeMs: 168 * 3_600_000, maxClockSkewMs: 300_000, ipStorage: 'truncate', visitorHash: () => 'h' });
+    const event = enrichEvent(
+      check.input,
+      { ip: '127.0.0.1', userAgent: '', receivedAt: NOW + 1000 },
+      {
+        defaultSiteId: 'default',
+        maxEventAgeMs: 168 * 3_600_000,
+        maxClockSkewMs: 300_000,
+        ipStorage: 'truncate',
+        visitorHash: () => 'h',
+      },
+    );
     return { ok: true as const, event };
   } catch (error) {
     return { ok: false as const, why: (error as { field?: string }).field ?? 'event' };
@@ -35,7 +56,15 @@ describe('load generator traffic', () => {
       const seen = serverView(body);
       expect(seen.ok, JSON.stringify(body)).toBe(true);
       if (!seen.ok) continue;
-      expect({ id: seen.event.event_id, site: seen.event.site_id, page: seen.event.page, type: seen.event.event_type, bot: seen.event.is_bot, user: seen.event.visitor_id, ts: seen.event.timestamp }).toEqual(facts);
+      expect({
+        id: seen.event.event_id,
+        site: seen.event.site_id,
+        page: seen.event.page,
+        type: seen.event.event_type,
+        bot: seen.event.is_bot,
+        user: seen.event.visitor_id,
+        ts: seen.event.timestamp,
+      }).toEqual(facts);
       expect(facts.ts).toBeLessThanOrEqual(NOW);
       expect(facts.ts).toBeGreaterThan(NOW - 7 * 86_400_000);
     }
@@ -46,7 +75,10 @@ describe('load generator traffic', () => {
     const bad = events.filter((e) => e.fault !== null);
     expect(bad.length).toBeGreaterThan(200);
     expect(bad.length).toBeLessThan(400);
-    for (const event of bad) expect(serverView(event.body).ok, `${event.fault}: ${JSON.stringify(event.body)}`).toBe(false);
+    for (const event of bad)
+      expect(serverView(event.body).ok, `${event.fault}: ${JSON.stringify(event.body)}`).toBe(
+        false,
+      );
     expect(new Set(bad.map((e) => e.fault)).size).toBeGreaterThanOrEqual(6);
   });
 
@@ -57,7 +89,11 @@ describe('load generator traffic', () => {
     expect(types.get('page_view')).toBeGreaterThan(1500);
     expect(types.get('scroll')).toBeGreaterThan(300);
     expect(types.get('click')).toBeGreaterThan(300);
-    expect([...types.keys()].some((t) => ['signup', 'add_to_cart', 'purchase', 'video_play'].includes(t))).toBe(true);
+    expect(
+      [...types.keys()].some((t) =>
+        ['signup', 'add_to_cart', 'purchase', 'video_play'].includes(t),
+      ),
+    ).toBe(true);
     const botShare = events.filter((e) => e.facts.bot).length / events.length;
     expect(botShare).toBeGreaterThan(0.03);
     expect(botShare).toBeLessThan(0.4);
@@ -88,7 +124,8 @@ describe('load generator traffic', () => {
 
   it('draws pages by a Zipf law: the home page leads and the tail is long', () => {
     const counts = new Map<string, number>();
-    for (const { facts } of take(6000)) if (facts.type === 'page_view') counts.set(facts.page, (counts.get(facts.page) ?? 0) + 1);
+    for (const { facts } of take(6000))
+      if (facts.type === 'page_view') counts.set(facts.page, (counts.get(facts.page) ?? 0) + 1);
     const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
     expect(ranked[0]![0]).toBe('/');
     expect(ranked.length).toBeGreaterThan(30);

@@ -24,41 +24,67 @@ describe('parsePageUrl', () => {
       hostname: 'example.com',
       utm: { source: null, medium: null, campaign: null, content: null, term: null },
     });
-    expect(parsePageUrl('http://example.com')).toMatchObject({ page: '/', hostname: 'example.com' });
+    expect(parsePageUrl('http://example.com')).toMatchObject({
+      page: '/',
+      hostname: 'example.com',
+    });
   });
 
   it('keeps UTM parameters apart from the page', () => {
-    expect(parsePageUrl('/landing?utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale&id=7')).toEqual({
+    expect(
+      parsePageUrl(
+        '/landing?utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale&id=7',
+      ),
+    ).toEqual({
       page: '/landing',
       hostname: null,
-      utm: { source: 'newsletter', medium: 'email', campaign: 'spring sale', content: null, term: null },
+      utm: {
+        source: 'newsletter',
+        medium: 'email',
+        campaign: 'spring sale',
+        content: null,
+        term: null,
+      },
     });
-    expect(parsePageUrl('https://shop.example/p?utm_content=hero%20banner&utm_term=running+shoes').utm).toEqual({
-      source: null, medium: null, campaign: null, content: 'hero banner', term: 'running shoes',
+    expect(
+      parsePageUrl('https://shop.example/p?utm_content=hero%20banner&utm_term=running+shoes').utm,
+    ).toEqual({
+      source: null,
+      medium: null,
+      campaign: null,
+      content: 'hero banner',
+      term: 'running shoes',
     });
   });
 
   it('bounds a UTM value and treats an empty one as absent', () => {
-    const { utm } = parsePageUrl(`/x?utm_source=${'a'.repeat(1000)}&utm_medium=&utm_term=${'t'.repeat(300)}&utm_content=${'c'.repeat(257)}`);
+    const { utm } = parsePageUrl(
+      `/x?utm_source=${'a'.repeat(1000)}&utm_medium=&utm_term=${'t'.repeat(300)}&utm_content=${'c'.repeat(257)}`,
+    );
     expect(utm.source).toHaveLength(256);
     expect(utm.medium).toBeNull();
     expect(utm.term).toHaveLength(256);
     expect(utm.content).toHaveLength(256);
   });
 
-  it.each(['home', '', 'ftp://example.com/file', 'javascript:alert(1)', 'mailto:a@example.com', ' /home', 'http://'])(
-    'refuses %j with an error on page_url',
-    (url) => {
-      let caught: unknown;
-      try {
-        parsePageUrl(url);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(ClickstreamError);
-      expect(caught).toMatchObject({ code: 'INVALID_EVENT', field: 'page_url' });
-    },
-  );
+  it.each([
+    'home',
+    '',
+    'ftp://example.com/file',
+    'javascript:alert(1)',
+    'mailto:a@example.com',
+    ' /home',
+    'http://',
+  ])('refuses %j with an error on page_url', (url) => {
+    let caught: unknown;
+    try {
+      parsePageUrl(url);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ClickstreamError);
+    expect(caught).toMatchObject({ code: 'INVALID_EVENT', field: 'page_url' });
+  });
 });
 
 describe('referrerHost', () => {
@@ -77,13 +103,17 @@ describe('memoised parses', () => {
     expect(parsePageUrl('https://example.com/pricing?utm_source=a')).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     expect(Object.isFrozen(first.utm)).toBe(true);
-    for (let i = 0; i < 2; i++) expect(() => parsePageUrl('//evil.example/x')).toThrow(ClickstreamError);
+    for (let i = 0; i < 2; i++)
+      expect(() => parsePageUrl('//evil.example/x')).toThrow(ClickstreamError);
     expect(referrerHost('https://www.bing.com/')).toBe('bing.com');
     expect(referrerHost('https://www.bing.com/')).toBe('bing.com');
   });
 
   it('stays right past its bound', () => {
     for (let i = 0; i < 20_000; i++) parsePageUrl(`/p/${i}/${'x'.repeat(200)}?utm_source=s${i}`);
-    expect(parsePageUrl('/p/7/' + 'x'.repeat(200) + '?utm_source=s7')).toMatchObject({ page: `/p/7/${'x'.repeat(200)}`, utm: { source: 's7' } });
+    expect(parsePageUrl('/p/7/' + 'x'.repeat(200) + '?utm_source=s7')).toMatchObject({
+      page: `/p/7/${'x'.repeat(200)}`,
+      utm: { source: 's7' },
+    });
   });
 });

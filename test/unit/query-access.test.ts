@@ -6,17 +6,35 @@ const link = { sites: new Set(['shop']), readOnly: true };
 
 describe('allowsRequest', () => {
   it.each([
-    ['POST', '/analytics/query'], ['POST', '/analytics/funnel'], ['POST', '/analytics/property-keys'], ['POST', '/graphql'], ['GET', '/graphql'],
-    ['GET', '/analytics/top-pages'], ['GET', '/analytics/goals'], ['GET', '/analytics/funnels'], ['GET', '/analytics/sites'], ['GET', '/analytics/live'],
-    ['GET', '/share/csl_x'], ['POST', '/share/unlock'], ['GET', '/assets/index.js'],
+    ['POST', '/analytics/query'],
+    ['POST', '/analytics/funnel'],
+    ['POST', '/analytics/property-keys'],
+    ['POST', '/graphql'],
+    ['GET', '/graphql'],
+    ['GET', '/analytics/top-pages'],
+    ['GET', '/analytics/goals'],
+    ['GET', '/analytics/funnels'],
+    ['GET', '/analytics/sites'],
+    ['GET', '/analytics/live'],
+    ['GET', '/share/csl_x'],
+    ['POST', '/share/unlock'],
+    ['GET', '/assets/index.js'],
   ])('lets a shared link %s %s', (method, path) => {
     expect(allowsRequest(link, method, path)).toBe(true);
   });
 
   it.each([
-    ['POST', '/analytics/goals'], ['DELETE', '/analytics/goals/x'], ['POST', '/analytics/funnels'], ['DELETE', '/analytics/funnels/x'],
-    ['POST', '/analytics/shared-links'], ['GET', '/analytics/shared-links'], ['DELETE', '/analytics/shared-links/x'],
-    ['DELETE', '/analytics/users/u1'], ['GET', '/analytics/users/u1/events'], ['GET', '/analytics/live/events'], ['PUT', '/analytics/query'],
+    ['POST', '/analytics/goals'],
+    ['DELETE', '/analytics/goals/x'],
+    ['POST', '/analytics/funnels'],
+    ['DELETE', '/analytics/funnels/x'],
+    ['POST', '/analytics/shared-links'],
+    ['GET', '/analytics/shared-links'],
+    ['DELETE', '/analytics/shared-links/x'],
+    ['DELETE', '/analytics/users/u1'],
+    ['GET', '/analytics/users/u1/events'],
+    ['GET', '/analytics/live/events'],
+    ['PUT', '/analytics/query'],
   ])('refuses a shared link %s %s', (method, path) => {
     expect(allowsRequest(link, method, path)).toBe(false);
   });

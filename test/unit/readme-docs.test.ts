@@ -8,11 +8,22 @@ import { ErrorCodes } from '../../src/domain/errors.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const readme = read('README.md');
-const DOCS = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+const DOCS = readdirSync(join(ROOT, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`);
 
 /** The rows of the Markdown tables of a page, as trimmed cells (padded by Prettier or not). */
 function tableRows(text: string): string[][] {
-  return text.split('\n').filter((l) => /^\|.*\|\s*$/.test(l)).map((l) => l.trim().slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+  return text
+    .split('\n')
+    .filter((l) => /^\|.*\|\s*$/.test(l))
+    .map((l) =>
+      l
+        .trim()
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
 }
 
 describe('the README is what a newcomer needs', () => {
@@ -31,12 +42,17 @@ describe('the README is what a newcomer needs', () => {
 describe('the docs stay true to the code', () => {
   it('docs/configuration.md documents every setting with its default', () => {
     const rows = tableRows(read('docs/configuration.md'));
-    for (const [name, schema] of Object.entries(ConfigSchema.properties as Record<string, { default?: string | number | boolean | string[] }>)) {
+    for (const [name, schema] of Object.entries(
+      ConfigSchema.properties as Record<string, { default?: string | number | boolean | string[] }>,
+    )) {
       const row = rows.find((cells) => cells[0] === `\`${name}\``);
       expect(row, `docs/configuration.md lacks ${name}`).toBeDefined();
-      const empty = schema.default === '' || (Array.isArray(schema.default) && schema.default.length === 0);
+      const empty =
+        schema.default === '' || (Array.isArray(schema.default) && schema.default.length === 0);
       if (schema.default !== undefined && !empty) {
-        const shown = Array.isArray(schema.default) ? schema.default.join(',') : String(schema.default);
+        const shown = Array.isArray(schema.default)
+          ? schema.default.join(',')
+          : String(schema.default);
         expect(row![1], `${name} default`).toBe(`\`${shown}\``);
       }
     }
@@ -53,15 +69,32 @@ describe('the docs stay true to the code', () => {
 
   it('docs/monitoring.md names exactly the alerts of deploy/prometheus/rules', () => {
     const dir = join(ROOT, 'deploy/prometheus/rules');
-    const alerts = readdirSync(dir).flatMap((f) => (parse(readFileSync(join(dir, f), 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups)
+    const alerts = readdirSync(dir)
+      .flatMap(
+        (f) =>
+          (
+            parse(readFileSync(join(dir, f), 'utf8')) as {
+              groups: { rules: { alert?: string }[] }[];
+            }
+          ).groups,
+      )
       .flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
-    const documented = tableRows(read('docs/monitoring.md')).flatMap((cells) => /^`((?:Clickstream|Kafka|Cassandra)\w+)`$/.exec(cells[0] ?? '')?.[1] ?? []);
+    const documented = tableRows(read('docs/monitoring.md')).flatMap(
+      (cells) => /^`((?:Clickstream|Kafka|Cassandra)\w+)`$/.exec(cells[0] ?? '')?.[1] ?? [],
+    );
     expect(documented.sort()).toEqual(alerts.sort());
   });
 
   it('has no broken relative link, to a file or to a heading', () => {
-    const slug = (heading: string) => heading.trim().toLowerCase().replace(/`/g, '').replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
-    const anchors = (file: string) => new Set([...readFileSync(file, 'utf8').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
+    const slug = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/`/g, '')
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-');
+    const anchors = (file: string) =>
+      new Set([...readFileSync(file, 'utf8').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
     const broken: string[] = [];
     for (const page of ['README.md', ...DOCS]) {
       const text = read(page).replace(/```[\s\S]*?```/g, '');
@@ -70,7 +103,8 @@ describe('the docs stay true to the code', () => {
         const [path, anchor] = target!.split('#', 2);
         const file = path ? resolve(join(ROOT, dirname(page)), path) : join(ROOT, page);
         if (!existsSync(file)) broken.push(`${page}: ${target}`);
-        else if (anchor && file.endsWith('.md') && !anchors(file).has(anchor)) broken.push(`${page}: ${target} (no such heading)`);
+        else if (anchor && file.endsWith('.md') && !anchors(file).has(anchor))
+          broken.push(`${page}: ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

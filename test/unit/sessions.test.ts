@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CounterAccumulator } from '../../src/domain/counters.js';
-import { SESSION_TIMEOUT_MS, countSessionChanges, groupByVisitor, isBounce, sessionize, type SessionState } from '../../src/domain/sessions.js';
+import {
+  SESSION_TIMEOUT_MS,
+  countSessionChanges,
+  groupByVisitor,
+  isBounce,
+  sessionize,
+  type SessionState,
+} from '../../src/domain/sessions.js';
 import type { TrackedEvent } from '../../src/domain/tracked-event.js';
 import { makeEvent } from '../support/events.js';
 
@@ -8,9 +15,14 @@ const T0 = Date.UTC(2026, 0, 31, 10);
 const MINUTE = 60_000;
 
 const at = (minutes: number, overrides: Partial<TrackedEvent> = {}) =>
-  makeEvent({ timestamp: T0 + minutes * MINUTE, event_id: `e-${minutes}-${overrides.event_type ?? 'pv'}-${overrides.page ?? ''}`, ...overrides });
+  makeEvent({
+    timestamp: T0 + minutes * MINUTE,
+    event_id: `e-${minutes}-${overrides.event_type ?? 'pv'}-${overrides.page ?? ''}`,
+    ...overrides,
+  });
 
-const sessionsOf = (events: TrackedEvent[], existing: SessionState[] = []) => sessionize(existing, events).map((c) => c.after);
+const sessionsOf = (events: TrackedEvent[], existing: SessionState[] = []) =>
+  sessionize(existing, events).map((c) => c.after);
 
 describe('sessionize', () => {
   it('keeps events with gaps of exactly 30 minutes in one session', () => {
@@ -30,7 +42,13 @@ describe('sessionize', () => {
     const events = [at(20, { page: '/c' }), at(0, { page: '/a' }), at(10, { page: '/b' })];
     const [session, ...rest] = sessionsOf(events);
     expect(rest).toEqual([]);
-    expect(session).toMatchObject({ start: T0, last: T0 + 20 * MINUTE, entry_page: '/a', events: 3, session_key: at(0, { page: '/a' }).event_id });
+    expect(session).toMatchObject({
+      start: T0,
+      last: T0 + 20 * MINUTE,
+      entry_page: '/a',
+      events: 3,
+      session_key: at(0, { page: '/a' }).event_id,
+    });
   });
 
   it('out-of-order events bridge what would otherwise be two sessions', () => {
@@ -42,7 +60,13 @@ describe('sessionize', () => {
     const changes = sessionize([stored!], [at(15, { page: '/earlier' })]);
     expect(changes).toHaveLength(1);
     expect(changes[0]!.before).toEqual(stored);
-    expect(changes[0]!.after).toMatchObject({ start: T0 + 15 * MINUTE, last: T0 + 40 * MINUTE, entry_page: '/earlier', events: 2, session_key: stored!.session_key });
+    expect(changes[0]!.after).toMatchObject({
+      start: T0 + 15 * MINUTE,
+      last: T0 + 40 * MINUTE,
+      entry_page: '/earlier',
+      events: 2,
+      session_key: stored!.session_key,
+    });
   });
 
   it('reports only the sessions that changed', () => {
@@ -55,25 +79,36 @@ describe('sessionize', () => {
   });
 
   it('counts page views, interactions and scrolls apart', () => {
-    const [session] = sessionsOf([at(0), at(1, { event_type: 'scroll' }), at(2, { event_type: 'click' }), at(3, { event_type: 'signup' }), at(4)]);
+    const [session] = sessionsOf([
+      at(0),
+      at(1, { event_type: 'scroll' }),
+      at(2, { event_type: 'click' }),
+      at(3, { event_type: 'signup' }),
+      at(4),
+    ]);
     expect(session).toMatchObject({ events: 5, pageviews: 2, interactions: 2 });
   });
 });
 
 describe('isBounce', () => {
-  const bounce = (...types: string[]) => isBounce(sessionsOf(types.map((event_type, i) => at(i, { event_type })))[0]!);
+  const bounce = (...types: string[]) =>
+    isBounce(sessionsOf(types.map((event_type, i) => at(i, { event_type })))[0]!);
 
   it('a single page view is a bounce', () => expect(bounce('page_view')).toBe(true));
-  it('scrolling is not an interaction: a page view and scrolls still bounce', () => expect(bounce('page_view', 'scroll', 'scroll')).toBe(true));
+  it('scrolling is not an interaction: a page view and scrolls still bounce', () =>
+    expect(bounce('page_view', 'scroll', 'scroll')).toBe(true));
   it('a click makes it a visit', () => expect(bounce('page_view', 'click')).toBe(false));
   it('a custom event makes it a visit', () => expect(bounce('page_view', 'signup')).toBe(false));
   it('two page views make it a visit', () => expect(bounce('page_view', 'page_view')).toBe(false));
-  it('a session of interactions without page views is not a bounce', () => expect(bounce('click')).toBe(false));
+  it('a session of interactions without page views is not a bounce', () =>
+    expect(bounce('click')).toBe(false));
 });
 
 describe('countSessionChanges', () => {
   const totalsOf = (into: CounterAccumulator, granularity: 'hour' | 'day') =>
-    [...into.deltas.values()].filter((d) => d.granularity === granularity).map(({ sessions, bounces, duration_ms }) => ({ sessions, bounces, duration_ms }));
+    [...into.deltas.values()]
+      .filter((d) => d.granularity === granularity)
+      .map(({ sessions, bounces, duration_ms }) => ({ sessions, bounces, duration_ms }));
 
   it('counts a new session in the hour and day it started', () => {
     const into = new CounterAccumulator();
@@ -86,7 +121,9 @@ describe('countSessionChanges', () => {
     const [stored] = sessionsOf([at(0)]);
     const into = new CounterAccumulator();
     countSessionChanges(sessionize([stored!], [at(10, { event_type: 'click' })]), into);
-    expect(totalsOf(into, 'hour')).toEqual([{ sessions: 0, bounces: -1, duration_ms: 10 * MINUTE }]);
+    expect(totalsOf(into, 'hour')).toEqual([
+      { sessions: 0, bounces: -1, duration_ms: 10 * MINUTE },
+    ]);
   });
 });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { GRANULARITY_MS, bucketStart, bucketStarts, ceilToBucket, decomposeRange, type BucketSpan, type Granularity } from '../../src/domain/time-buckets.js';
+import {
+  GRANULARITY_MS,
+  bucketStart,
+  bucketStarts,
+  ceilToBucket,
+  decomposeRange,
+  type BucketSpan,
+  type Granularity,
+} from '../../src/domain/time-buckets.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -28,23 +36,30 @@ function coverProblems(spans: BucketSpan[], from: number, to: number): string[] 
   for (const span of spans) {
     const size = GRANULARITY_MS[span.granularity];
     if (span.from >= span.to) problems.push(`empty span ${JSON.stringify(span)}`);
-    if (span.from % size !== 0 || span.to % size !== 0) problems.push(`unaligned ${JSON.stringify(span)}`);
+    if (span.from % size !== 0 || span.to % size !== 0)
+      problems.push(`unaligned ${JSON.stringify(span)}`);
     // Fewest buckets: a finer span never holds a whole aligned bucket of the next granularity.
     const next = COARSER[span.granularity];
-    if (next && ceilToBucket(span.from, next) + GRANULARITY_MS[next] <= span.to) problems.push(`${span.granularity} span holds a whole ${next}`);
+    if (next && ceilToBucket(span.from, next) + GRANULARITY_MS[next] <= span.to)
+      problems.push(`${span.granularity} span holds a whole ${next}`);
   }
   for (let i = 1; i < spans.length; i++) {
-    if (RANK[spans[i - 1]!.granularity] < RANK[spans[i]!.granularity]) problems.push('not coarsest first');
+    if (RANK[spans[i - 1]!.granularity] < RANK[spans[i]!.granularity])
+      problems.push('not coarsest first');
   }
   let cursor = from;
   for (const span of [...spans].sort((a, b) => a.from - b.from)) {
-    if (span.from !== cursor) problems.push(span.from < cursor ? `overlap at ${span.from}` : `gap at ${cursor}`);
+    if (span.from !== cursor)
+      problems.push(span.from < cursor ? `overlap at ${span.from}` : `gap at ${cursor}`);
     cursor = Math.max(cursor, span.to);
   }
   if (cursor !== to) problems.push(`ends at ${cursor}, not ${to}`);
   const count = (g: Granularity) => spans.filter((s) => s.granularity === g).length;
-  if (count('day') > 1 || count('hour') > 2 || count('minute') > 2) problems.push('more spans than needed');
-  return problems.map((p) => `[${new Date(from).toISOString()}, ${new Date(to).toISOString()}): ${p}`);
+  if (count('day') > 1 || count('hour') > 2 || count('minute') > 2)
+    problems.push('more spans than needed');
+  return problems.map(
+    (p) => `[${new Date(from).toISOString()}, ${new Date(to).toISOString()}): ${p}`,
+  );
 }
 
 describe('bucketStart and ceilToBucket', () => {
@@ -95,7 +110,9 @@ describe('decomposeRange', () => {
 
   it('keeps a range inside one hour in minutes', () => {
     const from = Date.UTC(2026, 0, 31, 10, 5);
-    expect(decomposeRange(from, from + 20 * MINUTE, ALL)).toEqual([{ granularity: 'minute', from, to: from + 20 * MINUTE }]);
+    expect(decomposeRange(from, from + 20 * MINUTE, ALL)).toEqual([
+      { granularity: 'minute', from, to: from + 20 * MINUTE },
+    ]);
   });
 
   it('covers random minute-aligned ranges exactly, without overlap, coarsest first', () => {
@@ -104,10 +121,11 @@ describe('decomposeRange', () => {
     const problems: string[] = [];
     for (let i = 0; i < 5_000; i++) {
       const scale = [HOUR, DAY, 40 * DAY][i % 3]!;
-      const from = origin + Math.floor(random() * 400 * DAY / MINUTE) * MINUTE;
+      const from = origin + Math.floor((random() * 400 * DAY) / MINUTE) * MINUTE;
       const to = from + Math.floor((random() * scale) / MINUTE) * MINUTE;
       const spans = decomposeRange(from, to, ALL);
-      if (from === to) problems.push(...spans.map((span) => `span ${JSON.stringify(span)} for an empty range`));
+      if (from === to)
+        problems.push(...spans.map((span) => `span ${JSON.stringify(span)} for an empty range`));
       else problems.push(...coverProblems(spans, from, to));
     }
     expect(problems).toEqual([]);
@@ -120,7 +138,8 @@ describe('decomposeRange', () => {
       const from = Math.floor(random() * 5_000) * HOUR;
       const to = from + (1 + Math.floor(random() * 24 * 60)) * HOUR;
       const spans = decomposeRange(from, to, ['hour', 'day']);
-      if (spans.some((s) => s.granularity === 'minute')) problems.push(`minute span for [${from}, ${to})`);
+      if (spans.some((s) => s.granularity === 'minute'))
+        problems.push(`minute span for [${from}, ${to})`);
       problems.push(...coverProblems(spans, from, to));
     }
     expect(problems).toEqual([]);
@@ -130,8 +149,16 @@ describe('decomposeRange', () => {
 describe('bucketStarts', () => {
   it('lists the start of every bucket that [from, to) touches, the first one holding from', () => {
     const from = Date.UTC(2026, 0, 31, 10, 30);
-    expect(bucketStarts(from, from + 2 * HOUR, 'hour')).toEqual([Date.UTC(2026, 0, 31, 10), Date.UTC(2026, 0, 31, 11), Date.UTC(2026, 0, 31, 12)]);
+    expect(bucketStarts(from, from + 2 * HOUR, 'hour')).toEqual([
+      Date.UTC(2026, 0, 31, 10),
+      Date.UTC(2026, 0, 31, 11),
+      Date.UTC(2026, 0, 31, 12),
+    ]);
     expect(bucketStarts(from, from + 3 * MINUTE, 'minute')).toHaveLength(3);
-    expect(bucketStarts(Date.UTC(2026, 0, 31), Date.UTC(2026, 1, 3), 'day')).toEqual([Date.UTC(2026, 0, 31), Date.UTC(2026, 1, 1), Date.UTC(2026, 1, 2)]);
+    expect(bucketStarts(Date.UTC(2026, 0, 31), Date.UTC(2026, 1, 3), 'day')).toEqual([
+      Date.UTC(2026, 0, 31),
+      Date.UTC(2026, 1, 1),
+      Date.UTC(2026, 1, 2),
+    ]);
   });
 });

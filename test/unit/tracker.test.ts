@@ -24,7 +24,9 @@ describe('tracker sender', () => {
     fetch: (url, init) => {
       posts.push({ url, init, body: JSON.parse(init.body as string) });
       const answer = answers.shift() ?? 202;
-      return answer === 'network-error' ? Promise.reject(new TypeError('Failed to fetch')) : Promise.resolve({ status: answer });
+      return answer === 'network-error'
+        ? Promise.reject(new TypeError('Failed to fetch'))
+        : Promise.resolve({ status: answer });
     },
     beacon: (url, body) => {
       if (beaconAccepts) beacons.push({ url, body: JSON.parse(body) });
@@ -32,8 +34,18 @@ describe('tracker sender', () => {
     },
     setTimeout: (run, ms) => setTimeout(run, ms),
   };
-  const options = { url: 'https://a.example/track/batch', flushMs: 1000, maxBatch: 3, maxQueue: 5, maxAttempts: 3 };
-  const event = (n: number): OutgoingEvent => ({ event_type: 'click', page_url: `/p${n}`, event_id: `event-${n}-xxxxxxxx` });
+  const options = {
+    url: 'https://a.example/track/batch',
+    flushMs: 1000,
+    maxBatch: 3,
+    maxQueue: 5,
+    maxAttempts: 3,
+  };
+  const event = (n: number): OutgoingEvent => ({
+    event_type: 'click',
+    page_url: `/p${n}`,
+    event_id: `event-${n}-xxxxxxxx`,
+  });
 
   beforeEach(() => {
     vi.useFakeTimers();
@@ -53,7 +65,12 @@ describe('tracker sender', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]!.url).toBe(options.url);
     expect(posts[0]!.body.events.map((e: OutgoingEvent) => e.page_url)).toEqual(['/p1', '/p2']);
-    expect(posts[0]!.init).toMatchObject({ method: 'POST', keepalive: true, credentials: 'omit', headers: { 'Content-Type': 'text/plain' } });
+    expect(posts[0]!.init).toMatchObject({
+      method: 'POST',
+      keepalive: true,
+      credentials: 'omit',
+      headers: { 'Content-Type': 'text/plain' },
+    });
   });
 
   it('sends at once when a batch is full', async () => {
@@ -76,7 +93,9 @@ describe('tracker sender', () => {
     expect(posts).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(4000);
     expect(posts).toHaveLength(3);
-    expect(new Set(posts.map((p) => p.body.events[0].event_id))).toEqual(new Set(['event-1-xxxxxxxx']));
+    expect(new Set(posts.map((p) => p.body.events[0].event_id))).toEqual(
+      new Set(['event-1-xxxxxxxx']),
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     expect(posts).toHaveLength(3);
   });
@@ -100,7 +119,10 @@ describe('tracker sender', () => {
     beaconAccepts = true;
     sender.flushAll();
     // Not the batch in flight: the browser completes a keepalive request, sending it twice would duplicate it.
-    expect(beacons.flatMap((b) => b.body.events.map((e: OutgoingEvent) => e.page_url))).toEqual(['/p3', '/p4']);
+    expect(beacons.flatMap((b) => b.body.events.map((e: OutgoingEvent) => e.page_url))).toEqual([
+      '/p3',
+      '/p4',
+    ]);
     expect(posts.map((p) => p.body.events.length)).toEqual([3]);
 
     beaconAccepts = false;
@@ -115,25 +137,56 @@ describe('tracker sender', () => {
     const sender = createSender(transport, { ...options, maxBatch: 100 });
     for (let i = 0; i < 8; i++) sender.add(event(i));
     sender.flushAll();
-    expect(beacons[0]!.body.events.map((e: OutgoingEvent) => e.page_url)).toEqual(['/p3', '/p4', '/p5', '/p6', '/p7']);
+    expect(beacons[0]!.body.events.map((e: OutgoingEvent) => e.page_url)).toEqual([
+      '/p3',
+      '/p4',
+      '/p5',
+      '/p6',
+      '/p7',
+    ]);
   });
 });
 
 describe('tracker settings', () => {
-  const script = (attributes: Record<string, string>, src = 'https://stats.example.com/tracker.js') => ({
+  const script = (
+    attributes: Record<string, string>,
+    src = 'https://stats.example.com/tracker.js',
+  ) => ({
     src,
     getAttribute: (name: string) => attributes[name] ?? null,
   });
 
   it('defaults the endpoint to where the script came from and captures everything', () => {
     expect(readSettings(script({ 'data-site': 'shop' }), 'https://shop.example/cart')).toEqual({
-      endpoint: 'https://stats.example.com', site: 'shop', cookieless: false, respectDnt: false, clicks: true, scroll: true, spa: true,
+      endpoint: 'https://stats.example.com',
+      site: 'shop',
+      cookieless: false,
+      respectDnt: false,
+      clicks: true,
+      scroll: true,
+      spa: true,
     });
   });
 
   it('reads data- options', () => {
-    const settings = readSettings(script({ 'data-endpoint': 'https://in.example/', 'data-cookieless': '', 'data-respect-dnt': 'true', 'data-clicks': 'false', 'data-spa': 'false' }), 'https://shop.example/');
-    expect(settings).toMatchObject({ endpoint: 'https://in.example', cookieless: true, respectDnt: true, clicks: false, scroll: true, spa: false });
+    const settings = readSettings(
+      script({
+        'data-endpoint': 'https://in.example/',
+        'data-cookieless': '',
+        'data-respect-dnt': 'true',
+        'data-clicks': 'false',
+        'data-spa': 'false',
+      }),
+      'https://shop.example/',
+    );
+    expect(settings).toMatchObject({
+      endpoint: 'https://in.example',
+      cookieless: true,
+      respectDnt: true,
+      clicks: false,
+      scroll: true,
+      spa: false,
+    });
     expect(readSettings(null, 'https://shop.example/a').endpoint).toBe('https://shop.example');
   });
 
@@ -146,11 +199,18 @@ describe('tracker settings', () => {
 
   it('keeps one random visitor id, and runs cookieless when storage is unavailable', () => {
     const values = new Map<string, string>();
-    const storage = { getItem: (k: string) => values.get(k) ?? null, setItem: (k: string, v: string) => void values.set(k, v) };
+    const storage = {
+      getItem: (k: string) => values.get(k) ?? null,
+      setItem: (k: string, v: string) => void values.set(k, v),
+    };
     const first = visitorId(() => storage, randomId);
     expect(first).toMatch(/^[0-9a-f]{32}$/);
     expect(visitorId(() => storage, randomId)).toBe(first);
-    expect(visitorId(() => { throw new Error('SecurityError'); }, randomId)).toBeUndefined();
+    expect(
+      visitorId(() => {
+        throw new Error('SecurityError');
+      }, randomId),
+    ).toBeUndefined();
     expect(randomId()).not.toBe(randomId());
   });
 });

@@ -10,7 +10,15 @@ const problemOf = (value: unknown) => {
 
 describe('validateInput', () => {
   it('accepts the seed event and a full tracker event', () => {
-    expect(validateInput({ user_id: '550e8400-e29b-41d4-a716-446655440000', page_url: '/home', event_type: 'click', user_agent: 'Mozilla/5.0', ip_address: '192.168.1.1' }).ok).toBe(true);
+    expect(
+      validateInput({
+        user_id: '550e8400-e29b-41d4-a716-446655440000',
+        page_url: '/home',
+        event_type: 'click',
+        user_agent: 'Mozilla/5.0',
+        ip_address: '192.168.1.1',
+      }).ok,
+    ).toBe(true);
     expect(
       validateInput({
         ...base,
@@ -29,17 +37,32 @@ describe('validateInput', () => {
   });
 
   it('names a missing required field', () => {
-    expect(problemOf({ event_type: 'click' })).toEqual({ field: 'page_url', message: 'is required' });
-    expect(problemOf({ page_url: '/home' })).toEqual({ field: 'event_type', message: 'is required' });
+    expect(problemOf({ event_type: 'click' })).toEqual({
+      field: 'page_url',
+      message: 'is required',
+    });
+    expect(problemOf({ page_url: '/home' })).toEqual({
+      field: 'event_type',
+      message: 'is required',
+    });
   });
 
   it('names a missing nested field with its path', () => {
-    expect(problemOf({ ...base, screen: { width: 10 } })).toEqual({ field: 'screen.height', message: 'is required' });
+    expect(problemOf({ ...base, screen: { width: 10 } })).toEqual({
+      field: 'screen.height',
+      message: 'is required',
+    });
   });
 
   it('refuses an unknown field by name', () => {
-    expect(problemOf({ event_type: 'click', pageurl: '/home', page_url: '/home' })).toEqual({ field: 'pageurl', message: 'is not a known field' });
-    expect(problemOf({ ...base, element: { tag: 'a', colour: 'red' } })).toEqual({ field: 'element.colour', message: 'is not a known field' });
+    expect(problemOf({ event_type: 'click', pageurl: '/home', page_url: '/home' })).toEqual({
+      field: 'pageurl',
+      message: 'is not a known field',
+    });
+    expect(problemOf({ ...base, element: { tag: 'a', colour: 'red' } })).toEqual({
+      field: 'element.colour',
+      message: 'is not a known field',
+    });
   });
 
   it('names a field of the wrong type', () => {
@@ -49,22 +72,38 @@ describe('validateInput', () => {
   });
 
   it('names every type a union allows', () => {
-    expect(problemOf({ ...base, timestamp: 1.5 })).toEqual({ field: 'timestamp', message: 'must be string or integer' });
-    expect(problemOf({ ...base, properties: { nested: { a: 1 } } })).toEqual({ field: 'properties.nested', message: 'must be string or number or boolean or null' });
+    expect(problemOf({ ...base, timestamp: 1.5 })).toEqual({
+      field: 'timestamp',
+      message: 'must be string or integer',
+    });
+    expect(problemOf({ ...base, properties: { nested: { a: 1 } } })).toEqual({
+      field: 'properties.nested',
+      message: 'must be string or number or boolean or null',
+    });
   });
 
   it('refuses more than 32 properties', () => {
     const properties = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i]));
     expect(problemOf({ ...base, properties })).toMatchObject({ field: 'properties' });
-    expect(validateInput({ ...base, properties: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])) }).ok).toBe(true);
+    expect(
+      validateInput({
+        ...base,
+        properties: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])),
+      }).ok,
+    ).toBe(true);
   });
 
   it.each(['bad key', '', 'k'.repeat(65), 'clé', 'a/b'])('refuses the property key %j', (key) => {
-    expect(problemOf({ ...base, properties: { [key]: 1 } })).toEqual({ field: `properties.${key}`, message: expect.stringContaining('key must match') });
+    expect(problemOf({ ...base, properties: { [key]: 1 } })).toEqual({
+      field: `properties.${key}`,
+      message: expect.stringContaining('key must match'),
+    });
   });
 
   it('refuses a __proto__ property that carries an object', () => {
-    const parsed: unknown = JSON.parse('{"page_url":"/home","event_type":"click","properties":{"__proto__":{"polluted":true}}}');
+    const parsed: unknown = JSON.parse(
+      '{"page_url":"/home","event_type":"click","properties":{"__proto__":{"polluted":true}}}',
+    );
     expect(problemOf(parsed)).toMatchObject({ field: 'properties.__proto__' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -76,7 +115,9 @@ describe('validateInput', () => {
   });
 
   it('bounds the element text', () => {
-    expect(problemOf({ ...base, element: { text: 'x'.repeat(1025) } })).toMatchObject({ field: 'element.text' });
+    expect(problemOf({ ...base, element: { text: 'x'.repeat(1025) } })).toMatchObject({
+      field: 'element.text',
+    });
     expect(validateInput({ ...base, element: { text: 'x'.repeat(1024) } }).ok).toBe(true);
   });
 
@@ -86,7 +127,13 @@ describe('validateInput', () => {
     expect(problem.message.split('^[A-Za-z0-9_-]{8,64}$')).toHaveLength(2);
   });
 
-  it.each([['a string', 'hello'], ['an array', [base]], ['null', null], ['a number', 42], ['a boolean', true]])('refuses %s as the event', (_name, value) => {
+  it.each([
+    ['a string', 'hello'],
+    ['an array', [base]],
+    ['null', null],
+    ['a number', 42],
+    ['a boolean', true],
+  ])('refuses %s as the event', (_name, value) => {
     expect(problemOf(value)).toEqual({ field: 'event', message: 'must be a JSON object' });
   });
 });

@@ -16,12 +16,18 @@ describe('verify-ledger query client', () => {
     let requests = 0;
     server = createServer((_request, response) => {
       const status = statuses[requests++] ?? 200;
-      response.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '0.1' } : {}) });
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        ...(status === 503 ? { 'retry-after': '0.1' } : {}),
+      });
       response.end(JSON.stringify(status === 200 ? { ok: true } : { code: 'STORE_UNAVAILABLE' }));
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), requests: () => requests };
+    return {
+      url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      requests: () => requests,
+    };
   }
 
   it('asks again after a 503 or 429 (a store briefly unavailable) and returns the answer', async () => {
@@ -39,7 +45,9 @@ describe('verify-ledger query client', () => {
     const { url, requests } = await serve([400]);
     const client = createQueryClient(url, 1, 5_000);
     try {
-      await expect(client.get('/analytics/events')).rejects.toThrow('GET /analytics/events answered 400');
+      await expect(client.get('/analytics/events')).rejects.toThrow(
+        'GET /analytics/events answered 400',
+      );
       expect(requests()).toBe(1);
     } finally {
       await client.close();

@@ -31,7 +31,9 @@ describe('createVisitorHasher', () => {
   });
 
   it('agrees between two hashers with the same secret (a restart keeps the day)', () => {
-    expect(createVisitorHasher(SECRET)('site', IP, UA, MORNING)).toBe(createVisitorHasher(SECRET)('site', IP, UA, EVENING));
+    expect(createVisitorHasher(SECRET)('site', IP, UA, MORNING)).toBe(
+      createVisitorHasher(SECRET)('site', IP, UA, EVENING),
+    );
   });
 
   it('never contains the address, and has a fixed shape', () => {

@@ -2,7 +2,8 @@
 export type Emit = (eventType: string, fields?: Record<string, unknown>) => void;
 
 /** Things a click may be about; a click elsewhere (text, blank space) is not worth an event. */
-const CLICKABLE = 'a,button,[role=button],[role=link],input[type=submit],input[type=button],[data-cs-event]';
+const CLICKABLE =
+  'a,button,[role=button],[role=link],input[type=submit],input[type=button],[data-cs-event]';
 const MILESTONES = [25, 50, 75, 100];
 
 /** The URL that identifies a page view: no fragment, so in-page anchors are not new views. */
@@ -19,8 +20,15 @@ export function capturePageViews(emit: Emit, spa: boolean, onView: () => void): 
     if (url === last) return;
     last = url;
     onView();
-    const referrer = first && document.referrer && !document.referrer.startsWith(location.origin) ? document.referrer : undefined;
-    emit('page_view', { referrer, title: document.title.slice(0, 512) || undefined, screen: { width: screen.width, height: screen.height } });
+    const referrer =
+      first && document.referrer && !document.referrer.startsWith(location.origin)
+        ? document.referrer
+        : undefined;
+    emit('page_view', {
+      referrer,
+      title: document.title.slice(0, 512) || undefined,
+      screen: { width: screen.width, height: screen.height },
+    });
   };
   view(true);
   if (!spa) return;
@@ -38,23 +46,27 @@ export function capturePageViews(emit: Emit, spa: boolean, onView: () => void): 
 
 /** Clicks on links, buttons and elements marked data-cs-event="name" (sent as that custom event). */
 export function captureClicks(emit: Emit, onLink: () => void): void {
-  document.addEventListener('click', (event) => {
-    const target = event.target instanceof Element ? event.target.closest(CLICKABLE) : null;
-    if (!target) return;
-    const href = target instanceof HTMLAnchorElement ? target.href.slice(0, 2048) : undefined;
-    const element = {
-      tag: target.tagName.toLowerCase().slice(0, 32),
-      id: target.id.slice(0, 256) || undefined,
-      classes: (target.getAttribute('class') ?? '').slice(0, 512) || undefined,
-      // textContent, not innerText: reading it forces no layout. Form values are never read.
-      text: (target.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 200) || undefined,
-      href,
-    };
-    const custom = target.getAttribute('data-cs-event');
-    emit(custom || 'click', { element, properties: custom ? dataProperties(target) : undefined });
-    // A link usually leaves the page: hand the events to the browser before it does.
-    if (href) onLink();
-  }, true);
+  document.addEventListener(
+    'click',
+    (event) => {
+      const target = event.target instanceof Element ? event.target.closest(CLICKABLE) : null;
+      if (!target) return;
+      const href = target instanceof HTMLAnchorElement ? target.href.slice(0, 2048) : undefined;
+      const element = {
+        tag: target.tagName.toLowerCase().slice(0, 32),
+        id: target.id.slice(0, 256) || undefined,
+        classes: (target.getAttribute('class') ?? '').slice(0, 512) || undefined,
+        // textContent, not innerText: reading it forces no layout. Form values are never read.
+        text: (target.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 200) || undefined,
+        href,
+      };
+      const custom = target.getAttribute('data-cs-event');
+      emit(custom || 'click', { element, properties: custom ? dataProperties(target) : undefined });
+      // A link usually leaves the page: hand the events to the browser before it does.
+      if (href) onLink();
+    },
+    true,
+  );
 }
 
 /** data-cs-prop-plan="pro" → { plan: "pro" } */
@@ -86,11 +98,15 @@ export function captureScroll(emit: Emit): () => void {
       }
     }
   };
-  addEventListener('scroll', () => {
-    if (pending) return;
-    pending = true;
-    setTimeout(check, 100);
-  }, { passive: true });
+  addEventListener(
+    'scroll',
+    () => {
+      if (pending) return;
+      pending = true;
+      setTimeout(check, 100);
+    },
+    { passive: true },
+  );
   return () => {
     sent = 0;
   };

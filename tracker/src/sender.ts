@@ -42,7 +42,13 @@ export function createSender(transport: Transport, options: SenderOptions): Send
   let scheduled = false;
   let attempt = 0;
   const post = (body: string): Promise<{ status: number }> =>
-    transport.fetch(options.url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'Content-Type': 'text/plain' } });
+    transport.fetch(options.url, {
+      method: 'POST',
+      body,
+      keepalive: true,
+      credentials: 'omit',
+      headers: { 'Content-Type': 'text/plain' },
+    });
 
   const schedule = (ms: number): void => {
     if (scheduled) return;
@@ -68,7 +74,10 @@ export function createSender(transport: Transport, options: SenderOptions): Send
       if (queue.length > 0) schedule(0);
     };
     // 4xx answers are final (the events are invalid); 429 and 5xx are worth another try.
-    post(JSON.stringify({ events: batch })).then((r) => done(r.status === 429 || r.status >= 500), () => done(true));
+    post(JSON.stringify({ events: batch })).then(
+      (r) => done(r.status === 429 || r.status >= 500),
+      () => done(true),
+    );
   };
 
   return {

@@ -24,7 +24,8 @@ export interface ScriptTag {
  * unless present (any value but "false").
  */
 export function readSettings(script: ScriptTag | null, pageUrl: string): TrackerSettings {
-  const attr = (name: string): string | undefined => script?.getAttribute('data-' + name) ?? undefined;
+  const attr = (name: string): string | undefined =>
+    script?.getAttribute('data-' + name) ?? undefined;
   const on = (name: string): boolean => attr(name) !== 'false';
   const optIn = (name: string): boolean => {
     const value = attr(name);
@@ -43,7 +44,10 @@ export function readSettings(script: ScriptTag | null, pageUrl: string): Tracker
 }
 
 /** Do Not Track (navigator's, or window's in old Safari and Edge) or Global Privacy Control. */
-export function privacySignal(nav: { doNotTrack?: string | null; globalPrivacyControl?: boolean }, win: { doNotTrack?: string | null }): boolean {
+export function privacySignal(
+  nav: { doNotTrack?: string | null; globalPrivacyControl?: boolean },
+  win: { doNotTrack?: string | null },
+): boolean {
   const dnt = nav.doNotTrack ?? win.doNotTrack;
   return dnt === '1' || nav.globalPrivacyControl === true;
 }
@@ -55,7 +59,10 @@ const VISITOR_KEY = 'clickstream.vid';
  * modes, blocked storage) the tracker runs cookieless rather than invent an id per page, which
  * would count every page as a new visitor.
  */
-export function visitorId(storage: () => { getItem(key: string): string | null; setItem(key: string, value: string): void }, random: () => string): string | undefined {
+export function visitorId(
+  storage: () => { getItem(key: string): string | null; setItem(key: string, value: string): void },
+  random: () => string,
+): string | undefined {
   try {
     const store = storage();
     let id = store.getItem(VISITOR_KEY);

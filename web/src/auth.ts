@@ -25,7 +25,11 @@ export function authHeaders(): Record<string, string> {
 
 /** fetch with the key; on 401 asks for a key (once) and retries. A shared link never asks. */
 export async function fetchWithKey(input: string, init: RequestInit = {}): Promise<Response> {
-  const send = () => fetch(input, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...authHeaders() } });
+  const send = () =>
+    fetch(input, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), ...authHeaders() },
+    });
   const response = await send();
   if (response.status !== 401 || shareToken) return response;
   const key = window.prompt('API key for this Clickstream (API_KEYS)');

@@ -11,13 +11,23 @@ export interface SeriesSpec {
   dash?: boolean;
 }
 
-const AXIS = { stroke: '#6b7280', grid: { stroke: '#eef0f4', width: 1 }, ticks: { stroke: '#eef0f4', width: 1 }, font: '12px system-ui, sans-serif' };
+const AXIS = {
+  stroke: '#6b7280',
+  grid: { stroke: '#eef0f4', width: 1 },
+  ticks: { stroke: '#eef0f4', width: 1 },
+  font: '12px system-ui, sans-serif',
+};
 
 /**
  * A uPlot chart that follows its container's width. uPlot draws on canvas, so thousands of
  * points (a year of days, a week of hours) stay cheap to redraw.
  */
-export function createTimeChart(container: HTMLElement, series: SeriesSpec[], height: number, options: { axes: boolean; bars?: boolean } = { axes: true }) {
+export function createTimeChart(
+  container: HTMLElement,
+  series: SeriesSpec[],
+  height: number,
+  options: { axes: boolean; bars?: boolean } = { axes: true },
+) {
   let plot: uPlot | undefined;
   let specs = series;
   const width = (): number => Math.max(200, container.clientWidth);
@@ -41,7 +51,9 @@ export function createTimeChart(container: HTMLElement, series: SeriesSpec[], he
           fill: s.fill ? `${s.color}22` : undefined,
           dash: s.dash ? [6, 5] : undefined,
           points: { show: false },
-          ...(options.bars ? { paths: uPlot.paths.bars?.({ size: [0.7, 12] }), fill: `${s.color}cc`, width: 0 } : {}),
+          ...(options.bars
+            ? { paths: uPlot.paths.bars?.({ size: [0.7, 12] }), fill: `${s.color}cc`, width: 0 }
+            : {}),
         })),
       ],
     };
@@ -54,7 +66,10 @@ export function createTimeChart(container: HTMLElement, series: SeriesSpec[], he
     /** x: epoch seconds; one array of values per series, in the order given (null: no point). */
     update(x: number[], values: Array<Array<number | null>>, nextSeries?: SeriesSpec[]): void {
       const data = [x, ...values] as uPlot.AlignedData;
-      if (nextSeries && nextSeries.map((s) => s.label).join() !== specs.map((s) => s.label).join()) {
+      if (
+        nextSeries &&
+        nextSeries.map((s) => s.label).join() !== specs.map((s) => s.label).join()
+      ) {
         specs = nextSeries;
         plot?.destroy();
         plot = undefined;

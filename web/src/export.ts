@@ -28,6 +28,9 @@ export function downloadCsv(name: string, csv: string): void {
 
 /** Several CSVs as one ZIP (fflate, in the browser). */
 export function downloadZip(name: string, files: Record<string, string>): void {
-  const zipped = zipSync(Object.fromEntries(Object.entries(files).map(([file, text]) => [file, strToU8(text)])), { level: 6 });
+  const zipped = zipSync(
+    Object.fromEntries(Object.entries(files).map(([file, text]) => [file, strToU8(text)])),
+    { level: 6 },
+  );
   download(name, new Blob([zipped], { type: 'application/zip' }));
 }

@@ -25,39 +25,55 @@ export const FILTER_DIMENSIONS: Array<{ dimension: string; label: string }> = [
 ];
 
 export function dimensionLabel(dimension: string): string {
-  if (dimension.startsWith('event:props:')) return `Property ${dimension.slice('event:props:'.length)}`;
+  if (dimension.startsWith('event:props:'))
+    return `Property ${dimension.slice('event:props:'.length)}`;
   return FILTER_DIMENSIONS.find((d) => d.dimension === dimension)?.label ?? dimension;
 }
 
 /** Operators a dimension offers: goals only is / is not, `matches` for pages only (as the issue asks). */
 export function operatorsOf(dimension: string): Operator[] {
   if (dimension === 'event:goal') return ['is', 'is_not'];
-  const page = dimension === 'event:page' || dimension === 'visit:entry_page' || dimension === 'visit:exit_page';
-  return page ? ['is', 'is_not', 'contains', 'contains_not', 'matches'] : ['is', 'is_not', 'contains', 'contains_not'];
+  const page =
+    dimension === 'event:page' ||
+    dimension === 'visit:entry_page' ||
+    dimension === 'visit:exit_page';
+  return page
+    ? ['is', 'is_not', 'contains', 'contains_not', 'matches']
+    : ['is', 'is_not', 'contains', 'contains_not'];
 }
 
-const valueLabel = (dimension: string, value: string): string => (dimension === 'visit:country' ? country(value) : value);
+const valueLabel = (dimension: string, value: string): string =>
+  dimension === 'visit:country' ? country(value) : value;
 
 /** The chips of the active filters; × removes one. */
-export function renderChips(container: HTMLElement, filters: readonly Filter[], remove: (index: number) => void): void {
-  container.replaceChildren(...filters.map(([op, dimension, values], index) => {
-    const chip = document.createElement('span');
-    chip.className = 'chip';
-    chip.dataset.dimension = dimension;
-    const text = document.createElement('span');
-    text.innerHTML = `${dimensionLabel(dimension)} <i>${OPERATORS[op]}</i> `;
-    const value = document.createElement('b');
-    value.textContent = values.map((v) => valueLabel(dimension, v)).join(' or ');
-    text.append(value);
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'chip-remove';
-    close.setAttribute('aria-label', `Remove filter ${dimensionLabel(dimension)} ${OPERATORS[op]} ${values.join(', ')}`);
-    close.textContent = '×';
-    close.addEventListener('click', () => remove(index));
-    chip.append(text, close);
-    return chip;
-  }));
+export function renderChips(
+  container: HTMLElement,
+  filters: readonly Filter[],
+  remove: (index: number) => void,
+): void {
+  container.replaceChildren(
+    ...filters.map(([op, dimension, values], index) => {
+      const chip = document.createElement('span');
+      chip.className = 'chip';
+      chip.dataset.dimension = dimension;
+      const text = document.createElement('span');
+      text.innerHTML = `${dimensionLabel(dimension)} <i>${OPERATORS[op]}</i> `;
+      const value = document.createElement('b');
+      value.textContent = values.map((v) => valueLabel(dimension, v)).join(' or ');
+      text.append(value);
+      const close = document.createElement('button');
+      close.type = 'button';
+      close.className = 'chip-remove';
+      close.setAttribute(
+        'aria-label',
+        `Remove filter ${dimensionLabel(dimension)} ${OPERATORS[op]} ${values.join(', ')}`,
+      );
+      close.textContent = '×';
+      close.addEventListener('click', () => remove(index));
+      chip.append(text, close);
+      return chip;
+    }),
+  );
   container.hidden = filters.length === 0;
 }
 
@@ -65,7 +81,11 @@ export function renderChips(container: HTMLElement, filters: readonly Filter[], 
  * The filter dialog: a dimension (a property takes its key), an operator and a value, with the
  * view's most common values of that dimension as suggestions.
  */
-export function setUpFilterDialog(dialog: HTMLDialogElement, view: () => View, add: (filter: Filter) => void): () => void {
+export function setUpFilterDialog(
+  dialog: HTMLDialogElement,
+  view: () => View,
+  add: (filter: Filter) => void,
+): () => void {
   const form = dialog.querySelector('form')!;
   const dimension = form.querySelector<HTMLSelectElement>('[name=dimension]')!;
   const operator = form.querySelector<HTMLSelectElement>('[name=operator]')!;
@@ -74,18 +94,24 @@ export function setUpFilterDialog(dialog: HTMLDialogElement, view: () => View, a
   const suggestions = dialog.querySelector<HTMLDataListElement>('datalist')!;
   for (const d of FILTER_DIMENSIONS) dimension.add(new Option(d.label, d.dimension));
 
-  const dimensionOf = (): string => (dimension.value === 'event:props:' ? `event:props:${key.value.trim()}` : dimension.value);
+  const dimensionOf = (): string =>
+    dimension.value === 'event:props:' ? `event:props:${key.value.trim()}` : dimension.value;
   const suggest = async (): Promise<void> => {
     suggestions.replaceChildren();
     const d = dimensionOf();
     if (d === 'event:props:' || d === 'event:goal') return;
     const metric = d.startsWith('event:') ? 'events' : 'visitors';
-    const answer = await query(view(), { metrics: [metric], dimensions: [d], limit: 25 }).catch(() => undefined);
-    for (const row of answer?.results ?? []) suggestions.append(new Option(valueLabel(d, row.dimensions[0]!), row.dimensions[0]));
+    const answer = await query(view(), { metrics: [metric], dimensions: [d], limit: 25 }).catch(
+      () => undefined,
+    );
+    for (const row of answer?.results ?? [])
+      suggestions.append(new Option(valueLabel(d, row.dimensions[0]!), row.dimensions[0]));
   };
   const onDimension = (): void => {
     key.closest('label')!.hidden = dimension.value !== 'event:props:';
-    operator.replaceChildren(...operatorsOf(dimension.value).map((op) => new Option(OPERATORS[op], op)));
+    operator.replaceChildren(
+      ...operatorsOf(dimension.value).map((op) => new Option(OPERATORS[op], op)),
+    );
     void suggest();
   };
   dimension.addEventListener('change', onDimension);

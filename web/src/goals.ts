@@ -14,9 +14,22 @@ export interface GoalsPanel {
   csv(view: View): Promise<string>;
 }
 
-interface GoalRow { goal: Goal; visitors: number; events: number; rate: number }
+interface GoalRow {
+  goal: Goal;
+  visitors: number;
+  events: number;
+  rate: number;
+}
 
-export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean; pick: (name: string) => void; error: (e: unknown) => void; changed: () => void }): GoalsPanel {
+export function createGoalsPanel(
+  card: HTMLElement,
+  options: {
+    readOnly: boolean;
+    pick: (name: string) => void;
+    error: (e: unknown) => void;
+    changed: () => void;
+  },
+): GoalsPanel {
   const list = card.querySelector<HTMLElement>('ol')!;
   const form = card.querySelector<HTMLFormElement>('form')!;
   form.hidden = options.readOnly;
@@ -25,19 +38,34 @@ export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean
   const load = async (view: View): Promise<GoalRow[]> => {
     const [goals, answer] = await Promise.all([
       goalsApi.list(view.site),
-      query(view, { metrics: ['visitors', 'events', 'conversion_rate'], dimensions: ['event:goal'], limit: 100 }),
+      query(view, {
+        metrics: ['visitors', 'events', 'conversion_rate'],
+        dimensions: ['event:goal'],
+        limit: 100,
+      }),
     ]);
-    const byName = new Map(answer.results.map((r) => [r.dimensions[0]!, r.metrics.map((m) => m ?? 0)]));
-    return goals.map((goal) => {
-      const [visitors = 0, events = 0, rate = 0] = byName.get(goal.name) ?? [];
-      return { goal, visitors, events, rate };
-    }).sort((a, b) => b.visitors - a.visitors || a.goal.name.localeCompare(b.goal.name));
+    const byName = new Map(
+      answer.results.map((r) => [r.dimensions[0]!, r.metrics.map((m) => m ?? 0)]),
+    );
+    return goals
+      .map((goal) => {
+        const [visitors = 0, events = 0, rate = 0] = byName.get(goal.name) ?? [];
+        return { goal, visitors, events, rate };
+      })
+      .sort((a, b) => b.visitors - a.visitors || a.goal.name.localeCompare(b.goal.name));
   };
 
   const draw = (rows: GoalRow[]): void => {
     list.replaceChildren();
     if (rows.length === 0) {
-      list.append(Object.assign(document.createElement('li'), { className: 'empty', textContent: options.readOnly ? 'No goals yet' : 'No goals yet: add a page or an event below' }));
+      list.append(
+        Object.assign(document.createElement('li'), {
+          className: 'empty',
+          textContent: options.readOnly
+            ? 'No goals yet'
+            : 'No goals yet: add a page or an event below',
+        }),
+      );
       return;
     }
     const max = Math.max(...rows.map((r) => r.rate), 1);
@@ -46,9 +74,12 @@ export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean
       item.className = 'pickable';
       item.dataset.goal = row.goal.name;
       item.style.setProperty('--share', `${(row.rate / max) * 100}%`);
-      const target = row.goal.page_path ? `page ${row.goal.page_path}` : `event ${row.goal.event_name}${row.goal.property ? ` (${row.goal.property.key} = ${row.goal.property.value})` : ''}`;
+      const target = row.goal.page_path
+        ? `page ${row.goal.page_path}`
+        : `event ${row.goal.event_name}${row.goal.property ? ` (${row.goal.property.key} = ${row.goal.property.value})` : ''}`;
       item.title = `${row.goal.name}: ${target}`;
-      item.innerHTML = '<span class="label"></span><span class="value"></span><span class="value"></span><span class="value rate"></span>';
+      item.innerHTML =
+        '<span class="label"></span><span class="value"></span><span class="value"></span><span class="value rate"></span>';
       const [label, visitors, events, rate] = [...item.children] as HTMLElement[];
       label!.textContent = row.goal.name;
       visitors!.textContent = count(row.visitors);
@@ -80,15 +111,26 @@ export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean
     // An event goal may ask for one property value: `plan=pro`.
     const property = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(formText(form, 'property'));
     const body = {
-      site_id: lastView.site, ...(name ? { name } : {}),
-      ...(formText(form, 'kind') === 'page' ? { page_path: target } : { event_name: target, ...(property ? { property: { key: property[1], value: property[2] } } : {}) }),
+      site_id: lastView.site,
+      ...(name ? { name } : {}),
+      ...(formText(form, 'kind') === 'page'
+        ? { page_path: target }
+        : {
+            event_name: target,
+            ...(property ? { property: { key: property[1], value: property[2] } } : {}),
+          }),
     };
     const status = form.querySelector<HTMLElement>('.form-error')!;
-    goalsApi.create(body).then(() => {
-      form.reset();
-      status.textContent = '';
-      options.changed();
-    }, (error: Error) => { status.textContent = error.message; });
+    goalsApi.create(body).then(
+      () => {
+        form.reset();
+        status.textContent = '';
+        options.changed();
+      },
+      (error: Error) => {
+        status.textContent = error.message;
+      },
+    );
   });
 
   return {
@@ -103,7 +145,16 @@ export function createGoalsPanel(card: HTMLElement, options: { readOnly: boolean
     },
     async csv(view) {
       const rows = await load(view);
-      return toCsv(['goal', 'target', 'visitors', 'events', 'conversion_rate'], rows.map((r) => [r.goal.name, r.goal.page_path ?? r.goal.event_name ?? '', r.visitors, r.events, r.rate]));
+      return toCsv(
+        ['goal', 'target', 'visitors', 'events', 'conversion_rate'],
+        rows.map((r) => [
+          r.goal.name,
+          r.goal.page_path ?? r.goal.event_name ?? '',
+          r.visitors,
+          r.events,
+          r.rate,
+        ]),
+      );
     },
   };
 }

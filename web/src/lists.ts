@@ -13,7 +13,11 @@ export interface Row {
  * A ranked list with a proportional bar behind each row (the first metric). Long labels are
  * shortened in the middle, the full one is in the tooltip; a row is a button when `pick` is given.
  */
-export function renderBars(list: HTMLElement, rows: Row[], options: { empty?: string; pick?: (row: Row) => void } = {}): void {
+export function renderBars(
+  list: HTMLElement,
+  rows: Row[],
+  options: { empty?: string; pick?: (row: Row) => void } = {},
+): void {
   list.replaceChildren();
   if (rows.length === 0) {
     const item = document.createElement('li');
@@ -45,7 +49,9 @@ export function renderBars(list: HTMLElement, rows: Row[], options: { empty?: st
       item.classList.add('pickable');
       const pick = options.pick;
       item.addEventListener('click', () => pick(row));
-      item.addEventListener('keydown', (e) => { if (e.key === 'Enter') pick(row); });
+      item.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') pick(row);
+      });
     }
     list.append(item);
   }
@@ -54,13 +60,15 @@ export function renderBars(list: HTMLElement, rows: Row[], options: { empty?: st
 const KNOWN_TYPES = new Set(['page_view', 'click', 'scroll']);
 
 function details(event: LiveEvent): string {
-  if (event.eventType === 'scroll' && event.scrollDepth !== null) return `scrolled to ${event.scrollDepth} %`;
+  if (event.eventType === 'scroll' && event.scrollDepth !== null)
+    return `scrolled to ${event.scrollDepth} %`;
   if (event.element) {
     const what = event.element.text || event.element.href || event.element.tag || '';
-    const tag = event.element.tag === 'a' ? 'link' : event.element.tag ?? '';
+    const tag = event.element.tag === 'a' ? 'link' : (event.element.tag ?? '');
     return `${event.element.outbound ? '↗ outbound ' : ''}${tag} “${what}”`;
   }
-  if (event.eventType === 'page_view') return event.title ?? (event.referrer ? `from ${event.referrer}` : '');
+  if (event.eventType === 'page_view')
+    return event.title ?? (event.referrer ? `from ${event.referrer}` : '');
   return event.properties ?? '';
 }
 

@@ -24,7 +24,12 @@ export interface LiveEvent {
   browser: string;
   os: string;
   device: string;
-  element: { tag: string | null; text: string | null; href: string | null; outbound: boolean } | null;
+  element: {
+    tag: string | null;
+    text: string | null;
+    href: string | null;
+    outbound: boolean;
+  } | null;
 }
 
 export interface LiveScope {
@@ -35,7 +40,8 @@ export interface LiveScope {
   page?: string;
 }
 
-const EVENT_FIELDS = 'eventId eventType page receivedAt visitorId title referrer scrollDepth properties browser os device element { tag text href outbound }';
+const EVENT_FIELDS =
+  'eventId eventType page receivedAt visitorId title referrer scrollDepth properties browser os device element { tag text href outbound }';
 const TOTALS = `subscription($site: String, $bots: Boolean) {
   liveTotals(siteId: $site, includeBots: $bots, pageLimit: 6, seconds: 120) {
     eventsPerSecond events pageviews activeVisitors pages { page views } perSecond { time events pageviews }
@@ -71,7 +77,9 @@ export function createLive(handlers: LiveHandlers) {
   });
   let stop: Array<() => void> = [];
   const sink = <T>(next: (data: T) => void) => ({
-    next: (result: { data?: T | null }) => { if (result.data) next(result.data); },
+    next: (result: { data?: T | null }) => {
+      if (result.data) next(result.data);
+    },
     error: () => handlers.status(false),
     complete: () => undefined,
   });
@@ -81,14 +89,24 @@ export function createLive(handlers: LiveHandlers) {
       for (const unsubscribe of stop) unsubscribe();
       const filter = filterOf(scope);
       stop = [
-        client.subscribe<{ liveTotals: LiveTotals }>({ query: TOTALS, variables: { site: scope.site, bots: scope.includeBots } }, sink((d) => handlers.totals(d.liveTotals))),
-        client.subscribe<{ liveEvents: LiveEvent }>({ query: FEED, variables: { filter } }, sink((d) => handlers.event(d.liveEvents))),
+        client.subscribe<{ liveTotals: LiveTotals }>(
+          { query: TOTALS, variables: { site: scope.site, bots: scope.includeBots } },
+          sink((d) => handlers.totals(d.liveTotals)),
+        ),
+        client.subscribe<{ liveEvents: LiveEvent }>(
+          { query: FEED, variables: { filter } },
+          sink((d) => handlers.event(d.liveEvents)),
+        ),
       ];
     },
     /** The newest events already seen, newest first, for the feed's first screen. */
     async recent(scope: LiveScope): Promise<LiveEvent[]> {
       const filter = filterOf(scope);
-      const response = await fetchWithKey('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: RECENT, variables: { filter } }) });
+      const response = await fetchWithKey('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: RECENT, variables: { filter } }),
+      });
       const body = (await response.json()) as { data?: { recentEvents: LiveEvent[] } };
       return body.data?.recentEvents ?? [];
     },
@@ -96,5 +114,10 @@ export function createLive(handlers: LiveHandlers) {
 }
 
 function filterOf(scope: LiveScope) {
-  return { siteId: scope.site, includeBots: scope.includeBots, eventTypes: scope.eventType ? [scope.eventType] : null, ...(scope.page ? { page: scope.page } : {}) };
+  return {
+    siteId: scope.site,
+    includeBots: scope.includeBots,
+    eventTypes: scope.eventType ? [scope.eventType] : null,
+    ...(scope.page ? { page: scope.page } : {}),
+  };
 }

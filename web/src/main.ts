@@ -27,14 +27,26 @@ let feedType = '';
 
 const visitorsSeries: SeriesSpec = { label: 'Visitors', color: '#4f46e5', fill: true };
 const pageviewsSeries: SeriesSpec = { label: 'Page views', color: '#0d9488' };
-const earlierSeries: SeriesSpec = { label: 'Visitors, earlier period', color: '#9ca3af', dash: true };
+const earlierSeries: SeriesSpec = {
+  label: 'Visitors, earlier period',
+  color: '#9ca3af',
+  dash: true,
+};
 const mainChart = createTimeChart($('chart-main'), [visitorsSeries, pageviewsSeries], 300);
-const liveChart = createTimeChart($('chart-live'), [{ label: 'Events / s', color: '#f59e0b' }], 90, { axes: false, bars: true });
+const liveChart = createTimeChart(
+  $('chart-live'),
+  [{ label: 'Events / s', color: '#f59e0b' }],
+  90,
+  { axes: false, bars: true },
+);
 
 function showError(error: unknown): void {
   const banner = $('banner');
   banner.hidden = error === undefined;
-  banner.textContent = error === undefined ? '' : `Could not load the data: ${error instanceof Error ? error.message : 'unknown error'}`;
+  banner.textContent =
+    error === undefined
+      ? ''
+      : `Could not load the data: ${error instanceof Error ? error.message : 'unknown error'}`;
 }
 
 /** Changes the view (a new history entry) and reloads everything. */
@@ -49,11 +61,18 @@ function addFilter(filter: Filter): void {
   setView({ filters: [...others, filter] });
 }
 
-const panels: Panel[] = PANELS.map((def) => createPanel($(`panel-${def.id}`), def, {
-  pick: (dimension, value) => addFilter(['is', dimension, [value]]),
+const panels: Panel[] = PANELS.map((def) =>
+  createPanel($(`panel-${def.id}`), def, {
+    pick: (dimension, value) => addFilter(['is', dimension, [value]]),
+    error: showError,
+  }),
+);
+const goalsPanel = createGoalsPanel($('goals'), {
+  readOnly,
+  pick: (name) => addFilter(['is', 'event:goal', [name]]),
   error: showError,
-}));
-const goalsPanel = createGoalsPanel($('goals'), { readOnly, pick: (name) => addFilter(['is', 'event:goal', [name]]), error: showError, changed: () => void refresh() });
+  changed: () => void refresh(),
+});
 const funnelPanel = createFunnelPanel($('funnel'), { readOnly, error: showError });
 const cards = [
   ...panels.map((p) => whenVisible($(`panel-${p.def.id}`), () => p.refresh(view))),
@@ -61,10 +80,25 @@ const cards = [
   whenVisible($('funnel'), () => funnelPanel.refresh(view)),
 ];
 const openFilter = setUpFilterDialog($<HTMLDialogElement>('filter-dialog'), () => view, addFilter);
-const openShare = setUpShareDialog($<HTMLDialogElement>('share-dialog'), () => view.site, showError);
+const openShare = setUpShareDialog(
+  $<HTMLDialogElement>('share-dialog'),
+  () => view.site,
+  showError,
+);
 
-const TOTALS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'];
-const FORMAT: Record<string, (n: number) => string> = { views_per_visit: (n) => n.toFixed(2), bounce_rate: percent, visit_duration: seconds };
+const TOTALS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+];
+const FORMAT: Record<string, (n: number) => string> = {
+  views_per_visit: (n) => n.toFixed(2),
+  bounce_rate: percent,
+  visit_duration: seconds,
+};
 
 function renderTotals(answer: QueryAnswer, earlier: QueryAnswer | null): void {
   const now = answer.results[0]?.metrics ?? [];
@@ -76,29 +110,45 @@ function renderTotals(answer: QueryAnswer, earlier: QueryAnswer | null): void {
     const diff = before ? change(value, before[i] ?? 0) : null;
     // Fewer bounces are better: its arrow colours the other way round.
     const good = diff === null ? null : metric === 'bounce_rate' ? diff <= 0 : diff >= 0;
-    delta.textContent = before === null ? '' : diff === null ? 'new' : `${diff > 0 ? '↑' : diff < 0 ? '↓' : ''} ${Math.abs(diff)} %`;
+    delta.textContent =
+      before === null
+        ? ''
+        : diff === null
+          ? 'new'
+          : `${diff > 0 ? '↑' : diff < 0 ? '↓' : ''} ${Math.abs(diff)} %`;
     delta.className = `delta${good === null ? '' : good ? ' up' : ' down'}`;
   });
 }
 
 /** A label "2026-11-30 14:00:00" (the site's local time) as epoch seconds shown as that wall time. */
-const labelTime = (label: string): number => Date.parse(label.length === 10 ? `${label}T00:00:00` : label.replace(' ', 'T')) / 1000;
+const labelTime = (label: string): number =>
+  Date.parse(label.length === 10 ? `${label}T00:00:00` : label.replace(' ', 'T')) / 1000;
 
 function renderSeries(answer: QueryAnswer, earlier: QueryAnswer | null): void {
   const labels = answer.meta.time_labels ?? answer.results.map((r) => r.dimensions[0]!);
   const byLabel = new Map(answer.results.map((r) => [r.dimensions[0]!, r.metrics]));
-  const series = [labels.map((l) => byLabel.get(l)?.[0] ?? 0), labels.map((l) => byLabel.get(l)?.[1] ?? 0)];
+  const series = [
+    labels.map((l) => byLabel.get(l)?.[0] ?? 0),
+    labels.map((l) => byLabel.get(l)?.[1] ?? 0),
+  ];
   const specs = [visitorsSeries, pageviewsSeries];
   if (earlier) {
     // The earlier period's buckets, by position: the n-th hour of then beside the n-th hour of now.
     const before = new Map(earlier.results.map((r) => [r.dimensions[0]!, r.metrics[0] ?? 0]));
     const earlierLabels = earlier.meta.time_labels ?? [];
-    series.push(labels.map((_, i) => (i < earlierLabels.length ? (before.get(earlierLabels[i]!) ?? 0) : null)) as number[]);
+    series.push(
+      labels.map((_, i) =>
+        i < earlierLabels.length ? (before.get(earlierLabels[i]!) ?? 0) : null,
+      ) as number[],
+    );
     specs.push(earlierSeries);
   }
   mainChart.update(labels.map(labelTime), series, specs);
-  $('chart-title').textContent = `Visitors and page views · ${view.range.label}${view.filters.length ? ' · filtered' : ''}`;
-  $('chart-legend').innerHTML = specs.map((s) => `<i style="background:${s.color}"></i>${s.label}`).join('');
+  $('chart-title').textContent =
+    `Visitors and page views · ${view.range.label}${view.filters.length ? ' · filtered' : ''}`;
+  $('chart-legend').innerHTML = specs
+    .map((s) => `<i style="background:${s.color}"></i>${s.label}`)
+    .join('');
 }
 
 /** The comparison's range: the resolved range shifted back by its length, or by a year. */
@@ -108,7 +158,11 @@ function earlierRange(resolved: [string, string]): [string, string] {
     const length = to - from + 1;
     return [new Date(from - length).toISOString(), new Date(from - 1).toISOString()];
   }
-  const back = (t: number) => { const d = new Date(t); d.setUTCFullYear(d.getUTCFullYear() - 1); return d.toISOString(); };
+  const back = (t: number) => {
+    const d = new Date(t);
+    d.setUTCFullYear(d.getUTCFullYear() - 1);
+    return d.toISOString();
+  };
   return [back(from), back(to)];
 }
 
@@ -125,7 +179,17 @@ async function refresh(): Promise<void> {
   const now = Date.now();
   // One query per card, all at once: totals, the chart, each panel's open tab, goals, the funnel.
   const totals = query(current, { metrics: TOTALS, priority: 0 }, now);
-  const series = query(current, { metrics: ['visitors', 'pageviews'], dimensions: [current.range.time], timeLabels: true, limit: 10_000, priority: 0 }, now);
+  const series = query(
+    current,
+    {
+      metrics: ['visitors', 'pageviews'],
+      dimensions: [current.range.time],
+      timeLabels: true,
+      limit: 10_000,
+      priority: 0,
+    },
+    now,
+  );
   // The cards on screen load now; the others when they are scrolled to.
   for (const card of cards) card.stale();
   try {
@@ -135,7 +199,14 @@ async function refresh(): Promise<void> {
       const dateRange = earlierRange(t.query.date_range);
       earlier = await Promise.all([
         query(current, { metrics: TOTALS, dateRange, priority: 0 }),
-        query(current, { metrics: ['visitors'], dimensions: [current.range.time], timeLabels: true, limit: 10_000, dateRange, priority: 0 }),
+        query(current, {
+          metrics: ['visitors'],
+          dimensions: [current.range.time],
+          timeLabels: true,
+          limit: 10_000,
+          dateRange,
+          priority: 0,
+        }),
       ]);
     }
     if (mine !== generation) return;
@@ -149,8 +220,11 @@ async function refresh(): Promise<void> {
 
 /** Controls and chips from the view (after a change, and after back/forward). */
 function showView(): void {
-  renderChips($('chips'), view.filters, (index) => setView({ filters: view.filters.filter((_, i) => i !== index) }));
-  for (const b of $('range').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === view.range.key));
+  renderChips($('chips'), view.filters, (index) =>
+    setView({ filters: view.filters.filter((_, i) => i !== index) }),
+  );
+  for (const b of $('range').querySelectorAll('button'))
+    b.setAttribute('aria-pressed', String(b.dataset.range === view.range.key));
   $<HTMLSelectElement>('compare').value = view.compare;
   $<HTMLInputElement>('bots').checked = view.includeBots;
   $<HTMLSelectElement>('site').value = view.site;
@@ -173,8 +247,15 @@ function renderLiveTotals(t: LiveTotals): void {
   $('kpi-active').textContent = count(t.activeVisitors);
   $('kpi-eps').textContent = rate(t.eventsPerSecond);
   $('kpi-live-events').textContent = count(t.events);
-  liveChart.update(t.perSecond.map((s) => Date.parse(s.time) / 1000), [t.perSecond.map((s) => s.events)]);
-  renderBars($('list-live-pages'), t.pages.map((p) => ({ value: p.page, metrics: [p.views] })), { empty: 'No page views in the last 5 minutes' });
+  liveChart.update(
+    t.perSecond.map((s) => Date.parse(s.time) / 1000),
+    [t.perSecond.map((s) => s.events)],
+  );
+  renderBars(
+    $('list-live-pages'),
+    t.pages.map((p) => ({ value: p.page, metrics: [p.views] })),
+    { empty: 'No page views in the last 5 minutes' },
+  );
   refreshAfterLive(t.events);
 }
 
@@ -192,17 +273,23 @@ function addToFeed(items: LiveEvent[], replace = false): void {
   pending.push(...items);
   if (flushScheduled) return;
   flushScheduled = true;
-  window.setTimeout(() => {
-    flushScheduled = false;
-    const fresh = pending.splice(0).filter((e) => !shown.has(e.eventId)).slice(-FEED_ROWS);
-    for (const event of fresh) shown.add(event.eventId);
-    body.prepend(...fresh.reverse().map(feedRow));
-    while (body.rows.length > FEED_ROWS) {
-      shown.delete(body.rows[body.rows.length - 1]!.dataset.eventId ?? '');
-      body.deleteRow(-1);
-    }
-    $('feed-empty').hidden = body.rows.length > 0;
-  }, replace ? 0 : 250);
+  window.setTimeout(
+    () => {
+      flushScheduled = false;
+      const fresh = pending
+        .splice(0)
+        .filter((e) => !shown.has(e.eventId))
+        .slice(-FEED_ROWS);
+      for (const event of fresh) shown.add(event.eventId);
+      body.prepend(...fresh.reverse().map(feedRow));
+      while (body.rows.length > FEED_ROWS) {
+        shown.delete(body.rows[body.rows.length - 1]!.dataset.eventId ?? '');
+        body.deleteRow(-1);
+      }
+      $('feed-empty').hidden = body.rows.length > 0;
+    },
+    replace ? 0 : 250,
+  );
 }
 
 let live: ReturnType<typeof createLive> | undefined;
@@ -226,9 +313,19 @@ function connectLive(enabled: boolean): void {
 
 async function follow(): Promise<void> {
   if (!live) return;
-  const single = (dimension: string): string => view.filters.find(([op, d, values]) => op === 'is' && d === dimension && values.length === 1)?.[2][0] ?? '';
-  const scope = { site: view.site, includeBots: view.includeBots, eventType: feedType || single('event:name'), page: single('event:page') };
-  $('live-scope').textContent = view.filters.length ? '· whole site, last 5 minutes' : '· last 5 minutes';
+  const single = (dimension: string): string =>
+    view.filters.find(
+      ([op, d, values]) => op === 'is' && d === dimension && values.length === 1,
+    )?.[2][0] ?? '';
+  const scope = {
+    site: view.site,
+    includeBots: view.includeBots,
+    eventType: feedType || single('event:name'),
+    page: single('event:page'),
+  };
+  $('live-scope').textContent = view.filters.length
+    ? '· whole site, last 5 minutes'
+    : '· last 5 minutes';
   seenLiveEvents = -1;
   live.follow(scope);
   addToFeed((await live.recent(scope)).reverse(), true);
@@ -238,14 +335,21 @@ async function exportZip(): Promise<void> {
   const current = view;
   const [totals, series, goalsCsv, funnelCsv, ...panelFiles] = await Promise.all([
     query(current, { metrics: TOTALS }),
-    query(current, { metrics: ['visitors', 'pageviews', 'visits'], dimensions: [current.range.time], limit: 10_000 }),
+    query(current, {
+      metrics: ['visitors', 'pageviews', 'visits'],
+      dimensions: [current.range.time],
+      limit: 10_000,
+    }),
     goalsPanel.csv(current),
     funnelPanel.csv(current),
     ...panels.map((p) => p.csvFiles(current)),
   ]);
   const files: Record<string, string> = {
     'totals.csv': toCsv(TOTALS, [totals.results[0]?.metrics ?? []]),
-    'visitors-over-time.csv': toCsv(['time', 'visitors', 'pageviews', 'visits'], series.results.map((r) => [r.dimensions[0]!, ...r.metrics])),
+    'visitors-over-time.csv': toCsv(
+      ['time', 'visitors', 'pageviews', 'visits'],
+      series.results.map((r) => [r.dimensions[0]!, ...r.metrics]),
+    ),
     'goals.csv': goalsCsv,
     ...(funnelCsv ? { 'funnel.csv': funnelCsv } : {}),
     ...panelFiles.reduce<Record<string, string>>((all, f) => ({ ...all, ...f }), {}),
@@ -268,7 +372,9 @@ async function openSharedLink(): Promise<void> {
       form.addEventListener('submit', (event) => {
         event.preventDefault();
         const password = formText(form, 'password');
-        links.unlock(shareToken!, password).then(resolve, (e: Error) => { form.querySelector('.form-error')!.textContent = e.message; });
+        links.unlock(shareToken!, password).then(resolve, (e: Error) => {
+          form.querySelector('.form-error')!.textContent = e.message;
+        });
       });
       dialog.showModal();
     });
@@ -291,9 +397,11 @@ async function setUp(): Promise<void> {
     const { sites, live: liveView } = await loadSites();
     connectLive(liveView);
     // A site named in the link is kept even without data yet (it may be about to receive some).
-    if (!new URLSearchParams(location.search).get('site') && !sites.includes(view.site)) view.site = sites[0] ?? 'default';
+    if (!new URLSearchParams(location.search).get('site') && !sites.includes(view.site))
+      view.site = sites[0] ?? 'default';
     const siteSelect = $<HTMLSelectElement>('site');
-    for (const site of new Set([...sites, view.site])) siteSelect.add(new Option(site, site, false, site === view.site));
+    for (const site of new Set([...sites, view.site]))
+      siteSelect.add(new Option(site, site, false, site === view.site));
     siteSelect.addEventListener('change', () => setView({ site: siteSelect.value, filters: [] }));
   }
   for (const range of RANGES) {
@@ -304,15 +412,32 @@ async function setUp(): Promise<void> {
     button.addEventListener('click', () => setView({ range }));
     $('range').append(button);
   }
-  $<HTMLSelectElement>('compare').addEventListener('change', (e) => setView({ compare: (e.target as HTMLSelectElement).value as View['compare'] }));
-  $<HTMLInputElement>('bots').addEventListener('change', (e) => setView({ includeBots: (e.target as HTMLInputElement).checked }));
+  $<HTMLSelectElement>('compare').addEventListener('change', (e) =>
+    setView({ compare: (e.target as HTMLSelectElement).value as View['compare'] }),
+  );
+  $<HTMLInputElement>('bots').addEventListener('change', (e) =>
+    setView({ includeBots: (e.target as HTMLInputElement).checked }),
+  );
   $('add-filter').addEventListener('click', openFilter);
   $('share').addEventListener('click', openShare);
   $('export').addEventListener('click', () => void exportZip().catch(showError));
-  $('goals-csv').addEventListener('click', () => void goalsCsvDownload(goalsPanel, view).catch(showError));
-  $('funnel-csv').addEventListener('click', () => void funnelPanel.csv(view).then((csv) => csv && downloadCsv('funnel.csv', csv)).catch(showError));
+  $('goals-csv').addEventListener(
+    'click',
+    () => void goalsCsvDownload(goalsPanel, view).catch(showError),
+  );
+  $('funnel-csv').addEventListener(
+    'click',
+    () =>
+      void funnelPanel
+        .csv(view)
+        .then((csv) => csv && downloadCsv('funnel.csv', csv))
+        .catch(showError),
+  );
   const typeSelect = $<HTMLSelectElement>('feed-type');
-  typeSelect.addEventListener('change', () => { feedType = typeSelect.value; void follow(); });
+  typeSelect.addEventListener('change', () => {
+    feedType = typeSelect.value;
+    void follow();
+  });
   window.addEventListener('popstate', () => {
     view = readView();
     if (sharedSite) view.site = sharedSite;

@@ -34,37 +34,101 @@ const visitors = { metrics: ['visitors'], columns: ['Visitors'] };
 /** `next` of a tab whose row opens the first tab known only with data (an event's first property). */
 const FIRST_EXTRA = '*first-extra';
 export const PANELS: PanelDef[] = [
-  { id: 'pages', title: 'Pages', tabs: [
-    { key: 'top', label: 'Top pages', dimension: 'event:page', metrics: ['visitors', 'pageviews'], columns: ['Visitors', 'Views'] },
-    { key: 'entry', label: 'Entry pages', dimension: 'visit:entry_page', metrics: ['visitors', 'visits'], columns: ['Visitors', 'Entrances'] },
-    { key: 'exit', label: 'Exit pages', dimension: 'visit:exit_page', metrics: ['visitors', 'visits'], columns: ['Visitors', 'Exits'] },
-  ] },
-  { id: 'sources', title: 'Sources', tabs: [
-    { key: 'channels', label: 'Channels', dimension: 'visit:channel', ...visitors },
-    { key: 'sources', label: 'Sources', dimension: 'visit:source', ...visitors },
-    { key: 'referrers', label: 'Referrers', dimension: 'visit:referrer', ...visitors },
-    { key: 'utm_source', label: 'UTM source', dimension: 'visit:utm_source', ...visitors },
-    { key: 'utm_medium', label: 'Medium', dimension: 'visit:utm_medium', ...visitors },
-    { key: 'utm_campaign', label: 'Campaign', dimension: 'visit:utm_campaign', ...visitors },
-  ] },
-  { id: 'locations', title: 'Locations', tabs: [
-    { key: 'countries', label: 'Countries', dimension: 'visit:country', ...visitors, display: country, next: 'regions' },
-    { key: 'regions', label: 'Regions', dimension: 'visit:region', ...visitors, next: 'cities' },
-    { key: 'cities', label: 'Cities', dimension: 'visit:city', ...visitors },
-  ], credit: 'IP geolocation by <a href="https://db-ip.com" rel="noopener" target="_blank">DB-IP</a>' },
-  { id: 'devices', title: 'Devices', tabs: [
-    { key: 'browsers', label: 'Browsers', dimension: 'visit:browser', ...visitors },
-    { key: 'os', label: 'Operating systems', dimension: 'visit:os', ...visitors },
-    { key: 'devices', label: 'Devices', dimension: 'visit:device', ...visitors },
-  ] },
-  { id: 'events', title: 'Events', tabs: [
-    { key: 'names', label: 'Event types', dimension: 'event:name', metrics: ['visitors', 'events'], columns: ['Visitors', 'Events'], next: FIRST_EXTRA },
-  ], extraTabs: async (view) => {
-    // With one event picked, its property keys; else the keys of all custom events.
-    const picked = view.filters.some(([op, d]) => op === 'is' && d === 'event:name');
-    const keys = await propertyKeys(view, picked ? [] : [['is_not', 'event:name', ['page_view', 'click', 'scroll']]]);
-    return keys.slice(0, 5).map((key) => ({ key: `prop:${key}`, label: `${key}`, dimension: `event:props:${key}`, metrics: ['visitors', 'events'], columns: ['Visitors', 'Events'] }));
-  } },
+  {
+    id: 'pages',
+    title: 'Pages',
+    tabs: [
+      {
+        key: 'top',
+        label: 'Top pages',
+        dimension: 'event:page',
+        metrics: ['visitors', 'pageviews'],
+        columns: ['Visitors', 'Views'],
+      },
+      {
+        key: 'entry',
+        label: 'Entry pages',
+        dimension: 'visit:entry_page',
+        metrics: ['visitors', 'visits'],
+        columns: ['Visitors', 'Entrances'],
+      },
+      {
+        key: 'exit',
+        label: 'Exit pages',
+        dimension: 'visit:exit_page',
+        metrics: ['visitors', 'visits'],
+        columns: ['Visitors', 'Exits'],
+      },
+    ],
+  },
+  {
+    id: 'sources',
+    title: 'Sources',
+    tabs: [
+      { key: 'channels', label: 'Channels', dimension: 'visit:channel', ...visitors },
+      { key: 'sources', label: 'Sources', dimension: 'visit:source', ...visitors },
+      { key: 'referrers', label: 'Referrers', dimension: 'visit:referrer', ...visitors },
+      { key: 'utm_source', label: 'UTM source', dimension: 'visit:utm_source', ...visitors },
+      { key: 'utm_medium', label: 'Medium', dimension: 'visit:utm_medium', ...visitors },
+      { key: 'utm_campaign', label: 'Campaign', dimension: 'visit:utm_campaign', ...visitors },
+    ],
+  },
+  {
+    id: 'locations',
+    title: 'Locations',
+    tabs: [
+      {
+        key: 'countries',
+        label: 'Countries',
+        dimension: 'visit:country',
+        ...visitors,
+        display: country,
+        next: 'regions',
+      },
+      { key: 'regions', label: 'Regions', dimension: 'visit:region', ...visitors, next: 'cities' },
+      { key: 'cities', label: 'Cities', dimension: 'visit:city', ...visitors },
+    ],
+    credit:
+      'IP geolocation by <a href="https://db-ip.com" rel="noopener" target="_blank">DB-IP</a>',
+  },
+  {
+    id: 'devices',
+    title: 'Devices',
+    tabs: [
+      { key: 'browsers', label: 'Browsers', dimension: 'visit:browser', ...visitors },
+      { key: 'os', label: 'Operating systems', dimension: 'visit:os', ...visitors },
+      { key: 'devices', label: 'Devices', dimension: 'visit:device', ...visitors },
+    ],
+  },
+  {
+    id: 'events',
+    title: 'Events',
+    tabs: [
+      {
+        key: 'names',
+        label: 'Event types',
+        dimension: 'event:name',
+        metrics: ['visitors', 'events'],
+        columns: ['Visitors', 'Events'],
+        next: FIRST_EXTRA,
+      },
+    ],
+    extraTabs: async (view) => {
+      // With one event picked, its property keys; else the keys of all custom events.
+      const picked = view.filters.some(([op, d]) => op === 'is' && d === 'event:name');
+      const keys = await propertyKeys(
+        view,
+        picked ? [] : [['is_not', 'event:name', ['page_view', 'click', 'scroll']]],
+      );
+      return keys.slice(0, 5).map((key) => ({
+        key: `prop:${key}`,
+        label: `${key}`,
+        dimension: `event:props:${key}`,
+        metrics: ['visitors', 'events'],
+        columns: ['Visitors', 'Events'],
+      }));
+    },
+  },
 ];
 
 export interface PanelHandlers {
@@ -86,7 +150,11 @@ const LIMIT = 10;
 
 async function tabRows(view: View, tab: Tab, limit: number): Promise<Row[]> {
   const answer = await query(view, { metrics: tab.metrics, dimensions: [tab.dimension], limit });
-  return answer.results.map((r) => ({ value: r.dimensions[0]!, label: tab.display?.(r.dimensions[0]!), metrics: r.metrics.map((m) => m ?? 0) }));
+  return answer.results.map((r) => ({
+    value: r.dimensions[0]!,
+    label: tab.display?.(r.dimensions[0]!),
+    metrics: r.metrics.map((m) => m ?? 0),
+  }));
 }
 
 export function createPanel(container: HTMLElement, def: PanelDef, handlers: PanelHandlers): Panel {
@@ -102,24 +170,30 @@ export function createPanel(container: HTMLElement, def: PanelDef, handlers: Pan
 
   const current = (): Tab => tabs.find((t) => t.key === active) ?? tabs[0]!;
   const drawTabs = (): void => {
-    nav.replaceChildren(...tabs.map((tab) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.setAttribute('role', 'tab');
-      button.dataset.tab = tab.key;
-      button.textContent = tab.label;
-      button.setAttribute('aria-selected', String(tab.key === current().key));
-      button.addEventListener('click', () => {
-        active = tab.key;
-        drawTabs();
-        if (lastView) void load(lastView);
-      });
-      return button;
-    }));
+    nav.replaceChildren(
+      ...tabs.map((tab) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.setAttribute('role', 'tab');
+        button.dataset.tab = tab.key;
+        button.textContent = tab.label;
+        button.setAttribute('aria-selected', String(tab.key === current().key));
+        button.addEventListener('click', () => {
+          active = tab.key;
+          drawTabs();
+          if (lastView) void load(lastView);
+        });
+        return button;
+      }),
+    );
   };
   const draw = (): void => {
     const tab = current();
-    columns.replaceChildren(...[singular(tab.label), ...tab.columns].map((c) => Object.assign(document.createElement('span'), { textContent: c })));
+    columns.replaceChildren(
+      ...[singular(tab.label), ...tab.columns].map((c) =>
+        Object.assign(document.createElement('span'), { textContent: c }),
+      ),
+    );
     renderBars(list, rows, {
       pick: (row) => {
         // Before the pick: it reloads the dashboard, this panel with the tab it should show.
@@ -171,7 +245,11 @@ export function createPanel(container: HTMLElement, def: PanelDef, handlers: Pan
     },
     async csvFiles(view) {
       const files: Record<string, string> = {};
-      for (const tab of tabs) files[`${def.id}-${tab.key.replace(/[^a-z0-9_-]/gi, '_')}.csv`] = csvOf(tab, await tabRows(view, tab, 1000));
+      for (const tab of tabs)
+        files[`${def.id}-${tab.key.replace(/[^a-z0-9_-]/gi, '_')}.csv`] = csvOf(
+          tab,
+          await tabRows(view, tab, 1000),
+        );
       return files;
     },
     showTab(key) {
@@ -182,7 +260,10 @@ export function createPanel(container: HTMLElement, def: PanelDef, handlers: Pan
 }
 
 function csvOf(tab: Tab, rows: Row[]): string {
-  return toCsv([tab.dimension, ...tab.metrics], rows.map((r) => [r.value, ...r.metrics]));
+  return toCsv(
+    [tab.dimension, ...tab.metrics],
+    rows.map((r) => [r.value, ...r.metrics]),
+  );
 }
 
 /** "Countries" → "Country", "Top pages" → "Top page": the name of one row. */

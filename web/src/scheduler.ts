@@ -18,12 +18,15 @@ export function createLimiter(max: number) {
     run<T>(work: () => Promise<T>, priority = 1): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         waiting.push({
-          priority, seq: seq++,
+          priority,
+          seq: seq++,
           start: () => {
-            work().then(resolve, reject).finally(() => {
-              running--;
-              next();
-            });
+            work()
+              .then(resolve, reject)
+              .finally(() => {
+                running--;
+                next();
+              });
           },
         });
         next();
@@ -36,7 +39,10 @@ export function createLimiter(max: number) {
  * Runs `load` when the element is on screen (or near it), and again on each `stale()` while it
  * is; a card below the fold is loaded when it is scrolled to, not with the first screen.
  */
-export function whenVisible(element: Element, load: () => Promise<void>): { stale(): void; now(): Promise<void> } {
+export function whenVisible(
+  element: Element,
+  load: () => Promise<void>,
+): { stale(): void; now(): Promise<void> } {
   let visible = false;
   // Nothing to load until the first `stale()`: the view (a shared link's site) may not be known yet.
   let dirty = false;
@@ -44,10 +50,13 @@ export function whenVisible(element: Element, load: () => Promise<void>): { stal
     dirty = false;
     void load();
   };
-  new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible && dirty) run();
-  }, { rootMargin: '300px' }).observe(element);
+  new IntersectionObserver(
+    (entries) => {
+      visible = entries.some((e) => e.isIntersecting);
+      if (visible && dirty) run();
+    },
+    { rootMargin: '300px' },
+  ).observe(element);
   return {
     stale() {
       dirty = true;

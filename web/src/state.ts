@@ -16,7 +16,12 @@ export interface Range {
 }
 
 export const RANGES: Range[] = [
-  { key: '1h', label: '1 hour', dateRange: (now) => [new Date(now - 3_600_000).toISOString(), new Date(now).toISOString()], time: 'time:minute' },
+  {
+    key: '1h',
+    label: '1 hour',
+    dateRange: (now) => [new Date(now - 3_600_000).toISOString(), new Date(now).toISOString()],
+    time: 'time:minute',
+  },
   { key: 'day', label: 'Today', dateRange: 'day', time: 'time:hour' },
   { key: '24h', label: '24 hours', dateRange: '24h', time: 'time:hour' },
   { key: '7d', label: '7 days', dateRange: '7d', time: 'time:hour' },
@@ -34,10 +39,17 @@ export interface View {
   includeBots: boolean;
 }
 
-export const OPERATORS: Record<Operator, string> = { is: 'is', is_not: 'is not', contains: 'contains', contains_not: 'does not contain', matches: 'matches' };
+export const OPERATORS: Record<Operator, string> = {
+  is: 'is',
+  is_not: 'is not',
+  contains: 'contains',
+  contains_not: 'does not contain',
+  matches: 'matches',
+};
 
 /** `shareToken` is set on a shared link's page: read-only, one site. */
-export const shareToken: string | null = /^\/share\/(csl_[A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
+export const shareToken: string | null =
+  /^\/share\/(csl_[A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
 
 const SITE_KEY = 'clickstream.dashboard.site';
 
@@ -46,12 +58,14 @@ export function readView(): View {
   const filters: Filter[] = [];
   for (const raw of params.getAll('f')) {
     const [op, dimension, ...values] = raw.split('~').map(decodeURIComponent);
-    if (op && op in OPERATORS && dimension && values.length > 0) filters.push([op as Operator, dimension, values]);
+    if (op && op in OPERATORS && dimension && values.length > 0)
+      filters.push([op as Operator, dimension, values]);
   }
   const compare = params.get('compare');
   return {
-    site: params.get('site') ?? (shareToken ? '' : localStorage.getItem(SITE_KEY) ?? ''),
-    range: RANGES.find((r) => r.key === params.get('range')) ?? RANGES.find((r) => r.key === '24h')!,
+    site: params.get('site') ?? (shareToken ? '' : (localStorage.getItem(SITE_KEY) ?? '')),
+    range:
+      RANGES.find((r) => r.key === params.get('range')) ?? RANGES.find((r) => r.key === '24h')!,
     filters,
     compare: compare === 'previous' || compare === 'year' ? compare : 'off',
     includeBots: params.get('bots') === '1',
@@ -61,7 +75,11 @@ export function readView(): View {
 /** The address of a view; filters are `f=op~dimension~value[~value…]`, each part URI-encoded. */
 export function viewUrl(view: View): string {
   const params = new URLSearchParams({ site: view.site, range: view.range.key });
-  for (const [op, dimension, values] of view.filters) params.append('f', [op, dimension, ...values].map((p) => encodeURIComponent(p).replaceAll('~', '%7E')).join('~'));
+  for (const [op, dimension, values] of view.filters)
+    params.append(
+      'f',
+      [op, dimension, ...values].map((p) => encodeURIComponent(p).replaceAll('~', '%7E')).join('~'),
+    );
   if (view.compare !== 'off') params.set('compare', view.compare);
   if (view.includeBots) params.set('bots', '1');
   return `${location.pathname}?${params.toString()}`;

@@ -2,7 +2,13 @@ import { Pool } from 'undici';
 import type { ErrorKind } from './stats.js';
 
 export type Answer =
-  | { kind: 'answer'; status: number; body: unknown; retryAfterMs: number | null; latencyMs: number }
+  | {
+      kind: 'answer';
+      status: number;
+      body: unknown;
+      retryAfterMs: number | null;
+      latencyMs: number;
+    }
   | { kind: 'failure'; error: ErrorKind; message: string };
 
 export interface IngestClient {
@@ -10,13 +16,21 @@ export interface IngestClient {
   close(): Promise<void>;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * An undici pool with one keep-alive connection per concurrent request: no connection set-up per
  * event, and no pipelining, so one slow answer never holds up another.
  */
-export function createIngestClient(base: URL, connections: number, timeoutMs: number): IngestClient {
+export function createIngestClient(
+  base: URL,
+  connections: number,
+  timeoutMs: number,
+): IngestClient {
   const pool = new Pool(base.origin, {
     connections,
     pipelining: 1,
@@ -30,7 +44,12 @@ export function createIngestClient(base: URL, connections: number, timeoutMs: nu
     async post(path, body) {
       const started = performance.now();
       try {
-        const response = await pool.request({ path: prefix + path, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await pool.request({
+          path: prefix + path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const text = await response.body.text();
         return {
           kind: 'answer',
@@ -41,8 +60,13 @@ export function createIngestClient(base: URL, connections: number, timeoutMs: nu
         };
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        const kind: ErrorKind = typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
-        return { kind: 'failure', error: kind, message: `${typeof code === 'string' ? `${code}: ` : ''}${(error as Error).message}` };
+        const kind: ErrorKind =
+          typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
+        return {
+          kind: 'failure',
+          error: kind,
+          message: `${typeof code === 'string' ? `${code}: ` : ''}${(error as Error).message}`,
+        };
       }
     },
     close: () => pool.close(),

@@ -42,10 +42,14 @@ export async function openLedger(path: string): Promise<LedgerWriter> {
     async close() {
       if (sidePending) await sidePending;
       flush();
-      await Promise.all([main, side].filter((s): s is WriteStream => s !== null).map(async (stream) => {
-        stream.end();
-        await once(stream, 'finish');
-      }));
+      await Promise.all(
+        [main, side]
+          .filter((s): s is WriteStream => s !== null)
+          .map(async (stream) => {
+            stream.end();
+            await once(stream, 'finish');
+          }),
+      );
     },
   };
 }
@@ -76,10 +80,16 @@ export function parseLedgerLine(line: string, where: string): EventFacts {
     throw new Error(`${where}: not JSON`);
   }
   const facts = value as Partial<EventFacts> | null;
-  const ok = facts !== null && typeof facts === 'object'
-    && typeof facts.id === 'string' && typeof facts.site === 'string' && typeof facts.page === 'string'
-    && typeof facts.type === 'string' && typeof facts.bot === 'boolean' && typeof facts.user === 'string'
-    && typeof facts.ts === 'number';
+  const ok =
+    facts !== null &&
+    typeof facts === 'object' &&
+    typeof facts.id === 'string' &&
+    typeof facts.site === 'string' &&
+    typeof facts.page === 'string' &&
+    typeof facts.type === 'string' &&
+    typeof facts.bot === 'boolean' &&
+    typeof facts.user === 'string' &&
+    typeof facts.ts === 'number';
   if (!ok) throw new Error(`${where}: a ledger line needs id, site, page, type, bot, user and ts`);
   return facts as EventFacts;
 }

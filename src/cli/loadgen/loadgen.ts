@@ -36,30 +36,42 @@ function createScheduler(options: LoadgenOptions, startedAt: number) {
 
 /** Runs a load: `concurrency` workers each send one request at a time until the goal is met. */
 export async function runLoadgen(options: LoadgenOptions, io: LoadgenIo): Promise<LoadgenReport> {
-  const ledger = options.ledger === null ? null : await openLedger(options.ledger).catch((error: unknown) => {
-    throw new UsageError(`--ledger cannot be written: ${(error as Error).message}`);
-  });
+  const ledger =
+    options.ledger === null
+      ? null
+      : await openLedger(options.ledger).catch((error: unknown) => {
+          throw new UsageError(`--ledger cannot be written: ${(error as Error).message}`);
+        });
   const startedAt = Date.now();
   const traffic = createTraffic({ ...options, now: startedAt });
   const stats = new RunStats(startedAt);
   const client = createIngestClient(options.url, options.concurrency, options.timeoutMs);
   const scheduler = createScheduler(options, startedAt);
   const path = options.batchSize === 1 ? '/track' : '/track/batch';
-  const progress = options.quiet ? null : startProgress({
-    out: io.progress,
-    tty: io.tty,
-    goal: options.count === null ? { ms: options.durationMs! } : { events: options.count },
-    snapshot: () => stats.snapshot(Date.now()),
-  });
+  const progress = options.quiet
+    ? null
+    : startProgress({
+        out: io.progress,
+        tty: io.tty,
+        goal: options.count === null ? { ms: options.durationMs! } : { events: options.count },
+        snapshot: () => stats.snapshot(Date.now()),
+      });
 
   const worker = async (): Promise<void> => {
-    for (let slot = scheduler.take(); slot !== null && !io.signal?.aborted; slot = scheduler.take()) {
+    for (
+      let slot = scheduler.take();
+      slot !== null && !io.signal?.aborted;
+      slot = scheduler.take()
+    ) {
       const wait = slot.dueAt - Date.now();
       if (wait > 0) await sleep(wait);
       if (Date.now() >= scheduler.deadline || io.signal?.aborted) break;
       const events = Array.from({ length: slot.size }, () => traffic.next());
       stats.sent += events.length;
-      const body = options.batchSize === 1 ? JSON.stringify(events[0]!.body) : JSON.stringify({ events: events.map((e) => e.body) });
+      const body =
+        options.batchSize === 1
+          ? JSON.stringify(events[0]!.body)
+          : JSON.stringify({ events: events.map((e) => e.body) });
       const answer = await sendWithRetries(client, path, body, options.retries, stats);
       settle(events, options.batchSize > 1, answer, stats, ledger);
     }
@@ -78,7 +90,13 @@ export async function runLoadgen(options: LoadgenOptions, io: LoadgenIo): Promis
  * Sends, and resends the same body (same event ids, so the server stores each event once) after
  * a failure or a 5xx: Retry-After when the server gives one (capped), else exponential back-off.
  */
-async function sendWithRetries(client: IngestClient, path: string, body: string, retries: number, stats: RunStats): Promise<Answer> {
+async function sendWithRetries(
+  client: IngestClient,
+  path: string,
+  body: string,
+  retries: number,
+  stats: RunStats,
+): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
     const answer = await client.post(path, body);
     if (answer.kind === 'answer') stats.recordLatency(answer.latencyMs);

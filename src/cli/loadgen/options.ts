@@ -1,5 +1,13 @@
 import {
-  durationFlag, integerFlag, numberFlag, parseFlags, requiredFlag, shareFlag, stringFlag, urlFlag, UsageError,
+  durationFlag,
+  integerFlag,
+  numberFlag,
+  parseFlags,
+  requiredFlag,
+  shareFlag,
+  stringFlag,
+  urlFlag,
+  UsageError,
   type FlagSpecs,
 } from '../flags.js';
 
@@ -32,23 +40,98 @@ export interface LoadgenOptions {
 }
 
 export const LOADGEN_FLAGS = {
-  url: { type: 'string', placeholder: 'URL', description: 'Clickstream base URL (required), e.g. http://127.0.0.1:8080' },
-  rate: { type: 'string', placeholder: 'N|max', description: 'events per second, or "max" for as fast as possible', default: 'max' },
-  count: { type: 'string', placeholder: 'N', description: 'stop after N events (default 10000 unless --duration)' },
-  duration: { type: 'string', placeholder: 'TIME', description: 'stop after this long: 30s, 2m, 1h' },
-  concurrency: { type: 'string', placeholder: 'N', description: 'requests in flight (keep-alive connections)', default: '16' },
-  'batch-size': { type: 'string', placeholder: 'N', description: 'events per request; 1 = POST /track, more = POST /track/batch', default: '1' },
+  url: {
+    type: 'string',
+    placeholder: 'URL',
+    description: 'Clickstream base URL (required), e.g. http://127.0.0.1:8080',
+  },
+  rate: {
+    type: 'string',
+    placeholder: 'N|max',
+    description: 'events per second, or "max" for as fast as possible',
+    default: 'max',
+  },
+  count: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'stop after N events (default 10000 unless --duration)',
+  },
+  duration: {
+    type: 'string',
+    placeholder: 'TIME',
+    description: 'stop after this long: 30s, 2m, 1h',
+  },
+  concurrency: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'requests in flight (keep-alive connections)',
+    default: '16',
+  },
+  'batch-size': {
+    type: 'string',
+    placeholder: 'N',
+    description: 'events per request; 1 = POST /track, more = POST /track/batch',
+    default: '1',
+  },
   sites: { type: 'string', placeholder: 'N', description: 'number of sites', default: '3' },
-  'site-prefix': { type: 'string', placeholder: 'TEXT', description: 'site ids are PREFIX1..PREFIXn', default: 'lg-<seed>-' },
-  pages: { type: 'string', placeholder: 'N', description: 'pages per site (popularity follows a Zipf law)', default: '200' },
-  visitors: { type: 'string', placeholder: 'N', description: 'visitors active at once', default: '1000' },
-  bots: { type: 'string', placeholder: 'SHARE', description: 'share of visitors with a bot user agent', default: '0.1' },
-  bad: { type: 'string', placeholder: 'SHARE', description: 'share of invalid events (must come back rejected)', default: '0' },
-  window: { type: 'string', placeholder: 'TIME', description: 'event timestamps lie in the last TIME (at most 160h)', default: '6h' },
-  ledger: { type: 'string', placeholder: 'FILE', description: 'write acknowledged events as JSON lines (for verify-ledger)' },
-  seed: { type: 'string', placeholder: 'N', description: 'random seed for a reproducible run (default: random, printed)' },
-  retries: { type: 'string', placeholder: 'N', description: 'retries of a failed request, with the same event ids', default: '2' },
-  timeout: { type: 'string', placeholder: 'TIME', description: 'per-request timeout', default: '10s' },
+  'site-prefix': {
+    type: 'string',
+    placeholder: 'TEXT',
+    description: 'site ids are PREFIX1..PREFIXn',
+    default: 'lg-<seed>-',
+  },
+  pages: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'pages per site (popularity follows a Zipf law)',
+    default: '200',
+  },
+  visitors: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'visitors active at once',
+    default: '1000',
+  },
+  bots: {
+    type: 'string',
+    placeholder: 'SHARE',
+    description: 'share of visitors with a bot user agent',
+    default: '0.1',
+  },
+  bad: {
+    type: 'string',
+    placeholder: 'SHARE',
+    description: 'share of invalid events (must come back rejected)',
+    default: '0',
+  },
+  window: {
+    type: 'string',
+    placeholder: 'TIME',
+    description: 'event timestamps lie in the last TIME (at most 160h)',
+    default: '6h',
+  },
+  ledger: {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'write acknowledged events as JSON lines (for verify-ledger)',
+  },
+  seed: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'random seed for a reproducible run (default: random, printed)',
+  },
+  retries: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'retries of a failed request, with the same event ids',
+    default: '2',
+  },
+  timeout: {
+    type: 'string',
+    placeholder: 'TIME',
+    description: 'per-request timeout',
+    default: '10s',
+  },
   json: { type: 'boolean', description: 'print the summary as JSON' },
   quiet: { type: 'boolean', description: 'no progress output' },
   help: { type: 'boolean', description: 'show this help' },
@@ -57,7 +140,10 @@ export const LOADGEN_FLAGS = {
 const MAX_EVENTS = 1_000_000_000;
 
 /** Parses and validates every flag; each problem is a UsageError naming its flag. */
-export function parseLoadgenOptions(argv: readonly string[], randomSeed: () => number): LoadgenOptions {
+export function parseLoadgenOptions(
+  argv: readonly string[],
+  randomSeed: () => number,
+): LoadgenOptions {
   const flags = parseFlags(argv, LOADGEN_FLAGS);
   const get = (name: keyof typeof LOADGEN_FLAGS): string | undefined => stringFlag(flags, name);
   const countText = get('count');
@@ -65,17 +151,24 @@ export function parseLoadgenOptions(argv: readonly string[], randomSeed: () => n
   if (countText !== undefined && durationText !== undefined) {
     throw new UsageError('--count and --duration cannot be combined; give one of them');
   }
-  const seed = get('seed') === undefined ? randomSeed() : integerFlag('seed', get('seed')!, 0, 0xffff_ffff);
+  const seed =
+    get('seed') === undefined ? randomSeed() : integerFlag('seed', get('seed')!, 0, 0xffff_ffff);
   const sitePrefix = get('site-prefix') ?? `lg-${seed.toString(36)}-`;
   if (!/^[a-z0-9][a-z0-9._-]{0,53}$/.test(sitePrefix)) {
-    throw new UsageError(`--site-prefix must be lower-case letters, digits and . _ - (at most 54), starting with a letter or digit, got "${sitePrefix}"`);
+    throw new UsageError(
+      `--site-prefix must be lower-case letters, digits and . _ - (at most 54), starting with a letter or digit, got "${sitePrefix}"`,
+    );
   }
   const rateText = get('rate') ?? 'max';
   return {
     url: urlFlag('url', requiredFlag(flags, 'url')),
     rate: rateText === 'max' ? null : numberFlag('rate', rateText, 0.1, 10_000_000),
-    count: durationText === undefined ? integerFlag('count', countText ?? '10000', 1, MAX_EVENTS) : null,
-    durationMs: durationText === undefined ? null : durationFlag('duration', durationText, 100, 7 * 86_400_000),
+    count:
+      durationText === undefined ? integerFlag('count', countText ?? '10000', 1, MAX_EVENTS) : null,
+    durationMs:
+      durationText === undefined
+        ? null
+        : durationFlag('duration', durationText, 100, 7 * 86_400_000),
     concurrency: integerFlag('concurrency', get('concurrency') ?? '16', 1, 4096),
     batchSize: integerFlag('batch-size', get('batch-size') ?? '1', 1, 1000),
     sites: integerFlag('sites', get('sites') ?? '3', 1, 10_000),

@@ -13,13 +13,26 @@ export function isRetryable(answer: Answer): boolean {
  * enters the ledger) only on a 2xx that did not list it as rejected; a bad event must be
  * rejected. Anything else is an error of a named kind.
  */
-export function settle(events: readonly GeneratedEvent[], batch: boolean, answer: Answer, stats: RunStats, ledger: LedgerWriter | null): void {
-  if (answer.kind === 'failure') return unknownFate(events, answer.error, answer.message, stats, ledger);
+export function settle(
+  events: readonly GeneratedEvent[],
+  batch: boolean,
+  answer: Answer,
+  stats: RunStats,
+  ledger: LedgerWriter | null,
+): void {
+  if (answer.kind === 'failure')
+    return unknownFate(events, answer.error, answer.message, stats, ledger);
   const { status } = answer;
   if (status === 503) return stats.error('overloaded_503', events.length, describe(answer.body));
-  if (status >= 500) return unknownFate(events, 'server_5xx', `${status} ${describe(answer.body)}`, stats, ledger);
+  if (status >= 500)
+    return unknownFate(events, 'server_5xx', `${status} ${describe(answer.body)}`, stats, ledger);
   const rejected = rejectedIndexes(batch, status, answer.body);
-  if (rejected === null) return stats.error(status >= 200 && status < 300 ? 'unreadable_answer' : 'client_4xx', events.length, `${status} ${describe(answer.body)}`);
+  if (rejected === null)
+    return stats.error(
+      status >= 200 && status < 300 ? 'unreadable_answer' : 'client_4xx',
+      events.length,
+      `${status} ${describe(answer.body)}`,
+    );
   events.forEach((event, index) => {
     const refused = rejected.has(index);
     if (event.fault === null && !refused) {
@@ -40,14 +53,26 @@ function rejectedIndexes(batch: boolean, status: number, body: unknown): Set<num
   const ok = status >= 200 && status < 300;
   if (!batch) {
     if (ok) return new Set();
-    return status === 400 && (body as { code?: unknown } | null)?.code === 'INVALID_EVENT' ? new Set([0]) : null;
+    return status === 400 && (body as { code?: unknown } | null)?.code === 'INVALID_EVENT'
+      ? new Set([0])
+      : null;
   }
   const list = (body as { rejected?: unknown } | null)?.rejected;
   if (!(ok || status === 400) || !Array.isArray(list)) return null;
-  return new Set(list.map((r) => (r as { index?: unknown }).index).filter((i): i is number => typeof i === 'number'));
+  return new Set(
+    list
+      .map((r) => (r as { index?: unknown }).index)
+      .filter((i): i is number => typeof i === 'number'),
+  );
 }
 
-function unknownFate(events: readonly GeneratedEvent[], kind: ErrorKind, message: string, stats: RunStats, ledger: LedgerWriter | null): void {
+function unknownFate(
+  events: readonly GeneratedEvent[],
+  kind: ErrorKind,
+  message: string,
+  stats: RunStats,
+  ledger: LedgerWriter | null,
+): void {
   stats.error(kind, events.length, message);
   for (const event of events) {
     if (event.fault !== null) continue;

@@ -40,7 +40,11 @@ export class RunStats {
   unknown = 0;
   readonly errors = new Map<ErrorKind, number>();
   private readonly samples: string[] = [];
-  private readonly latency: RecordableHistogram = createHistogram({ lowest: 1, highest: 600_000_000, figures: 3 });
+  private readonly latency: RecordableHistogram = createHistogram({
+    lowest: 1,
+    highest: 600_000_000,
+    figures: 3,
+  });
 
   constructor(private readonly startedAt: number) {}
 
@@ -51,7 +55,8 @@ export class RunStats {
 
   error(kind: ErrorKind, events: number, sample?: string): void {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + events);
-    if (sample !== undefined && this.samples.length < MAX_SAMPLES) this.samples.push(`${kind}: ${sample}`);
+    if (sample !== undefined && this.samples.length < MAX_SAMPLES)
+      this.samples.push(`${kind}: ${sample}`);
   }
 
   get errorCount(): number {
@@ -62,7 +67,8 @@ export class RunStats {
 
   snapshot(now: number): StatsSnapshot {
     const elapsedMs = Math.max(1, now - this.startedAt);
-    const percentile = (p: number): number => (this.latency.count === 0 ? 0 : this.latency.percentile(p) / 1000);
+    const percentile = (p: number): number =>
+      this.latency.count === 0 ? 0 : this.latency.percentile(p) / 1000;
     return {
       elapsedMs,
       sent: this.sent,

@@ -39,7 +39,10 @@ export function formatSummary(r: LoadgenReport): string {
     `  throughput  ${fmt(r.eventsPerSecond)} events/s, ${fmt(r.requestsPerSecond)} requests/s`,
     `  latency     p50 ${ms(r.latencyMs.p50)} · p90 ${ms(r.latencyMs.p90)} · p99 ${ms(r.latencyMs.p99)} · max ${ms(r.latencyMs.max)}`,
   ];
-  if (r.ledger) lines.push(`  ledger      ${r.ledger} (${fmt(r.accepted)} acknowledged events)${r.unknown ? `, unknown fates in ${r.ledger}.unknown` : ''}`);
+  if (r.ledger)
+    lines.push(
+      `  ledger      ${r.ledger} (${fmt(r.accepted)} acknowledged events)${r.unknown ? `, unknown fates in ${r.ledger}.unknown` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

@@ -52,9 +52,20 @@ const SESSION_GAP_MIN_MS = 31 * 60_000; // more than the 30 minutes of inactivit
 const SESSION_GAP_MAX_MS = 180 * 60_000;
 const FIXED_PAGES = ['/', '/pricing', '/blog', '/docs', '/about', '/signup', '/contact'];
 const SECTIONS = ['blog', 'docs', 'products'];
-const REFERRERS = ['https://www.google.com/', 'https://news.ycombinator.com/', 'https://t.co/x1', 'https://www.bing.com/', ''];
+const REFERRERS = [
+  'https://www.google.com/',
+  'https://news.ycombinator.com/',
+  'https://t.co/x1',
+  'https://www.bing.com/',
+  '',
+];
 const CUSTOM_EVENTS = ['signup', 'add_to_cart', 'purchase', 'video_play'];
-const SCREENS = [{ width: 1920, height: 1080 }, { width: 1440, height: 900 }, { width: 390, height: 844 }, { width: 820, height: 1180 }];
+const SCREENS = [
+  { width: 1920, height: 1080 },
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+  { width: 820, height: 1180 },
+];
 
 /** Rank k of the Zipf law → a page path; rank 1 (the most viewed) is the home page. */
 export function pagePath(rank: number): string {
@@ -96,10 +107,17 @@ class TrafficModel {
     const visitor = this.pool[slot]!;
     body.event_id = `${this.runTag}-${(this.sequence++).toString(36).padStart(8, '0')}`;
     const facts: EventFacts = {
-      id: body.event_id as string, site: visitor.site, page: visitor.page ?? '/', type: body.event_type as string,
-      bot: visitor.bot, user: visitor.user, ts: visitor.clock,
+      id: body.event_id as string,
+      site: visitor.site,
+      page: visitor.page ?? '/',
+      type: body.event_type as string,
+      bot: visitor.bot,
+      user: visitor.user,
+      ts: visitor.clock,
     };
-    const fault = this.random.chance(this.options.bad) ? corruptEvent(body, this.options.now, this.random) : null;
+    const fault = this.random.chance(this.options.bad)
+      ? corruptEvent(body, this.options.now, this.random)
+      : null;
     return { body, facts, fault };
   }
 
@@ -163,9 +181,14 @@ class TrafficModel {
     const page = pagePath(rank);
     visitor.page = page;
     const landing = previous === null;
-    const campaign = landing && !visitor.bot && random.chance(0.1) ? '?utm_source=newsletter&utm_medium=email&utm_campaign=launch' : '';
+    const campaign =
+      landing && !visitor.bot && random.chance(0.1)
+        ? '?utm_source=newsletter&utm_medium=email&utm_campaign=launch'
+        : '';
     if (!visitor.bot) visitor.pending = followUps(random);
-    const referrer = landing ? random.pick(REFERRERS) : `https://${visitor.site}.example${previous}`;
+    const referrer = landing
+      ? random.pick(REFERRERS)
+      : `https://${visitor.site}.example${previous}`;
     const screen = visitor.bot ? null : random.pick(SCREENS);
     return this.base(visitor, (body) => {
       body.event_type = 'page_view';
@@ -184,7 +207,8 @@ class TrafficModel {
  */
 function visitorAddress(random: Random): string {
   const group = () => random.int(0, 0xffff).toString(16);
-  if (random.chance(0.25)) return `2${random.pick(['400', '600', '620', 'a00', 'a01', 'a02'])}:${group()}:${group()}::${random.int(1, 0xffff).toString(16)}`;
+  if (random.chance(0.25))
+    return `2${random.pick(['400', '600', '620', 'a00', 'a01', 'a02'])}:${group()}:${group()}::${random.int(1, 0xffff).toString(16)}`;
   return `${random.int(1, 223)}.${random.int(0, 255)}.${random.int(0, 255)}.${random.int(1, 254)}`;
 }
 
@@ -197,12 +221,19 @@ function followUps(random: Random): Array<(body: EventBody) => void> {
   }
   for (let clicks = random.int(0, 2); clicks > 0; clicks--) {
     const outbound = random.chance(0.2);
-    actions.push((body) => Object.assign(body, {
-      event_type: 'click',
-      element: outbound
-        ? { tag: 'a', classes: 'link external', text: 'Read more', href: 'https://partner.example.org/offer' }
-        : { tag: 'button', id: 'cta', classes: ['btn', 'btn-primary'], text: 'Get started' },
-    }));
+    actions.push((body) =>
+      Object.assign(body, {
+        event_type: 'click',
+        element: outbound
+          ? {
+              tag: 'a',
+              classes: 'link external',
+              text: 'Read more',
+              href: 'https://partner.example.org/offer',
+            }
+          : { tag: 'button', id: 'cta', classes: ['btn', 'btn-primary'], text: 'Get started' },
+      }),
+    );
   }
   if (random.chance(0.05)) {
     const properties = { plan: random.pick(['free', 'pro']), value: random.int(1, 500) };

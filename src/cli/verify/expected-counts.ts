@@ -38,11 +38,26 @@ const bump = (bounds: Bounds, certain: boolean): void => {
  * ledger lines count once (the server dedupes by event_id too). Two passes: the second collects
  * every event of the users sampled (reservoir sampling) in the first.
  */
-export async function readExpectedCounts(ledger: string, sampleUsers: number, random: () => number): Promise<ExpectedCounts> {
-  const expected: ExpectedCounts = { acknowledged: 0, unknown: 0, pages: new Map(), types: new Map(), users: new Map(), minTs: Infinity, maxTs: -Infinity };
+export async function readExpectedCounts(
+  ledger: string,
+  sampleUsers: number,
+  random: () => number,
+): Promise<ExpectedCounts> {
+  const expected: ExpectedCounts = {
+    acknowledged: 0,
+    unknown: 0,
+    pages: new Map(),
+    types: new Map(),
+    users: new Map(),
+    minTs: Infinity,
+    maxTs: -Infinity,
+  };
   const seen = new Set<string>();
   const reservoir: EventFacts[] = [];
-  const sources = [{ path: ledger, certain: true }, { path: unknownPath(ledger), certain: false }];
+  const sources = [
+    { path: ledger, certain: true },
+    { path: unknownPath(ledger), certain: false },
+  ];
   for (const { path, certain } of sources) {
     for await (const facts of readLedger(path)) {
       if (seen.has(facts.id)) continue;
@@ -50,10 +65,16 @@ export async function readExpectedCounts(ledger: string, sampleUsers: number, ra
       count(expected, facts, certain);
       const n = expected.acknowledged + expected.unknown;
       if (reservoir.length < sampleUsers) reservoir.push(facts);
-      else if (sampleUsers > 0 && random() * n < sampleUsers) reservoir[Math.floor(random() * sampleUsers)] = facts;
+      else if (sampleUsers > 0 && random() * n < sampleUsers)
+        reservoir[Math.floor(random() * sampleUsers)] = facts;
     }
   }
-  for (const facts of reservoir) expected.users.set(facts.user, { site: facts.site, acknowledged: new Set(), unknown: new Set() });
+  for (const facts of reservoir)
+    expected.users.set(facts.user, {
+      site: facts.site,
+      acknowledged: new Set(),
+      unknown: new Set(),
+    });
   for (const { path, certain } of sources) {
     for await (const facts of readLedger(path)) {
       const user = expected.users.get(facts.user);
@@ -71,7 +92,12 @@ function count(expected: ExpectedCounts, facts: EventFacts, certain: boolean): v
   const pageKey = `${facts.site}\u0000${facts.page}`;
   let page = expected.pages.get(pageKey);
   if (!page) {
-    page = { site: facts.site, page: facts.page, views: { min: 0, max: 0 }, events: { min: 0, max: 0 } };
+    page = {
+      site: facts.site,
+      page: facts.page,
+      views: { min: 0, max: 0 },
+      events: { min: 0, max: 0 },
+    };
     expected.pages.set(pageKey, page);
   }
   bump(page.events, certain);

@@ -14,7 +14,12 @@ export interface QueryClient {
 }
 
 export function createQueryClient(base: URL, connections: number, timeoutMs: number): QueryClient {
-  const pool = new Pool(base.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const pool = new Pool(base.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   const prefix = base.pathname.replace(/\/+$/, '');
   return {
     async get(path) {
@@ -23,7 +28,8 @@ export function createQueryClient(base: URL, connections: number, timeoutMs: num
         const text = await response.body.text();
         if (response.statusCode === 200) return JSON.parse(text) as unknown;
         const transient = response.statusCode === 503 || response.statusCode === 429;
-        if (!transient || attempt >= RETRIES) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+        if (!transient || attempt >= RETRIES)
+          throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
         await sleep(retryAfterMs(response.headers['retry-after']));
       }
     },
@@ -32,7 +38,11 @@ export function createQueryClient(base: URL, connections: number, timeoutMs: num
 }
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -48,5 +58,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
 /** Retry-After in seconds (the form our server sends), bounded to 0.1–10 s; 1 s when absent. */
 export function retryAfterMs(header: string | string[] | undefined): number {
   const seconds = Number(Array.isArray(header) ? header[0] : header);
-  return Number.isFinite(seconds) && header !== undefined ? Math.min(10_000, Math.max(100, seconds * 1000)) : 1_000;
+  return Number.isFinite(seconds) && header !== undefined
+    ? Math.min(10_000, Math.max(100, seconds * 1000))
+    : 1_000;
 }

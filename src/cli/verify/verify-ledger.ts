@@ -39,11 +39,20 @@ export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport
   const expected = await readExpectedCounts(options.ledger, options.sampleUsers, Math.random);
   const client = createQueryClient(options.url, options.concurrency, 30_000);
   try {
-    const range = { from: Number.isFinite(expected.minTs) ? expected.minTs : started, to: Math.max(expected.maxTs, Date.now()) + 60_000 };
+    const range = {
+      from: Number.isFinite(expected.minTs) ? expected.minTs : started,
+      to: Math.max(expected.maxTs, Date.now()) + 60_000,
+    };
     const probes = createProbes(expected, client, range);
-    let failing: Array<{ probe: Probe; problems: Mismatch[] }> = probes.map((probe) => ({ probe, problems: [] }));
+    let failing: Array<{ probe: Probe; problems: Mismatch[] }> = probes.map((probe) => ({
+      probe,
+      problems: [],
+    }));
     for (let round = 0; ; round++) {
-      const results = await mapLimit(failing, options.concurrency, async ({ probe }) => ({ probe, problems: await probe.run() }));
+      const results = await mapLimit(failing, options.concurrency, async ({ probe }) => ({
+        probe,
+        problems: await probe.run(),
+      }));
       failing = results.filter((r) => r.problems.length > 0);
       if (failing.length === 0 || Date.now() - started > options.timeoutMs) break;
       await sleep(POLL_MS);
@@ -54,8 +63,19 @@ export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport
   }
 }
 
-function report(options: VerifyOptions, expected: ExpectedCounts, probes: Probe[], failing: Array<{ problems: Mismatch[] }>, elapsedMs: number): VerifyReport {
-  const checks = { page_views: { probes: 0, failed: 0 }, page_events: { probes: 0, failed: 0 }, event_types: { probes: 0, failed: 0 }, user_events: { probes: 0, failed: 0 } };
+function report(
+  options: VerifyOptions,
+  expected: ExpectedCounts,
+  probes: Probe[],
+  failing: Array<{ problems: Mismatch[] }>,
+  elapsedMs: number,
+): VerifyReport {
+  const checks = {
+    page_views: { probes: 0, failed: 0 },
+    page_events: { probes: 0, failed: 0 },
+    event_types: { probes: 0, failed: 0 },
+    user_events: { probes: 0, failed: 0 },
+  };
   for (const probe of probes) for (const check of probe.checks) checks[check].probes++;
   const mismatches = failing.flatMap((f) => f.problems);
   for (const m of mismatches) checks[m.check].failed++;
@@ -81,11 +101,18 @@ const LABELS: Record<CheckName, string> = {
 };
 
 export function formatVerifyReport(r: VerifyReport): string {
-  const lines = [`Ledger ${r.ledger}: ${r.acknowledged.toLocaleString('en-US')} acknowledged events${r.unknown ? `, ${r.unknown} of unknown fate` : ''}; ${r.sites} sites, ${r.pages} pages, ${r.sampledUsers} sampled users`];
-  for (const [check, { probes, failed }] of Object.entries(r.checks) as Array<[CheckName, { probes: number; failed: number }]>) {
-    lines.push(`  ${failed === 0 ? 'ok  ' : 'FAIL'} ${LABELS[check]} (${probes} checked${failed ? `, ${failed} wrong` : ''})`);
+  const lines = [
+    `Ledger ${r.ledger}: ${r.acknowledged.toLocaleString('en-US')} acknowledged events${r.unknown ? `, ${r.unknown} of unknown fate` : ''}; ${r.sites} sites, ${r.pages} pages, ${r.sampledUsers} sampled users`,
+  ];
+  for (const [check, { probes, failed }] of Object.entries(r.checks) as Array<
+    [CheckName, { probes: number; failed: number }]
+  >) {
+    lines.push(
+      `  ${failed === 0 ? 'ok  ' : 'FAIL'} ${LABELS[check]} (${probes} checked${failed ? `, ${failed} wrong` : ''})`,
+    );
   }
-  for (const m of r.mismatches.slice(0, 20)) lines.push(`       ${m.check}: ${m.what}: expected ${m.expected}, got ${m.actual}`);
+  for (const m of r.mismatches.slice(0, 20))
+    lines.push(`       ${m.check}: ${m.what}: expected ${m.expected}, got ${m.actual}`);
   if (r.mismatches.length > 20) lines.push(`       … and ${r.mismatches.length - 20} more`);
   if (r.acknowledged === 0) lines.push('  FAIL the ledger holds no acknowledged event');
   lines.push(r.ok ? `PASS (${(r.elapsedMs / 1000).toFixed(1)} s)` : 'FAIL');

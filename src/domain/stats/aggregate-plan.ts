@@ -71,7 +71,18 @@ export interface AggregateResult {
 }
 
 export function emptyGroup(key: string[]): GroupAggregate {
-  return { key, events: 0, pageviews: 0, visitorRanks: null, visits: 0, bounces: 0, visitDurationMs: 0, visitPageviews: 0, scrollDepthSum: 0, scrollPages: 0 };
+  return {
+    key,
+    events: 0,
+    pageviews: 0,
+    visitorRanks: null,
+    visits: 0,
+    bounces: 0,
+    visitDurationMs: 0,
+    visitPageviews: 0,
+    scrollDepthSum: 0,
+    scrollPages: 0,
+  };
 }
 
 /** A rank histogram of an empty sketch. */
@@ -85,7 +96,9 @@ export function emptyRanks(registers = HLL_REGISTERS): number[] {
  * Adds the parts a store computed separately (event sums, visit sums, visitor ranks) into one
  * group per key. Parts of the same key must not overlap in what they set.
  */
-export function mergeGroupParts(parts: Iterable<Partial<GroupAggregate> & { key: string[] }>): GroupAggregate[] {
+export function mergeGroupParts(
+  parts: Iterable<Partial<GroupAggregate> & { key: string[] }>,
+): GroupAggregate[] {
   const groups = new Map<string, GroupAggregate>();
   for (const part of parts) {
     const id = part.key.join('\u0000');

@@ -32,31 +32,64 @@ export function pagePathPattern(path: string): string {
 /** The events that complete a goal, as a filter of the general query's language. */
 export function goalFilter(goal: Goal): FilterExpr {
   if (goal.pagePath !== null) {
-    return { kind: 'and', children: [
-      { kind: 'leaf', op: 'is', dimension: 'event:name', values: [PAGE_VIEW_NAME] },
-      { kind: 'leaf', op: 'matches', dimension: 'event:page', values: [pagePathPattern(goal.pagePath)] },
-    ] };
+    return {
+      kind: 'and',
+      children: [
+        { kind: 'leaf', op: 'is', dimension: 'event:name', values: [PAGE_VIEW_NAME] },
+        {
+          kind: 'leaf',
+          op: 'matches',
+          dimension: 'event:page',
+          values: [pagePathPattern(goal.pagePath)],
+        },
+      ],
+    };
   }
-  const name: FilterExpr = { kind: 'leaf', op: 'is', dimension: 'event:name', values: [goal.eventName ?? ''] };
+  const name: FilterExpr = {
+    kind: 'leaf',
+    op: 'is',
+    dimension: 'event:name',
+    values: [goal.eventName ?? ''],
+  };
   if (goal.property === null) return name;
-  return { kind: 'and', children: [name, { kind: 'leaf', op: 'is', dimension: `event:props:${goal.property.key}`, values: [goal.property.value] }] };
+  return {
+    kind: 'and',
+    children: [
+      name,
+      {
+        kind: 'leaf',
+        op: 'is',
+        dimension: `event:props:${goal.property.key}`,
+        values: [goal.property.value],
+      },
+    ],
+  };
 }
 
 /**
  * Replaces every `event:goal` leaf by the filters of the goals it names, so a store only ever sees
  * filters on events and visits. A name that is no goal of the site matches nothing.
  */
-export function lowerGoalFilters(filter: FilterExpr | null, goals: readonly Goal[]): FilterExpr | null {
+export function lowerGoalFilters(
+  filter: FilterExpr | null,
+  goals: readonly Goal[],
+): FilterExpr | null {
   if (filter === null) return null;
   switch (filter.kind) {
     case 'and':
     case 'or':
-      return { kind: filter.kind, children: filter.children.map((c) => lowerGoalFilters(c, goals)!) };
+      return {
+        kind: filter.kind,
+        children: filter.children.map((c) => lowerGoalFilters(c, goals)!),
+      };
     case 'not':
       return { kind: 'not', child: lowerGoalFilters(filter.child, goals)! };
     case 'leaf': {
       if (filter.dimension !== 'event:goal') return filter;
-      const any: FilterExpr = { kind: 'or', children: goals.filter((g) => filter.values.includes(g.name)).map(goalFilter) };
+      const any: FilterExpr = {
+        kind: 'or',
+        children: goals.filter((g) => filter.values.includes(g.name)).map(goalFilter),
+      };
       return filter.op === 'is_not' ? { kind: 'not', child: any } : any;
     }
   }
@@ -74,7 +107,9 @@ export function withoutGoalFilters(filter: FilterExpr | null): FilterExpr | null
     }
     case 'and':
     case 'or': {
-      const children = filter.children.map(withoutGoalFilters).filter((c): c is FilterExpr => c !== null);
+      const children = filter.children
+        .map(withoutGoalFilters)
+        .filter((c): c is FilterExpr => c !== null);
       if (children.length === 0) return null;
       return children.length === 1 ? children[0]! : { kind: filter.kind, children };
     }

@@ -81,7 +81,7 @@ export function bucketOfLocal(local: number, granularity: TimeGranularity): numb
     case 'week': {
       // 1970-01-01 was a Thursday: day d is (d + 3) mod 7 days after a Monday.
       const day = Math.floor(local / DAY_MS);
-      return (day - (((day + 3) % 7) + 7) % 7) * DAY_MS;
+      return (day - ((((day + 3) % 7) + 7) % 7)) * DAY_MS;
     }
     case 'month': {
       const date = new Date(local);
@@ -103,25 +103,39 @@ export function nextBucket(start: number, granularity: TimeGranularity): number 
  * Minutes and hours are found by walking the instants, so a local time that clocks skip (the hour
  * lost when summer time begins) is no bucket; days and longer all exist.
  */
-export function bucketStarts(from: number, to: number, granularity: TimeGranularity, segments: readonly OffsetSegment[], max: number): number[] {
+export function bucketStarts(
+  from: number,
+  to: number,
+  granularity: TimeGranularity,
+  segments: readonly OffsetSegment[],
+  max: number,
+): number[] {
   const last = bucketOfLocal(toLocal(to - 1, segments), granularity);
   if (granularity === 'minute' || granularity === 'hour') {
     // Offsets are whole multiples of 15 minutes, so stepping by the smaller of that and the bucket
     // meets every bucket; a set, since clocks going back meet an hour's buckets twice.
     const step = granularity === 'minute' ? MINUTE_MS : 15 * MINUTE_MS;
     const seen = new Set<number>([last]);
-    for (let t = from; t < to && seen.size <= max; t += step) seen.add(bucketOfLocal(toLocal(t, segments), granularity));
+    for (let t = from; t < to && seen.size <= max; t += step)
+      seen.add(bucketOfLocal(toLocal(t, segments), granularity));
     return [...seen].sort((a, b) => a - b).slice(0, max + 1);
   }
   const starts: number[] = [];
-  for (let b = bucketOfLocal(toLocal(from, segments), granularity); b <= last && starts.length <= max; b = nextBucket(b, granularity)) starts.push(b);
+  for (
+    let b = bucketOfLocal(toLocal(from, segments), granularity);
+    b <= last && starts.length <= max;
+    b = nextBucket(b, granularity)
+  )
+    starts.push(b);
   return starts;
 }
 
 /** `2026-11-30 14:00:00` for minutes and hours, `2026-11-30` for days, weeks and months. */
 export function bucketLabel(localStart: number, granularity: TimeGranularity): string {
   const iso = new Date(localStart).toISOString();
-  return granularity === 'minute' || granularity === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(0, 10);
+  return granularity === 'minute' || granularity === 'hour'
+    ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
+    : iso.slice(0, 10);
 }
 
 /** The granularity `time` stands for: hours up to 2 days, days up to 62, months beyond. */

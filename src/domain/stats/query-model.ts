@@ -3,22 +3,61 @@
  * The request parser turns a client's JSON into a StatsQuery; the engine plans it for a store.
  */
 export const STATS_METRICS = [
-  'visitors', 'visits', 'pageviews', 'events', 'views_per_visit',
-  'bounce_rate', 'visit_duration', 'scroll_depth', 'percentage', 'conversion_rate',
+  'visitors',
+  'visits',
+  'pageviews',
+  'events',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'scroll_depth',
+  'percentage',
+  'conversion_rate',
 ] as const;
 export type StatsMetric = (typeof STATS_METRICS)[number];
 
 /** Metrics computed over visits; they cannot go with event:* dimensions. */
-export const VISIT_METRICS: ReadonlySet<StatsMetric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration']);
+export const VISIT_METRICS: ReadonlySet<StatsMetric> = new Set([
+  'visits',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+]);
 
-export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname', 'event:goal'] as const;
-export const VISIT_DIMENSIONS = [
-  'visit:entry_page', 'visit:exit_page', 'visit:source', 'visit:referrer', 'visit:channel',
-  'visit:utm_source', 'visit:utm_medium', 'visit:utm_campaign', 'visit:utm_content', 'visit:utm_term',
-  'visit:device', 'visit:browser', 'visit:browser_version', 'visit:os', 'visit:os_version',
-  'visit:country', 'visit:region', 'visit:city',
+export const EVENT_DIMENSIONS = [
+  'event:page',
+  'event:name',
+  'event:hostname',
+  'event:goal',
 ] as const;
-export const TIME_DIMENSIONS = ['time', 'time:minute', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
+export const VISIT_DIMENSIONS = [
+  'visit:entry_page',
+  'visit:exit_page',
+  'visit:source',
+  'visit:referrer',
+  'visit:channel',
+  'visit:utm_source',
+  'visit:utm_medium',
+  'visit:utm_campaign',
+  'visit:utm_content',
+  'visit:utm_term',
+  'visit:device',
+  'visit:browser',
+  'visit:browser_version',
+  'visit:os',
+  'visit:os_version',
+  'visit:country',
+  'visit:region',
+  'visit:city',
+] as const;
+export const TIME_DIMENSIONS = [
+  'time',
+  'time:minute',
+  'time:hour',
+  'time:day',
+  'time:week',
+  'time:month',
+] as const;
 export const PROPS_PREFIX = 'event:props:';
 
 export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
@@ -34,7 +73,14 @@ export type TimeGranularity = 'minute' | 'hour' | 'day' | 'week' | 'month';
 export const NONE = '(none)';
 export const DIRECT_NONE = 'Direct / None';
 
-export const FILTER_OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
+export const FILTER_OPERATORS = [
+  'is',
+  'is_not',
+  'contains',
+  'contains_not',
+  'matches',
+  'matches_not',
+] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
 /**
@@ -95,8 +141,13 @@ export function isTimeDimension(dimension: string): dimension is TimeDimension {
   return (TIME_DIMENSIONS as readonly string[]).includes(dimension);
 }
 
-export function isEventDimension(dimension: string): dimension is EventDimension | PropertyDimension {
-  return (EVENT_DIMENSIONS as readonly string[]).includes(dimension) || dimension.startsWith(PROPS_PREFIX);
+export function isEventDimension(
+  dimension: string,
+): dimension is EventDimension | PropertyDimension {
+  return (
+    (EVENT_DIMENSIONS as readonly string[]).includes(dimension) ||
+    dimension.startsWith(PROPS_PREFIX)
+  );
 }
 
 export function isVisitDimension(dimension: string): dimension is VisitDimension {

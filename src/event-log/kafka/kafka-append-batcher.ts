@@ -117,7 +117,14 @@ export class AppendBatcher {
       this.pending -= waiter.bytes;
       if (!this.sending && this.queue.length === 0) this.notifyIdle();
     }
-    answer(waiter, () => waiter.reject(logUnavailable(undefined, 'the event log (Kafka) did not acknowledge in time; retry shortly')));
+    answer(waiter, () =>
+      waiter.reject(
+        logUnavailable(
+          undefined,
+          'the event log (Kafka) did not acknowledge in time; retry shortly',
+        ),
+      ),
+    );
   }
 
   private notifyIdle(): void {
@@ -136,7 +143,8 @@ function answer(waiter: Waiter, settle: () => void): void {
 
 function messageBytes(message: OutgoingMessage): number {
   let bytes = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  const headers = message.headers instanceof Map ? [...message.headers] : Object.entries(message.headers ?? {});
+  const headers =
+    message.headers instanceof Map ? [...message.headers] : Object.entries(message.headers ?? {});
   for (const [key, value] of headers) bytes += key.length + value.length;
   return bytes;
 }

@@ -46,7 +46,9 @@ export class KafkaConsumer implements LogConsumer {
   ) {
     client.on('consumer:group:join', (payload) => this.onAssignment(payload.assignments ?? []));
     // The client emits 'error' when it could not rejoin after a rebalance; the loop rejoins.
-    client.on('error', (error) => deps.logger.warn({ err: error }, 'lost the consumer group membership; rejoining'));
+    client.on('error', (error) =>
+      deps.logger.warn({ err: error }, 'lost the consumer group membership; rejoining'),
+    );
   }
 
   async start(): Promise<void> {
@@ -57,7 +59,10 @@ export class KafkaConsumer implements LogConsumer {
     } catch (error) {
       // A member that crashed still holds the group until its session times out, and the broker
       // may be down: keep the process up and let the loop join with back-off.
-      this.deps.logger.warn({ err: error }, 'could not join the consumer group yet; retrying in the background');
+      this.deps.logger.warn(
+        { err: error },
+        'could not join the consumer group yet; retrying in the background',
+      );
     }
     this.loop = this.run();
   }
@@ -91,7 +96,10 @@ export class KafkaConsumer implements LogConsumer {
       // Leaving the group (rather than timing out of it) hands the partitions over at once.
       await withTimeout(this.client.close(), this.deps.tuning.closeTimeoutMs);
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not leave the consumer group cleanly; the coordinator will time the member out');
+      this.deps.logger.warn(
+        { err: error },
+        'could not leave the consumer group cleanly; the coordinator will time the member out',
+      );
     } finally {
       this.deps.onClose();
     }
@@ -116,7 +124,8 @@ export class KafkaConsumer implements LogConsumer {
         await this.commitPending();
         const handled = await this.pollOnce(signal);
         failures = 0;
-        if (!handled && this.positions.size === 0) await sleep(this.deps.tuning.fetchMaxWaitMs, signal);
+        if (!handled && this.positions.size === 0)
+          await sleep(this.deps.tuning.fetchMaxWaitMs, signal);
       } catch (error) {
         failures++;
         await this.recover(error, failures, signal);
@@ -126,15 +135,23 @@ export class KafkaConsumer implements LogConsumer {
 
   private async recover(error: unknown, failures: number, signal: AbortSignal): Promise<void> {
     if (hasProtocolError(error, 'OFFSET_OUT_OF_RANGE')) {
-      await this.clampPositions().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not list the log offsets'));
+      await this.clampPositions().catch((e: unknown) =>
+        this.deps.logger.warn({ err: e }, 'could not list the log offsets'),
+      );
       return sleep(100, signal);
     }
     const delay = Math.min(this.deps.tuning.maxRetryBackoffMs, 100 * 2 ** Math.min(failures, 9));
     if (error instanceof HandlerFailed) {
-      this.deps.logger.error({ err: error.cause, retryInMs: delay }, 'processing a batch failed; retrying it');
+      this.deps.logger.error(
+        { err: error.cause, retryInMs: delay },
+        'processing a batch failed; retrying it',
+      );
     } else {
       this.client.clearMetadata();
-      this.deps.logger.warn({ err: error, retryInMs: delay }, 'reading from Kafka failed; retrying');
+      this.deps.logger.warn(
+        { err: error, retryInMs: delay },
+        'reading from Kafka failed; retrying',
+      );
     }
     await sleep(delay, signal);
   }
@@ -185,13 +202,20 @@ export class KafkaConsumer implements LogConsumer {
   }
 
   private assigned(): Set<number> {
-    return new Set(this.client.assignments?.find((a) => a.topic === this.deps.topic)?.partitions ?? []);
+    return new Set(
+      this.client.assignments?.find((a) => a.topic === this.deps.topic)?.partitions ?? [],
+    );
   }
 
   /** One fetch round over the owned partitions; true when any records were handled. */
   private async pollOnce(signal: AbortSignal): Promise<boolean> {
     if (this.positions.size === 0) return false;
-    const fetched = await fetchPartitions(this.client, this.deps.topic, new Map(this.positions), this.deps.tuning);
+    const fetched = await fetchPartitions(
+      this.client,
+      this.deps.topic,
+      new Map(this.positions),
+      this.deps.tuning,
+    );
     let handled = false;
     for (const part of fetched) {
       if (signal.aborted) break;
@@ -218,7 +242,8 @@ export class KafkaConsumer implements LogConsumer {
       handled = true;
     }
     const position = this.positions.get(partition);
-    if (position !== undefined && part.endOffset > position && this.owns(partition)) this.positions.set(partition, part.endOffset);
+    if (position !== undefined && part.endOffset > position && this.owns(partition))
+      this.positions.set(partition, part.endOffset);
     return handled;
   }
 
@@ -226,15 +251,26 @@ export class KafkaConsumer implements LogConsumer {
   private async commit(partition: number, offset: number): Promise<void> {
     if (this.options.startAt === 'latest') return;
     this.uncommitted.set(partition, offset);
-    await this.commitPending().catch((error: unknown) => this.deps.logger.warn({ err: error, partition, offset }, 'committing the group offset failed; will retry'));
+    await this.commitPending().catch((error: unknown) =>
+      this.deps.logger.warn(
+        { err: error, partition, offset },
+        'committing the group offset failed; will retry',
+      ),
+    );
   }
 
   private async commitPending(): Promise<void> {
     if (this.uncommitted.size === 0) return;
     const pending = new Map(this.uncommitted);
-    const offsets = [...pending].map(([partition, offset]) => ({ topic: this.deps.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }));
+    const offsets = [...pending].map(([partition, offset]) => ({
+      topic: this.deps.topic,
+      partition,
+      offset: BigInt(offset),
+      leaderEpoch: -1,
+    }));
     await this.client.commit({ offsets });
-    for (const [p, offset] of pending) if (this.uncommitted.get(p) === offset) this.uncommitted.delete(p);
+    for (const [p, offset] of pending)
+      if (this.uncommitted.get(p) === offset) this.uncommitted.delete(p);
   }
 
   /**
@@ -255,7 +291,10 @@ export class KafkaConsumer implements LogConsumer {
       if (position > high) {
         this.halt(p, position, high);
       } else if (position < low) {
-        this.deps.logger.error({ partition: p, position, moveTo: low }, 'records before the position were deleted by retention before they were processed; moving to the earliest offset');
+        this.deps.logger.error(
+          { partition: p, position, moveTo: low },
+          'records before the position were deleted by retention before they were processed; moving to the earliest offset',
+        );
         this.positions.set(p, low);
       }
     }

@@ -48,7 +48,14 @@ export class KafkaDeadLetters implements DeadLetterQueue {
     const topic = this.options.dlqTopic;
     this.client.topics.track(topic);
     await this.client.joinGroup({});
-    await this.client.commit({ offsets: [...ends].map(([partition, offset]) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 })) });
+    await this.client.commit({
+      offsets: [...ends].map(([partition, offset]) => ({
+        topic,
+        partition,
+        offset: BigInt(offset),
+        leaderEpoch: -1,
+      })),
+    });
     return records.length;
   }
 
@@ -70,14 +77,30 @@ export class KafkaDeadLetters implements DeadLetterQueue {
     ]);
     const records: Parked[] = [];
     for (const partition of partitions) {
-      const from = Math.max(Number(committed.get(topic)?.[partition] ?? -1n), earliest.get(partition) ?? 0);
+      const from = Math.max(
+        Number(committed.get(topic)?.[partition] ?? -1n),
+        earliest.get(partition) ?? 0,
+      );
       const end = ends.get(partition) ?? 0;
       let position = from;
       while (position < end && records.length < limit) {
         const leader = described.partitions[partition]!.leader;
         const response = await this.client.fetch({
           node: leader,
-          topics: [{ topicId: described.id, partitions: [{ partition, fetchOffset: BigInt(position), partitionMaxBytes: this.tuning.fetchMaxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+          topics: [
+            {
+              topicId: described.id,
+              partitions: [
+                {
+                  partition,
+                  fetchOffset: BigInt(position),
+                  partitionMaxBytes: this.tuning.fetchMaxBytesPerPartition,
+                  currentLeaderEpoch: -1,
+                  lastFetchedEpoch: -1,
+                },
+              ],
+            },
+          ],
           maxWaitTime: 0,
           minBytes: 1,
           maxBytes: this.tuning.fetchMaxBytes,
@@ -88,10 +111,19 @@ export class KafkaDeadLetters implements DeadLetterQueue {
           if (batch.attributes & IS_CONTROL) continue;
           for (const record of batch.records) {
             const offset = Number(batch.firstOffset + BigInt(record.offsetDelta));
-            if (offset >= next && offset < end) records.push(parked(record, partition, offset, Number(batch.firstTimestamp + record.timestampDelta)));
+            if (offset >= next && offset < end)
+              records.push(
+                parked(
+                  record,
+                  partition,
+                  offset,
+                  Number(batch.firstTimestamp + record.timestampDelta),
+                ),
+              );
           }
         }
-        if (position === next) throw new Error(`no progress reading ${topic}[${partition}] at offset ${position}`);
+        if (position === next)
+          throw new Error(`no progress reading ${topic}[${partition}] at offset ${position}`);
       }
     }
     records.sort((a, b) => a.parkedAt - b.parkedAt);
@@ -99,8 +131,15 @@ export class KafkaDeadLetters implements DeadLetterQueue {
   }
 }
 
-function parked(record: KafkaRecord, dlqPartition: number, dlqOffset: number, timestamp: number): Parked {
-  const headers = new Map(record.headers.map(([k, v]) => [k?.toString() ?? '', v?.toString() ?? '']));
+function parked(
+  record: KafkaRecord,
+  dlqPartition: number,
+  dlqOffset: number,
+  timestamp: number,
+): Parked {
+  const headers = new Map(
+    record.headers.map(([k, v]) => [k?.toString() ?? '', v?.toString() ?? '']),
+  );
   return {
     dlqPartition,
     dlqOffset,

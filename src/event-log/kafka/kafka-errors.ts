@@ -5,7 +5,11 @@ interface KafkaClientError {
 }
 
 function isKafkaClientError(error: unknown): error is KafkaClientError {
-  return typeof error === 'object' && error !== null && typeof (error as Partial<KafkaClientError>).findBy === 'function';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Partial<KafkaClientError>).findBy === 'function'
+  );
 }
 
 /** True when the error (or one it aggregates) is the Kafka protocol error `apiId`. */
@@ -14,7 +18,10 @@ export function hasProtocolError(error: unknown, apiId: string): boolean {
 }
 
 /** The answer to an append Kafka did not acknowledge: 503, the client retries. */
-export function logUnavailable(cause: unknown, message = 'the event log (Kafka) is unavailable; retry shortly'): ClickstreamError {
+export function logUnavailable(
+  cause: unknown,
+  message = 'the event log (Kafka) is unavailable; retry shortly',
+): ClickstreamError {
   return new ClickstreamError('LOG_UNAVAILABLE', message, { cause });
 }
 

@@ -29,14 +29,27 @@ export async function fetchPartitions(
     const leader = topicMetadata.partitions[partition]?.leader;
     if (leader === undefined || leader < 0) continue;
     const requests = byLeader.get(leader) ?? [];
-    requests.push({ partition, fetchOffset: BigInt(position), partitionMaxBytes: tuning.fetchMaxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+    requests.push({
+      partition,
+      fetchOffset: BigInt(position),
+      partitionMaxBytes: tuning.fetchMaxBytesPerPartition,
+      currentLeaderEpoch: -1,
+      lastFetchedEpoch: -1,
+    });
     byLeader.set(leader, requests);
   }
   // Throwing sends the loop into its back-off instead of spinning while leaders are elected.
-  if (byLeader.size === 0 && positions.size > 0) throw new Error(`no partition of ${topic} this member owns has a leader`);
+  if (byLeader.size === 0 && positions.size > 0)
+    throw new Error(`no partition of ${topic} this member owns has a leader`);
   const responses = await Promise.all(
     [...byLeader].map(([node, partitions]) =>
-      client.fetch({ node, topics: [{ topicId: topicMetadata.id, partitions }], maxWaitTime: tuning.fetchMaxWaitMs, minBytes: tuning.fetchMinBytes, maxBytes: tuning.fetchMaxBytes }),
+      client.fetch({
+        node,
+        topics: [{ topicId: topicMetadata.id, partitions }],
+        maxWaitTime: tuning.fetchMaxWaitMs,
+        minBytes: tuning.fetchMinBytes,
+        maxBytes: tuning.fetchMaxBytes,
+      }),
     ),
   );
   const fetched: FetchedPartition[] = [];

@@ -1,6 +1,12 @@
 import { Consumer } from '@platformatic/kafka';
 import { ClickstreamError, isClickstreamError } from '../../domain/errors.js';
-import type { AppendRecord, ConsumeOptions, EventLog, LogConsumer, LogRecord } from '../../ports/event-log.js';
+import type {
+  AppendRecord,
+  ConsumeOptions,
+  EventLog,
+  LogConsumer,
+  LogRecord,
+} from '../../ports/event-log.js';
 import type { DeadLetterQueue } from '../../ports/dead-letters.js';
 import { AppendBatcher } from './kafka-append-batcher.js';
 import { KafkaConsumer } from './kafka-consumer.js';
@@ -47,7 +53,11 @@ export class KafkaLog implements EventLog {
   ) {
     this.partitions = partitions;
     this.tuning = resolveTuning(options.tuning);
-    this.sender = new DurableSender(options, this.tuning, options.logger.child({ component: 'kafka-producer' }));
+    this.sender = new DurableSender(
+      options,
+      this.tuning,
+      options.logger.child({ component: 'kafka-producer' }),
+    );
     this.batcher = new AppendBatcher((messages) => this.sender.send(messages), {
       maxPendingBytes: options.maxPendingBytes,
       maxSendBytes: this.tuning.maxSendBytes,
@@ -62,10 +72,13 @@ export class KafkaLog implements EventLog {
   }
 
   append(records: readonly AppendRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ClickstreamError('SHUTTING_DOWN', 'the event log is closing'));
+    if (this.closed)
+      return Promise.reject(new ClickstreamError('SHUTTING_DOWN', 'the event log is closing'));
     if (records.length === 0) return Promise.resolve();
     const topic = this.options.topic;
-    return this.batcher.append(records.map((r) => ({ topic, key: Buffer.from(r.key), value: r.value })));
+    return this.batcher.append(
+      records.map((r) => ({ topic, key: Buffer.from(r.key), value: r.value })),
+    );
   }
 
   async consume(options: ConsumeOptions): Promise<LogConsumer> {
@@ -90,7 +103,9 @@ export class KafkaLog implements EventLog {
       await consumer.start();
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw isClickstreamError(error) ? error : logUnavailable(error, 'could not join the Kafka consumer group');
+      throw isClickstreamError(error)
+        ? error
+        : logUnavailable(error, 'could not join the Kafka consumer group');
     }
     this.consumers.add(consumer);
     return consumer;
@@ -105,7 +120,12 @@ export class KafkaLog implements EventLog {
       [DLQ_HEADERS.offset, String(record.offset)],
       [DLQ_HEADERS.timestamp, String(record.timestamp)],
     ]);
-    const message = { topic: this.options.dlqTopic, key: Buffer.from(record.key), value: record.value, headers };
+    const message = {
+      topic: this.options.dlqTopic,
+      key: Buffer.from(record.key),
+      value: record.value,
+      headers,
+    };
     return this.batcher.append([message]);
   }
 

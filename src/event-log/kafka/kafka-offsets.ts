@@ -5,7 +5,12 @@ import type { ConsumeOptions } from '../../ports/event-log.js';
 export type OffsetKind = 'earliest' | 'latest';
 
 /** The earliest offset still in the log, or the offset the next appended record will get. */
-export async function listOffsets(client: Consumer, topic: string, partitions: readonly number[], kind: OffsetKind): Promise<Map<number, number>> {
+export async function listOffsets(
+  client: Consumer,
+  topic: string,
+  partitions: readonly number[],
+  kind: OffsetKind,
+): Promise<Map<number, number>> {
   const result = new Map<number, number>();
   if (partitions.length === 0) return result;
   const listed = await client.listOffsets({
@@ -39,7 +44,9 @@ export async function startOffsets(
   }
   const uncheckpointed = partitions.filter((p) => !starts.has(p));
   if (uncheckpointed.length === 0) return starts;
-  const committed = await client.listCommittedOffsets({ topics: [{ topic, partitions: uncheckpointed }] });
+  const committed = await client.listCommittedOffsets({
+    topics: [{ topic, partitions: uncheckpointed }],
+  });
   const groupOffsets = committed.get(topic) ?? [];
   for (const p of uncheckpointed) {
     const offset = groupOffsets[p];

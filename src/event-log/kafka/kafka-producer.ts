@@ -1,4 +1,9 @@
-import { compatibilityPartitioner, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
+import {
+  compatibilityPartitioner,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+} from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { OutgoingMessage } from './kafka-append-batcher.js';
 import type { KafkaLogOptions, KafkaTuning } from './kafka-options.js';
@@ -43,9 +48,16 @@ export class DurableSender {
 
   private replace(failed: EventProducer, error: unknown): void {
     if (this.producer !== failed) return;
-    this.logger.warn({ err: error }, 'a produce request failed; starting a new idempotent producer');
+    this.logger.warn(
+      { err: error },
+      'a produce request failed; starting a new idempotent producer',
+    );
     this.producer = this.createProducer();
-    failed.close().catch((closeError: unknown) => this.logger.debug({ err: closeError }, 'closing the failed producer failed'));
+    failed
+      .close()
+      .catch((closeError: unknown) =>
+        this.logger.debug({ err: closeError }, 'closing the failed producer failed'),
+      );
   }
 
   private createProducer(): EventProducer {

@@ -21,16 +21,33 @@ export async function ensureTopics(options: KafkaLogOptions, tuning: KafkaTuning
     const existing = new Set(await admin.listTopics());
     const configs = topicConfigs(options.replicationFactor);
     if (!existing.has(options.topic)) {
-      await createTopic(admin, options.topic, options.partitions, options.replicationFactor, configs, options.logger);
+      await createTopic(
+        admin,
+        options.topic,
+        options.partitions,
+        options.replicationFactor,
+        configs,
+        options.logger,
+      );
     }
     if (!existing.has(options.dlqTopic)) {
       const dlqConfigs = [...configs, { name: 'retention.ms', value: String(DLQ_RETENTION_MS) }];
-      await createTopic(admin, options.dlqTopic, DLQ_PARTITIONS, options.replicationFactor, dlqConfigs, options.logger);
+      await createTopic(
+        admin,
+        options.dlqTopic,
+        DLQ_PARTITIONS,
+        options.replicationFactor,
+        dlqConfigs,
+        options.logger,
+      );
     }
     const partitions = await waitForLeaders(admin, options.topic);
     await waitForLeaders(admin, options.dlqTopic);
     if (partitions !== options.partitions) {
-      options.logger.info({ topic: options.topic, partitions }, 'using the existing topic with its own partition count');
+      options.logger.info(
+        { topic: options.topic, partitions },
+        'using the existing topic with its own partition count',
+      );
     }
     return partitions;
   } finally {
@@ -61,7 +78,10 @@ async function createTopic(
   } catch (error) {
     // Another process starting at the same time created it first: that is the wanted outcome.
     if (hasProtocolError(error, 'TOPIC_ALREADY_EXISTS')) return;
-    throw new Error(`could not create Kafka topic ${topic} (${partitions} partitions, replication ${replicas})`, { cause: error });
+    throw new Error(
+      `could not create Kafka topic ${topic} (${partitions} partitions, replication ${replicas})`,
+      { cause: error },
+    );
   }
 }
 
@@ -71,8 +91,12 @@ async function waitForLeaders(admin: Admin, topic: string): Promise<number> {
   for (;;) {
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
     const partitions = metadata.topics.get(topic)?.partitions ?? [];
-    if (partitions.length > 0 && partitions.every((p) => p !== undefined && p.leader >= 0)) return partitions.length;
-    if (Date.now() > deadline) throw new Error(`Kafka topic ${topic} has no leader for every partition after ${LEADER_WAIT_MS} ms`);
+    if (partitions.length > 0 && partitions.every((p) => p !== undefined && p.leader >= 0))
+      return partitions.length;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Kafka topic ${topic} has no leader for every partition after ${LEADER_WAIT_MS} ms`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

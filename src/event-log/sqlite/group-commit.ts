@@ -32,7 +32,9 @@ export class GroupCommit {
     let bytes = 0;
     for (const r of records) bytes += r.value.length + r.key.length;
     if (this.pendingBytes + this.inFlightBytes + bytes > this.maxPendingBytes) {
-      return Promise.reject(new ClickstreamError('LOG_OVERLOADED', 'the event log is behind; retry shortly'));
+      return Promise.reject(
+        new ClickstreamError('LOG_OVERLOADED', 'the event log is behind; retry shortly'),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ records, bytes, resolve, reject });
@@ -63,7 +65,11 @@ export class GroupCommit {
       await this.write(records);
       for (const w of group) w.resolve();
     } catch (cause) {
-      const error = new ClickstreamError('LOG_UNAVAILABLE', 'the event log could not store the events', { cause });
+      const error = new ClickstreamError(
+        'LOG_UNAVAILABLE',
+        'the event log could not store the events',
+        { cause },
+      );
       for (const w of group) w.reject(error);
     } finally {
       this.writing = false;

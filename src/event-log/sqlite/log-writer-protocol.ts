@@ -4,14 +4,22 @@ import type { BatchSection } from './record-batch.js';
 export type WriterRequest =
   | { type: 'append'; buffer: ArrayBuffer; sections: BatchSection[] }
   | { type: 'commit-offsets'; groupId: string; offsets: Array<[partition: number, offset: number]> }
-  | { type: 'dead-letter'; partition: number; offset: number; key: string; value: Uint8Array; reason: string }
+  | {
+      type: 'dead-letter';
+      partition: number;
+      offset: number;
+      key: string;
+      value: Uint8Array;
+      reason: string;
+    }
   | { type: 'expire'; olderThan: number }
   | { type: 'ping' }
   | { type: 'close' };
 
 export type WriterMessage = WriterRequest & { id: number };
 
-export type WriterReply = { id: number; ok: true; result: number } | { id: number; ok: false; message: string };
+export type WriterReply =
+  { id: number; ok: true; result: number } | { id: number; ok: false; message: string };
 
 export interface WriterSettings {
   path: string;

@@ -16,11 +16,21 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
 
-const lastOffset = db.prepare<[number], { last: number | null }>('SELECT MAX(last_offset) AS last FROM record_batches WHERE partition = ?');
-const insertBatch = db.prepare('INSERT INTO record_batches (partition, last_offset, count, ts, data) VALUES (?, ?, ?, ?, ?)');
-const commitOffset = db.prepare('INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)');
-const insertDeadLetter = db.prepare('INSERT INTO dead_letters (partition, offset, key, value, reason, ts) VALUES (?, ?, ?, ?, ?, ?)');
-const groupFloors = db.prepare<[], { partition: number; offset: number }>('SELECT partition, MIN(offset) AS offset FROM group_offsets GROUP BY partition');
+const lastOffset = db.prepare<[number], { last: number | null }>(
+  'SELECT MAX(last_offset) AS last FROM record_batches WHERE partition = ?',
+);
+const insertBatch = db.prepare(
+  'INSERT INTO record_batches (partition, last_offset, count, ts, data) VALUES (?, ?, ?, ?, ?)',
+);
+const commitOffset = db.prepare(
+  'INSERT OR REPLACE INTO group_offsets (group_id, partition, offset) VALUES (?, ?, ?)',
+);
+const insertDeadLetter = db.prepare(
+  'INSERT INTO dead_letters (partition, offset, key, value, reason, ts) VALUES (?, ?, ?, ?, ?, ?)',
+);
+const groupFloors = db.prepare<[], { partition: number; offset: number }>(
+  'SELECT partition, MIN(offset) AS offset FROM group_offsets GROUP BY partition',
+);
 // The newest batch of a partition always stays: offsets continue from it (MAX(last_offset) + 1), and
 // a partition emptied by retention would start again at 0, below every checkpoint, and its new
 // records would be skipped.
@@ -34,7 +44,13 @@ const append = db.transaction((buffer: ArrayBuffer, sections: BatchSection[]) =>
   const now = Date.now();
   for (const section of sections) {
     const last = (lastOffset.get(section.partition)?.last ?? -1) + section.count;
-    insertBatch.run(section.partition, last, section.count, now, Buffer.from(buffer, section.start, section.end - section.start));
+    insertBatch.run(
+      section.partition,
+      last,
+      section.count,
+      now,
+      Buffer.from(buffer, section.start, section.end - section.start),
+    );
   }
   return sections.length;
 });
@@ -45,7 +61,8 @@ const commitOffsets = db.transaction((groupId: string, offsets: Array<[number, n
 /** Deletes batches every group has read past and whose newest record is older than `olderThan`. */
 const expire = db.transaction((olderThan: number) => {
   let deleted = 0;
-  for (const floor of groupFloors.all()) deleted += deleteBatches.run(floor.partition, floor.offset, floor.partition, olderThan).changes;
+  for (const floor of groupFloors.all())
+    deleted += deleteBatches.run(floor.partition, floor.offset, floor.partition, olderThan).changes;
   return deleted;
 });
 
@@ -56,7 +73,16 @@ function handle(message: WriterMessage): number {
     case 'commit-offsets':
       return commitOffsets.immediate(message.groupId, message.offsets);
     case 'dead-letter':
-      return Number(insertDeadLetter.run(message.partition, message.offset, message.key, Buffer.from(message.value), message.reason, Date.now()).changes);
+      return Number(
+        insertDeadLetter.run(
+          message.partition,
+          message.offset,
+          message.key,
+          Buffer.from(message.value),
+          message.reason,
+          Date.now(),
+        ).changes,
+      );
     case 'expire':
       return expire.immediate(message.olderThan);
     case 'ping':
@@ -72,7 +98,11 @@ port.on('message', (message: WriterMessage) => {
   try {
     reply = { id: message.id, ok: true, result: handle(message) };
   } catch (error) {
-    reply = { id: message.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+    reply = {
+      id: message.id,
+      ok: false,
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
   port.postMessage(reply);
   if (message.type === 'close') port.close();

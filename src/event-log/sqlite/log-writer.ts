@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { WriterMessage, WriterReply, WriterRequest, WriterSettings } from './log-writer-protocol.js';
+import type {
+  WriterMessage,
+  WriterReply,
+  WriterRequest,
+  WriterSettings,
+} from './log-writer-protocol.js';
 
 interface Pending {
   resolve: (result: number) => void;
@@ -54,7 +59,9 @@ export class LogWriter {
       if (reply.ok) waiter.resolve(reply.result);
       else waiter.reject(new Error(reply.message));
     });
-    worker.on('error', (error) => this.logger.error({ err: error }, 'the event log writer thread failed'));
+    worker.on('error', (error) =>
+      this.logger.error({ err: error }, 'the event log writer thread failed'),
+    );
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
       const stopped = new Error(`the event log writer thread stopped (exit code ${code})`);
@@ -73,7 +80,8 @@ export class LogWriter {
  */
 function spawnWriter(settings: WriterSettings): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./log-writer-worker.js', here), { workerData: settings });
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./log-writer-worker.js', here), { workerData: settings });
   const entry = new URL('./log-writer-worker.ts', here).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const source = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;

@@ -27,7 +27,11 @@ export interface FramedGroup {
 }
 
 /** Frames records (already placed on partitions) into one transferable buffer, a section per partition. */
-export function frameGroup(records: readonly AppendRecord[], partitionOf: (key: string) => number, partitions: number): FramedGroup {
+export function frameGroup(
+  records: readonly AppendRecord[],
+  partitionOf: (key: string) => number,
+  partitions: number,
+): FramedGroup {
   const byPartition: AppendRecord[][] = Array.from({ length: partitions }, () => []);
   let size = 0;
   for (const record of records) {
@@ -70,9 +74,17 @@ export interface BatchRow {
  * The records of a batch row from offset `from` on (earlier ones are skipped), at most `max`.
  * Values are views into the row's buffer, not copies.
  */
-export function unframeBatch(partition: number, row: BatchRow, from: number, max: number): LogRecord[] {
+export function unframeBatch(
+  partition: number,
+  row: BatchRow,
+  from: number,
+  max: number,
+): LogRecord[] {
   const { data } = row;
-  if (data[0] !== FORMAT) throw new Error(`record batch of partition ${partition} ending at offset ${row.last_offset} has unknown format ${data[0]}`);
+  if (data[0] !== FORMAT)
+    throw new Error(
+      `record batch of partition ${partition} ending at offset ${row.last_offset} has unknown format ${data[0]}`,
+    );
   const records: LogRecord[] = [];
   let offset = row.last_offset - row.count + 1;
   let at = 1;
@@ -83,7 +95,13 @@ export function unframeBatch(partition: number, row: BatchRow, from: number, max
     const valueStart = keyStart + keyLength + 4;
     at = valueStart + valueLength;
     if (offset >= from) {
-      records.push({ partition, offset, key: data.toString('utf8', keyStart, keyStart + keyLength), value: data.subarray(valueStart, at), timestamp: row.ts });
+      records.push({
+        partition,
+        offset,
+        key: data.toString('utf8', keyStart, keyStart + keyLength),
+        value: data.subarray(valueStart, at),
+        timestamp: row.ts,
+      });
     }
     offset++;
   }

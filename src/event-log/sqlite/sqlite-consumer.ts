@@ -8,7 +8,10 @@ import { unframeBatch, type BatchRow } from './record-batch.js';
 interface ConsumerDeps {
   appended: EventEmitter;
   /** Writes the group's offsets in one transaction (through the log's writer thread). */
-  commitOffsets: (groupId: string, offsets: Array<[partition: number, offset: number]>) => Promise<void>;
+  commitOffsets: (
+    groupId: string,
+    offsets: Array<[partition: number, offset: number]>,
+  ) => Promise<void>;
   pollIntervalMs: number;
   /** After catching up, wait this long before reading again (see run()). */
   lingerMs: number;
@@ -37,8 +40,12 @@ export class SqliteConsumer implements LogConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     // The batch holding `position` is the first whose last offset is >= position.
-    this.readBatches = db.prepare('SELECT last_offset, count, ts, data FROM record_batches WHERE partition = ? AND last_offset >= ? ORDER BY last_offset');
-    this.lastOffset = db.prepare('SELECT MAX(last_offset) AS last FROM record_batches WHERE partition = ?');
+    this.readBatches = db.prepare(
+      'SELECT last_offset, count, ts, data FROM record_batches WHERE partition = ? AND last_offset >= ? ORDER BY last_offset',
+    );
+    this.lastOffset = db.prepare(
+      'SELECT MAX(last_offset) AS last FROM record_batches WHERE partition = ?',
+    );
   }
 
   async start(): Promise<void> {
@@ -101,7 +108,10 @@ export class SqliteConsumer implements LogConsumer {
       } catch (error) {
         failures++;
         const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
-        this.deps.logger.error({ err: error, retryInMs: delay }, 'processing a batch failed; retrying it');
+        this.deps.logger.error(
+          { err: error, retryInMs: delay },
+          'processing a batch failed; retrying it',
+        );
         await sleep(delay, signal);
       }
     }
@@ -129,7 +139,8 @@ export class SqliteConsumer implements LogConsumer {
       }
     } finally {
       // An ephemeral (latest) reader keeps no offsets: it must not hold back retention.
-      if (handled.length > 0 && this.options.startAt !== 'latest') await this.deps.commitOffsets(this.options.groupId, handled);
+      if (handled.length > 0 && this.options.startAt !== 'latest')
+        await this.deps.commitOffsets(this.options.groupId, handled);
     }
     return handled.length === 0 ? 'idle' : behind ? 'behind' : 'caught-up';
   }
@@ -138,7 +149,8 @@ export class SqliteConsumer implements LogConsumer {
   private read(partition: number, position: number, max: number): LogRecord[] {
     const records: LogRecord[] = [];
     for (const row of this.readBatches.iterate(partition, position)) {
-      for (const record of unframeBatch(partition, row, position, max - records.length)) records.push(record);
+      for (const record of unframeBatch(partition, row, position, max - records.length))
+        records.push(record);
       if (records.length >= max) break;
     }
     return records;
@@ -159,4 +171,3 @@ export class SqliteConsumer implements LogConsumer {
     });
   }
 }
-

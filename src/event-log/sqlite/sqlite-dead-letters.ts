@@ -24,7 +24,9 @@ export class SqliteDeadLetters implements DeadLetterQueue {
     db: Database.Database,
     private readonly append: (records: readonly AppendRecord[]) => Promise<void>,
   ) {
-    this.selectPending = db.prepare('SELECT id, partition, offset, key, value, reason, ts FROM dead_letters WHERE replayed_at IS NULL ORDER BY id LIMIT ?');
+    this.selectPending = db.prepare(
+      'SELECT id, partition, offset, key, value, reason, ts FROM dead_letters WHERE replayed_at IS NULL ORDER BY id LIMIT ?',
+    );
     const mark = db.prepare('UPDATE dead_letters SET replayed_at = ? WHERE id = ?');
     this.markReplayed = db.transaction((ids: readonly number[], at: number) => {
       for (const id of ids) mark.run(at, id);
@@ -43,7 +45,10 @@ export class SqliteDeadLetters implements DeadLetterQueue {
       // Durable in the log first, then marked: a crash between the two replays them again (at
       // least once), which the store's event_id keys absorb.
       await this.append(rows.map((row) => ({ key: row.key, value: row.value })));
-      this.markReplayed(rows.map((row) => row.id), Date.now());
+      this.markReplayed(
+        rows.map((row) => row.id),
+        Date.now(),
+      );
       replayed += rows.length;
     }
   }
@@ -54,5 +59,12 @@ export class SqliteDeadLetters implements DeadLetterQueue {
 }
 
 function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return { partition: row.partition, offset: row.offset, key: row.key, value: row.value, reason: row.reason, parkedAt: row.ts };
+  return {
+    partition: row.partition,
+    offset: row.offset,
+    key: row.key,
+    value: row.value,
+    reason: row.reason,
+    parkedAt: row.ts,
+  };
 }

@@ -40,19 +40,26 @@ export function createLogSchema(db: Database.Database): void {
   `);
   // Added after the first release: when a dead letter was put back into the log (clickstream dlq replay).
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(dead_letters)').all();
-  if (!columns.some((c) => c.name === 'replayed_at')) db.exec('ALTER TABLE dead_letters ADD COLUMN replayed_at INTEGER');
+  if (!columns.some((c) => c.name === 'replayed_at'))
+    db.exec('ALTER TABLE dead_letters ADD COLUMN replayed_at INTEGER');
   migrateRecordRows(db);
 }
 
 /** A log keeps its partition count for life: records already placed by key would move. */
 export function checkPartitionCount(db: Database.Database, partitions: number): void {
-  const row = db.prepare<[], { value: string }>("SELECT value FROM log_meta WHERE name = 'partitions'").get();
+  const row = db
+    .prepare<[], { value: string }>("SELECT value FROM log_meta WHERE name = 'partitions'")
+    .get();
   if (!row) {
-    db.prepare("INSERT INTO log_meta (name, value) VALUES ('partitions', ?)").run(String(partitions));
+    db.prepare("INSERT INTO log_meta (name, value) VALUES ('partitions', ?)").run(
+      String(partitions),
+    );
     return;
   }
   if (Number(row.value) !== partitions) {
-    throw new Error(`the event log at this path has ${row.value} partitions, not ${partitions}; keep LOG_PARTITIONS at ${row.value}`);
+    throw new Error(
+      `the event log at this path has ${row.value} partitions, not ${partitions}; keep LOG_PARTITIONS at ${row.value}`,
+    );
   }
 }
 
@@ -73,17 +80,27 @@ interface RecordRow {
  * one partition written at the same time, which is what one group commit wrote.
  */
 function migrateRecordRows(db: Database.Database): void {
-  const old = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'records'").get();
+  const old = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'records'")
+    .get();
   if (!old) return;
   const page = db.prepare<[number, number, number], RecordRow>(
     'SELECT partition, offset, key, value, ts FROM records WHERE (partition, offset) > (?, ?) ORDER BY partition, offset LIMIT ?',
   );
-  const insert = db.prepare('INSERT INTO record_batches (partition, last_offset, count, ts, data) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO record_batches (partition, last_offset, count, ts, data) VALUES (?, ?, ?, ?, ?)',
+  );
   const flush = (run: RecordRow[]): void => {
     const { buffer, sections } = frameGroup(run, () => 0, 1);
     const section = sections[0]!;
     const last = run.at(-1)!;
-    insert.run(last.partition, last.offset, run.length, last.ts, Buffer.from(buffer, section.start, section.end - section.start));
+    insert.run(
+      last.partition,
+      last.offset,
+      run.length,
+      last.ts,
+      Buffer.from(buffer, section.start, section.end - section.start),
+    );
   };
   db.transaction(() => {
     let run: RecordRow[] = [];
@@ -92,7 +109,12 @@ function migrateRecordRows(db: Database.Database): void {
       const rows = page.all(after.partition, after.offset, MIGRATION_PAGE);
       for (const row of rows) {
         const previous = run.at(-1);
-        if (previous && (previous.partition !== row.partition || previous.offset + 1 !== row.offset || previous.ts !== row.ts)) {
+        if (
+          previous &&
+          (previous.partition !== row.partition ||
+            previous.offset + 1 !== row.offset ||
+            previous.ts !== row.ts)
+        ) {
           flush(run);
           run = [];
         }

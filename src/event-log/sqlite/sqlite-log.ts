@@ -5,7 +5,13 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { ClickstreamError } from '../../domain/errors.js';
 import type { DeadLetterQueue } from '../../ports/dead-letters.js';
-import type { AppendRecord, ConsumeOptions, EventLog, LogConsumer, LogRecord } from '../../ports/event-log.js';
+import type {
+  AppendRecord,
+  ConsumeOptions,
+  EventLog,
+  LogConsumer,
+  LogRecord,
+} from '../../ports/event-log.js';
 import { GroupCommit } from './group-commit.js';
 import { LogWriter } from './log-writer.js';
 import { frameGroup } from './record-batch.js';
@@ -61,11 +67,16 @@ export class SqliteLog implements EventLog {
     createLogSchema(this.db);
     checkPartitionCount(this.db, options.partitions);
     this.appended.setMaxListeners(0);
-    this.writer = new LogWriter({ path: options.path, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.logger.child({ component: 'sqlite-log-writer' }));
+    this.writer = new LogWriter(
+      { path: options.path, busyTimeoutMs: BUSY_TIMEOUT_MS },
+      options.logger.child({ component: 'sqlite-log-writer' }),
+    );
     this.groupCommit = new GroupCommit((records) => this.write(records), options.maxPendingBytes);
     if (options.retentionMs > 0) {
       this.retentionTimer = setInterval(() => {
-        this.expire(Date.now()).catch((error: unknown) => options.logger.warn({ err: error }, 'deleting expired log records failed'));
+        this.expire(Date.now()).catch((error: unknown) =>
+          options.logger.warn({ err: error }, 'deleting expired log records failed'),
+        );
       }, 60_000);
       this.retentionTimer.unref();
     }
@@ -80,7 +91,8 @@ export class SqliteLog implements EventLog {
   }
 
   append(records: readonly AppendRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ClickstreamError('SHUTTING_DOWN', 'the event log is closing'));
+    if (this.closed)
+      return Promise.reject(new ClickstreamError('SHUTTING_DOWN', 'the event log is closing'));
     if (records.length === 0) return Promise.resolve();
     return this.groupCommit.append(records);
   }
@@ -88,7 +100,8 @@ export class SqliteLog implements EventLog {
   consume(options: ConsumeOptions): Promise<LogConsumer> {
     const consumer = new SqliteConsumer(this.db, this.partitions, options, {
       appended: this.appended,
-      commitOffsets: async (groupId, offsets) => void (await this.writer.request({ type: 'commit-offsets', groupId, offsets })),
+      commitOffsets: async (groupId, offsets) =>
+        void (await this.writer.request({ type: 'commit-offsets', groupId, offsets })),
       pollIntervalMs: this.options.pollIntervalMs ?? 250,
       lingerMs: this.options.lingerMs ?? 200,
       logger: this.options.logger.child({ component: 'sqlite-consumer', group: options.groupId }),
@@ -99,7 +112,14 @@ export class SqliteLog implements EventLog {
   }
 
   async deadLetter(record: LogRecord, reason: string): Promise<void> {
-    await this.writer.request({ type: 'dead-letter', partition: record.partition, offset: record.offset, key: record.key, value: record.value, reason });
+    await this.writer.request({
+      type: 'dead-letter',
+      partition: record.partition,
+      offset: record.offset,
+      key: record.key,
+      value: record.value,
+      reason,
+    });
   }
 
   /** The parked records, to list and replay (the embedded stand-in for the dead-letter topic). */
@@ -128,7 +148,9 @@ export class SqliteLog implements EventLog {
 
   private async write(records: AppendRecord[]): Promise<void> {
     const group = frameGroup(records, (key) => partitionFor(key, this.partitions), this.partitions);
-    await this.writer.request({ type: 'append', buffer: group.buffer, sections: group.sections }, [group.buffer]);
+    await this.writer.request({ type: 'append', buffer: group.buffer, sections: group.sections }, [
+      group.buffer,
+    ]);
     this.appended.emit('records');
   }
 }

@@ -19,7 +19,8 @@ const KNOWN = ['site_id', 'date_range', 'timezone', 'steps', 'filters', 'include
  */
 export function parseFunnelRequest(body: unknown): ParsedFunnel {
   if (!isRecord(body)) invalid('body', 'must be a JSON object');
-  for (const key of Object.keys(body)) if (!KNOWN.includes(key)) invalid(key, `is not a known field; use ${KNOWN.join(', ')}`);
+  for (const key of Object.keys(body))
+    if (!KNOWN.includes(key)) invalid(key, `is not a known field; use ${KNOWN.join(', ')}`);
   const steps = parseSteps(body.steps);
   const rest = Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'steps'));
   const request = parseStatsRequest({ ...rest, metrics: ['visitors'] });
@@ -28,13 +29,21 @@ export function parseFunnelRequest(body: unknown): ParsedFunnel {
 
 /** Checks that `steps` is a list of 2 to 8 distinct filters; their content is checked by `stepFilters`. */
 export function parseSteps(value: unknown): unknown[] {
-  if (!Array.isArray(value) || value.length < FUNNEL_LIMITS.minSteps || value.length > FUNNEL_LIMITS.maxSteps) {
-    invalid('steps', `must be a list of ${FUNNEL_LIMITS.minSteps} to ${FUNNEL_LIMITS.maxSteps} steps, each a filter such as ["is", "event:page", ["/pricing"]]`);
+  if (
+    !Array.isArray(value) ||
+    value.length < FUNNEL_LIMITS.minSteps ||
+    value.length > FUNNEL_LIMITS.maxSteps
+  ) {
+    invalid(
+      'steps',
+      `must be a list of ${FUNNEL_LIMITS.minSteps} to ${FUNNEL_LIMITS.maxSteps} steps, each a filter such as ["is", "event:page", ["/pricing"]]`,
+    );
   }
   const seen = new Set<string>();
   value.forEach((step, i) => {
     const key = JSON.stringify(step);
-    if (seen.has(key)) invalid(`steps[${i}]`, 'repeats an earlier step; a funnel\'s steps are distinct');
+    if (seen.has(key))
+      invalid(`steps[${i}]`, "repeats an earlier step; a funnel's steps are distinct");
     seen.add(key);
   });
   return value;
@@ -44,11 +53,19 @@ export function parseSteps(value: unknown): unknown[] {
 export function stepFilters(steps: readonly unknown[], siteId: unknown): FilterExpr[] {
   return steps.map((step, i) => {
     try {
-      const parsed = parseStatsRequest({ site_id: typeof siteId === 'string' ? siteId : 'x', metrics: ['visitors'], date_range: 'day', filters: [step] });
+      const parsed = parseStatsRequest({
+        site_id: typeof siteId === 'string' ? siteId : 'x',
+        metrics: ['visitors'],
+        date_range: 'day',
+        filters: [step],
+      });
       return parsed.filter!;
     } catch (error) {
       if (!isClickstreamError(error) || error.field === undefined) throw error;
-      throw new ClickstreamError(error.code, error.message, { field: error.field.replace(/^filters\[0\]/, `steps[${i}]`), cause: error });
+      throw new ClickstreamError(error.code, error.message, {
+        field: error.field.replace(/^filters\[0\]/, `steps[${i}]`),
+        cause: error,
+      });
     }
   });
 }

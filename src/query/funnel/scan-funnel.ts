@@ -1,4 +1,9 @@
-import { funnelDepth, visitorsPerStep, type FunnelCounts, type FunnelPlan } from '../../domain/funnel.js';
+import {
+  funnelDepth,
+  visitorsPerStep,
+  type FunnelCounts,
+  type FunnelPlan,
+} from '../../domain/funnel.js';
 import type { FunnelReader, VisitStepSource } from '../../ports/funnel-reader.js';
 
 /**

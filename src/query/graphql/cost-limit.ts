@@ -11,7 +11,11 @@ export function createCostLimitRule(maxFields: number) {
       Field() {
         fields++;
         if (fields === maxFields + 1) {
-          context.reportError(new GraphQLError(`query selects more than ${maxFields} fields; split it (GRAPHQL_MAX_COST)`));
+          context.reportError(
+            new GraphQLError(
+              `query selects more than ${maxFields} fields; split it (GRAPHQL_MAX_COST)`,
+            ),
+          );
         }
       },
     };

@@ -13,14 +13,18 @@ type Resolver = (root: unknown, args: never, context: AccessContext) => unknown;
  * Every resolver checks the site its arguments name against the caller's key before it runs, so a
  * new query cannot forget to. Subscription errors bypass mercurius' formatter, hence GraphQLError.
  */
-export function guardSites<R extends Record<string, unknown>>(resolvers: R, defaultSiteId: string): R {
+export function guardSites<R extends Record<string, unknown>>(
+  resolvers: R,
+  defaultSiteId: string,
+): R {
   const guarded: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(resolvers)) {
     if (typeof value === 'function') {
       const resolve = value as Resolver;
       guarded[name] = (root: unknown, args: never, context: AccessContext) => {
         assertSite(context.access, siteOfArgs(args, defaultSiteId));
-        if (context.access?.readOnly && VISITOR_LEVEL_FIELDS.has(name)) throw new ClickstreamError('FORBIDDEN', `a shared link cannot read ${name}`);
+        if (context.access?.readOnly && VISITOR_LEVEL_FIELDS.has(name))
+          throw new ClickstreamError('FORBIDDEN', `a shared link cannot read ${name}`);
         return resolve(root, args, context);
       };
     } else if (value !== null && typeof value === 'object' && 'subscribe' in value) {
@@ -32,7 +36,9 @@ export function guardSites<R extends Record<string, unknown>>(resolvers: R, defa
             assertSite(context.access, siteOfArgs(args, defaultSiteId));
           } catch (error) {
             if (!isClickstreamError(error)) throw error;
-            throw new GraphQLError(error.message, { extensions: { code: error.code, field: 'siteId' } });
+            throw new GraphQLError(error.message, {
+              extensions: { code: error.code, field: 'siteId' },
+            });
           }
           return field.subscribe(root, args, context);
         },
@@ -54,7 +60,12 @@ export function noIntrospectionRule(context: ValidationContext): ASTVisitor {
     Field(node) {
       const name = node.name.value;
       if (name === '__schema' || name === '__type') {
-        context.reportError(new GraphQLError(`introspection is turned off (GRAPHQL_INTROSPECTION); ${name} is not allowed`, { nodes: [node] }));
+        context.reportError(
+          new GraphQLError(
+            `introspection is turned off (GRAPHQL_INTROSPECTION); ${name} is not allowed`,
+            { nodes: [node] },
+          ),
+        );
       }
     },
   };

@@ -40,19 +40,36 @@ export interface GraphqlOptions {
  * POST/GET /graphql (and GraphiQL at /graphiql). Errors carry our code and field in
  * `extensions`; an internal error's message is replaced, as on the REST side.
  */
-export async function registerGraphql(app: FastifyInstance, options: GraphqlOptions): Promise<void> {
+export async function registerGraphql(
+  app: FastifyInstance,
+  options: GraphqlOptions,
+): Promise<void> {
   const { sites, live, connectionAccess } = options;
   refuseMissingDocument(app);
-  const base = { Query: { ...createResolvers(options.analytics).Query, ...createStatsResolvers(options.stats) } };
+  const base = {
+    Query: { ...createResolvers(options.analytics).Query, ...createStatsResolvers(options.stats) },
+  };
   const liveResolvers = live ? createLiveResolvers(live.hub, live.defaultSiteId) : undefined;
   await app.register(mercurius, {
-    schema: [typeDefs, statsTypeDefs, sites ? 'extend type Query { "Sites with data, for a site picker." sites: [String!]! }' : '', live ? liveTypeDefs : ''].join('\n'),
+    schema: [
+      typeDefs,
+      statsTypeDefs,
+      sites ? 'extend type Query { "Sites with data, for a site picker." sites: [String!]! }' : '',
+      live ? liveTypeDefs : '',
+    ].join('\n'),
     resolvers: {
       Query: {
         ...guardSites({ ...base.Query, ...liveResolvers?.Query }, options.defaultSiteId),
-        ...(sites ? { sites: async (_: unknown, __: unknown, context: AccessContext) => visibleSites(context.access, await sites.list()) } : {}),
+        ...(sites
+          ? {
+              sites: async (_: unknown, __: unknown, context: AccessContext) =>
+                visibleSites(context.access, await sites.list()),
+            }
+          : {}),
       },
-      ...(liveResolvers ? { Subscription: guardSites(liveResolvers.Subscription, options.defaultSiteId) } : {}),
+      ...(liveResolvers
+        ? { Subscription: guardSites(liveResolvers.Subscription, options.defaultSiteId) }
+        : {}),
     },
     // The query-auth hook put the caller's access on the request (undefined for a WebSocket
     // handshake without a header; its key then comes in connectionInit).
@@ -62,23 +79,33 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
       ? {
           verifyClient: sameOriginOnly,
           keepAlive: 30_000,
-          context: (_socket: unknown, request: { queryAccess?: QueryAccess | undefined }): AccessContext => ({ access: request.queryAccess }),
-          onConnect: ({ payload }: { payload?: unknown }) => authorizeConnection(connectionAccess, payload),
+          context: (
+            _socket: unknown,
+            request: { queryAccess?: QueryAccess | undefined },
+          ): AccessContext => ({ access: request.queryAccess }),
+          onConnect: ({ payload }: { payload?: unknown }) =>
+            authorizeConnection(connectionAccess, payload),
         }
       : false,
     graphiql: options.graphiql,
     queryDepth: options.maxDepth,
-    validationRules: [createCostLimitRule(options.maxCost), ...(options.introspection ? [] : [noIntrospectionRule])],
+    validationRules: [
+      createCostLimitRule(options.maxCost),
+      ...(options.introspection ? [] : [noIntrospectionRule]),
+    ],
     errorFormatter: (execution, context) => {
       const formatted = mercurius.defaultErrorFormatter(execution, context);
       const errors = execution.errors.flatMap(unwrapValidation).map(formatError);
-      const statusCode = errors.some((e) => e.extensions?.code === 'INTERNAL') ? 500 : formatted.statusCode;
+      const statusCode = errors.some((e) => e.extensions?.code === 'INTERNAL')
+        ? 500
+        : formatted.statusCode;
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
   // Resolvers that explain an answer (a page with nothing counted: see left-out.ts) leave notes here.
   app.graphql.addHook('onResolution', async (execution, context) => {
-    if (context.notes?.length) execution.extensions = { ...execution.extensions, notes: context.notes };
+    if (context.notes?.length)
+      execution.extensions = { ...execution.extensions, notes: context.notes };
   });
 }
 
@@ -89,10 +116,20 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
  */
 function refuseMissingDocument(app: FastifyInstance): void {
   app.addHook('preHandler', async (request, reply) => {
-    if (request.url.split('?', 1)[0] !== '/graphql' || request.headers.upgrade !== undefined) return;
-    const params = (request.method === 'POST' ? request.body : request.query) as { query?: unknown; persisted?: unknown } | null | undefined;
+    if (request.url.split('?', 1)[0] !== '/graphql' || request.headers.upgrade !== undefined)
+      return;
+    const params = (request.method === 'POST' ? request.body : request.query) as
+      { query?: unknown; persisted?: unknown } | null | undefined;
     if (params?.persisted === true || isDocumentSource(params?.query)) return;
-    return reply.status(400).send({ data: null, errors: [{ message: 'query must be a GraphQL document', extensions: { code: 'INVALID_QUERY', field: 'query' } }] });
+    return reply.status(400).send({
+      data: null,
+      errors: [
+        {
+          message: 'query must be a GraphQL document',
+          extensions: { code: 'INVALID_QUERY', field: 'query' },
+        },
+      ],
+    });
   });
 }
 
@@ -100,7 +137,11 @@ function isDocumentSource(query: unknown): boolean {
   if (typeof query !== 'string' || query.trim() === '') return false;
   try {
     const parsed: unknown = JSON.parse(query);
-    return typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === 'Document';
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      (parsed as { kind?: unknown }).kind === 'Document'
+    );
   } catch {
     return true;
   }
@@ -111,7 +152,10 @@ function isDocumentSource(query: unknown): boolean {
  * gives the connection that key's access; an unknown key closes it. Without one the connection
  * keeps the handshake's access, and with keys configured every operation then needs one.
  */
-function authorizeConnection(connectionAccess: GraphqlOptions['connectionAccess'], payload: unknown): boolean | AccessContext {
+function authorizeConnection(
+  connectionAccess: GraphqlOptions['connectionAccess'],
+  payload: unknown,
+): boolean | AccessContext {
   if (connectionAccess === undefined) return true;
   const p = (payload ?? {}) as { authorization?: unknown; headers?: { authorization?: unknown } };
   const authorization = p.authorization ?? p.headers?.authorization;
@@ -125,7 +169,10 @@ function authorizeConnection(connectionAccess: GraphqlOptions['connectionAccess'
  * on another site could otherwise read the live feed through a visitor's browser. Clients that
  * are not browsers send no Origin and are let in, like the rest of the query API.
  */
-function sameOriginOnly(info: { origin: string; req: IncomingMessage }, next: (result: boolean, code?: number, message?: string) => void): void {
+function sameOriginOnly(
+  info: { origin: string; req: IncomingMessage },
+  next: (result: boolean, code?: number, message?: string) => void,
+): void {
   if (!info.origin) return next(true);
   let host: string | undefined;
   try {
@@ -144,18 +191,31 @@ function sameOriginOnly(info: { origin: string; req: IncomingMessage }, next: (r
 function unwrapValidation(error: GraphQLError): GraphQLError[] {
   const inner: unknown = (error.originalError as { errors?: unknown } | undefined)?.errors;
   if (!Array.isArray(inner)) return [error];
-  return inner.map((e: Error) => (isGraphqlError(e) ? e : new GraphQLError(e.message, { originalError: e })));
+  return inner.map((e: Error) =>
+    isGraphqlError(e) ? e : new GraphQLError(e.message, { originalError: e }),
+  );
 }
 
 function formatError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
   if (isClickstreamError(original)) {
     const status = ErrorCodes[original.code];
-    const message = status >= 500 && status !== 503 ? 'internal error' : original.field ? `${original.field} ${original.message}` : original.message;
-    return new GraphQLError(message, { path: error.path, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } });
+    const message =
+      status >= 500 && status !== 503
+        ? 'internal error'
+        : original.field
+          ? `${original.field} ${original.message}`
+          : original.message;
+    return new GraphQLError(message, {
+      path: error.path,
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+    });
   }
   if (original && !isGraphqlError(original) && !isMercuriusError(original)) {
-    return new GraphQLError('internal error', { path: error.path, extensions: { code: 'INTERNAL' } });
+    return new GraphQLError('internal error', {
+      path: error.path,
+      extensions: { code: 'INTERNAL' },
+    });
   }
   return error;
 }

@@ -2,7 +2,13 @@ import { GraphQLError } from 'graphql';
 import { isClickstreamError } from '../../domain/errors.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { LiveHub } from '../realtime/live-hub.js';
-import { integerIn, toFeedFilter, toTotalsQuery, type FeedArgs, type TotalsArgs } from '../realtime/live-args.js';
+import {
+  integerIn,
+  toFeedFilter,
+  toTotalsQuery,
+  type FeedArgs,
+  type TotalsArgs,
+} from '../realtime/live-args.js';
 import type { LiveSnapshot } from '../realtime/live-window.js';
 import { toGraphqlEvent } from './resolvers.js';
 
@@ -10,17 +16,28 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 function toGraphqlTotals(siteId: string, s: LiveSnapshot) {
   return {
-    siteId, time: iso(s.time), eventsPerSecond: s.eventsPerSecond, events: s.events, pageviews: s.pageviews,
-    activeVisitors: s.activeVisitors, pages: s.pages, perSecond: s.perSecond.map((p) => ({ ...p, time: iso(p.time) })),
+    siteId,
+    time: iso(s.time),
+    eventsPerSecond: s.eventsPerSecond,
+    events: s.events,
+    pageviews: s.pageviews,
+    activeVisitors: s.activeVisitors,
+    pages: s.pages,
+    perSecond: s.perSecond.map((p) => ({ ...p, time: iso(p.time) })),
   };
 }
 
 /** Maps an async iterator's values; return() reaches the source so unsubscribing frees it. */
-function mapIterator<T, U>(source: AsyncIterableIterator<T>, map: (value: T) => U): AsyncIterableIterator<U> {
+function mapIterator<T, U>(
+  source: AsyncIterableIterator<T>,
+  map: (value: T) => U,
+): AsyncIterableIterator<U> {
   const mapped: AsyncIterableIterator<U> = {
     next: async () => {
       const result = await source.next();
-      return result.done ? { value: undefined, done: true } : { value: map(result.value), done: false };
+      return result.done
+        ? { value: undefined, done: true }
+        : { value: map(result.value), done: false };
     },
     return: async () => {
       await source.return?.();
@@ -42,7 +59,9 @@ function subscribing<A, T>(subscribe: (args: A) => AsyncIterableIterator<T>) {
     } catch (error) {
       if (!isClickstreamError(error)) throw error;
       const message = error.field ? `${error.field} ${error.message}` : error.message;
-      throw new GraphQLError(message, { extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) } });
+      throw new GraphQLError(message, {
+        extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
+      });
     }
   };
 }
@@ -56,7 +75,12 @@ export function createLiveResolvers(live: LiveHub, defaultSiteId: string) {
         return toGraphqlTotals(query.siteId, live.totals(query));
       },
       recentEvents: (_: unknown, args: { filter?: FeedArgs | null; limit?: number | null }) =>
-        live.recent(toFeedFilter(args.filter ?? {}, defaultSiteId), integerIn(args.limit ?? 50, 1, 100, 'limit')).map(toGraphqlEvent),
+        live
+          .recent(
+            toFeedFilter(args.filter ?? {}, defaultSiteId),
+            integerIn(args.limit ?? 50, 1, 100, 'limit'),
+          )
+          .map(toGraphqlEvent),
     },
     Subscription: {
       liveTotals: {
@@ -69,7 +93,11 @@ export function createLiveResolvers(live: LiveHub, defaultSiteId: string) {
       },
       liveEvents: {
         subscribe: subscribing((args: { filter?: FeedArgs | null }) =>
-          mapIterator(live.subscribeEvents(toFeedFilter(args.filter ?? {}, defaultSiteId)), (e: TrackedEvent) => toGraphqlEvent(e))),
+          mapIterator(
+            live.subscribeEvents(toFeedFilter(args.filter ?? {}, defaultSiteId)),
+            (e: TrackedEvent) => toGraphqlEvent(e),
+          ),
+        ),
         resolve: (payload: unknown) => payload,
       },
     },

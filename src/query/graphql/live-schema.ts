@@ -3,8 +3,15 @@
  * WebSocket (graphql-ws protocol, `graphql-transport-ws`) at /graphql for the updates.
  */
 export const liveTypeDefs = /* GraphQL */ `
-  type LivePage { page: String!, views: Int! }
-  type LiveSecond { time: String!, events: Int!, pageviews: Int! }
+  type LivePage {
+    page: String!
+    views: Int!
+  }
+  type LiveSecond {
+    time: String!
+    events: Int!
+    pageviews: Int!
+  }
   "The last five minutes, as this query instance has read them from the event log."
   type LiveTotals {
     siteId: String!

@@ -8,9 +8,28 @@ export const typeDefs = /* GraphQL */ `
     includeBots: Boolean
   }
 
-  enum Interval { minute hour day }
-  enum Metric { events pageviews visitors sessions bounce_rate avg_duration_ms }
-  enum Dimension { referrer browser os device utm_source utm_medium utm_campaign }
+  enum Interval {
+    minute
+    hour
+    day
+  }
+  enum Metric {
+    events
+    pageviews
+    visitors
+    sessions
+    bounce_rate
+    avg_duration_ms
+  }
+  enum Dimension {
+    referrer
+    browser
+    os
+    device
+    utm_source
+    utm_medium
+    utm_campaign
+  }
 
   type Point {
     time: String!
@@ -21,11 +40,33 @@ export const typeDefs = /* GraphQL */ `
     bounce_rate: Float
     avg_duration_ms: Int
   }
-  type PageStat { page: String!, pageviews: Int!, visitors: Int! }
-  type EventTypeCount { eventType: String!, events: Int! }
-  type BreakdownRow { value: String!, pageviews: Int!, events: Int! }
-  type SessionStats { sessions: Int!, bounceRate: Float!, avgDurationMs: Int! }
-  type Element { tag: String, id: String, classes: [String!]!, text: String, href: String, outbound: Boolean! }
+  type PageStat {
+    page: String!
+    pageviews: Int!
+    visitors: Int!
+  }
+  type EventTypeCount {
+    eventType: String!
+    events: Int!
+  }
+  type BreakdownRow {
+    value: String!
+    pageviews: Int!
+    events: Int!
+  }
+  type SessionStats {
+    sessions: Int!
+    bounceRate: Float!
+    avgDurationMs: Int!
+  }
+  type Element {
+    tag: String
+    id: String
+    classes: [String!]!
+    text: String
+    href: String
+    outbound: Boolean!
+  }
   type Event {
     eventId: String!
     siteId: String!
@@ -47,11 +88,20 @@ export const typeDefs = /* GraphQL */ `
     device: String!
     isBot: Boolean!
   }
-  type EventPage { events: [Event!]!, nextCursor: String }
+  type EventPage {
+    events: [Event!]!
+    nextCursor: String
+  }
 
   type Query {
     "Page views (events of type page_view) of one page, e.g. pageURL: \\"/home\\"."
-    pageViews(pageURL: String!, siteId: String, from: String, to: String, includeBots: Boolean): Int!
+    pageViews(
+      pageURL: String!
+      siteId: String
+      from: String
+      to: String
+      includeBots: Boolean
+    ): Int!
     pageEvents(pageURL: String!, scope: Scope): Int!
     uniqueVisitors(pageURL: String, scope: Scope): Int!
     timeseries(interval: Interval!, metrics: [Metric!], pageURL: String, scope: Scope): [Point!]!

@@ -31,13 +31,18 @@ export function toTotalsQuery(args: TotalsArgs, defaultSiteId: string): TotalsQu
 
 export function toFeedFilter(args: FeedArgs, defaultSiteId: string): FeedFilter {
   const eventTypes = (args.eventTypes ?? []).map((type) => {
-    if (!EVENT_TYPE.test(type)) throw new ClickstreamError('INVALID_QUERY', `${type} is not an event type`, { field: 'eventTypes' });
+    if (!EVENT_TYPE.test(type))
+      throw new ClickstreamError('INVALID_QUERY', `${type} is not an event type`, {
+        field: 'eventTypes',
+      });
     // Ingest lower-cases event types and renames pageview.
     const lower = type.toLowerCase();
     return lower === 'pageview' ? 'page_view' : lower;
   });
   const prefix = args.page?.endsWith('*') ?? false;
-  const page = args.page ? normalisePage(prefix ? args.page.slice(0, -1) || '/' : args.page) : undefined;
+  const page = args.page
+    ? normalisePage(prefix ? args.page.slice(0, -1) || '/' : args.page)
+    : undefined;
   return {
     siteId: siteOf(args, defaultSiteId),
     includeBots: args.includeBots ?? false,
@@ -48,13 +53,18 @@ export function toFeedFilter(args: FeedArgs, defaultSiteId: string): FeedFilter 
 
 export function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ClickstreamError('INVALID_QUERY', `must be an integer from ${min} to ${max}`, { field });
+    throw new ClickstreamError('INVALID_QUERY', `must be an integer from ${min} to ${max}`, {
+      field,
+    });
   }
   return value;
 }
 
 function siteOf(args: LiveArgs, defaultSiteId: string): string {
   const site = args.siteId ?? defaultSiteId;
-  if (!SITE.test(site)) throw new ClickstreamError('INVALID_QUERY', 'must match ^[a-z0-9][a-z0-9._-]{0,63}$', { field: 'siteId' });
+  if (!SITE.test(site))
+    throw new ClickstreamError('INVALID_QUERY', 'must match ^[a-z0-9][a-z0-9._-]{0,63}$', {
+      field: 'siteId',
+    });
   return site;
 }

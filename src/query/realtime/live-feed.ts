@@ -14,7 +14,11 @@ export interface LiveFeed {
  * sees every new event, whichever process ingested it, and none replays history on start. Its
  * offsets are never a resume point: resumeFrom is always null.
  */
-export async function startLiveFeed(log: EventLog, hub: LiveHub, options: { groupId: string; logger: Logger }): Promise<LiveFeed> {
+export async function startLiveFeed(
+  log: EventLog,
+  hub: LiveHub,
+  options: { groupId: string; logger: Logger },
+): Promise<LiveFeed> {
   const { logger } = options;
   let undecodable = 0;
   const consumer: LogConsumer = await log.consume({
@@ -28,7 +32,11 @@ export async function startLiveFeed(log: EventLog, hub: LiveHub, options: { grou
         const decoded = decodeEvent(record.value);
         if (decoded.ok) events.push(decoded.event);
         // The processor dead-letters bad records; the live view only skips them.
-        else if (undecodable++ % 1000 === 0) logger.warn({ partition: record.partition, offset: record.offset, reason: decoded.reason }, 'live view skipped an undecodable record');
+        else if (undecodable++ % 1000 === 0)
+          logger.warn(
+            { partition: record.partition, offset: record.offset, reason: decoded.reason },
+            'live view skipped an undecodable record',
+          );
       }
       hub.publish(events);
     },

@@ -1,5 +1,11 @@
 import { isPageView, type TrackedEvent } from '../../domain/tracked-event.js';
-import { createFeedFanout, createTotalsTicker, matchesFilter, type FeedFilter, type TotalsQuery } from './live-subscribers.js';
+import {
+  createFeedFanout,
+  createTotalsTicker,
+  matchesFilter,
+  type FeedFilter,
+  type TotalsQuery,
+} from './live-subscribers.js';
 import { LiveWindow, type LiveSnapshot } from './live-window.js';
 
 export interface LiveHubLimits {
@@ -19,8 +25,14 @@ export interface LiveHubLimits {
 }
 
 export const DEFAULT_LIVE_LIMITS: LiveHubLimits = {
-  maxSites: 100, maxVisitorsPerSite: 50_000, maxPagesPerSecond: 100, recentPerSite: 100,
-  feedRatePerSecond: 20, queueCapacity: 100, totalsIntervalMs: 1000, recentIds: 20_000,
+  maxSites: 100,
+  maxVisitorsPerSite: 50_000,
+  maxPagesPerSecond: 100,
+  recentPerSite: 100,
+  feedRatePerSecond: 20,
+  queueCapacity: 100,
+  totalsIntervalMs: 1000,
+  recentIds: 20_000,
 };
 
 interface SiteState {
@@ -46,8 +58,14 @@ export interface LiveHub {
  * In-memory live state of one query instance, fed from the event log by its own consumer group
  * (live-feed.ts), so every query instance sees every event. All state is bounded by `limits`.
  */
-export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock: () => number = Date.now): LiveHub {
-  const windowLimits = { maxVisitors: limits.maxVisitorsPerSite, maxPagesPerSecond: limits.maxPagesPerSecond };
+export function createLiveHub(
+  limits: LiveHubLimits = DEFAULT_LIVE_LIMITS,
+  clock: () => number = Date.now,
+): LiveHub {
+  const windowLimits = {
+    maxVisitors: limits.maxVisitorsPerSite,
+    maxPagesPerSecond: limits.maxPagesPerSecond,
+  };
   const sites = new Map<string, SiteState>();
   const empty = new LiveWindow(windowLimits);
   // The store skips a resent event by its event_id; the live view does the same over a recent horizon.
@@ -62,7 +80,12 @@ export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock
   const siteState = (siteId: string): SiteState => {
     let state = sites.get(siteId);
     if (state) sites.delete(siteId);
-    else state = { humans: new LiveWindow(windowLimits), all: new LiveWindow(windowLimits), recent: [] };
+    else
+      state = {
+        humans: new LiveWindow(windowLimits),
+        all: new LiveWindow(windowLimits),
+        recent: [],
+      };
     sites.set(siteId, state);
     if (sites.size > limits.maxSites) sites.delete(sites.keys().next().value!);
     return state;
@@ -74,7 +97,10 @@ export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock
     return window.snapshot(clock(), { pageLimit: query.pageLimit, seconds: query.seconds });
   };
 
-  const feed = createFeedFanout({ ratePerSecond: limits.feedRatePerSecond, capacity: limits.queueCapacity }, clock);
+  const feed = createFeedFanout(
+    { ratePerSecond: limits.feedRatePerSecond, capacity: limits.queueCapacity },
+    clock,
+  );
   const ticker = createTotalsTicker(limits.totalsIntervalMs, totals);
 
   return {
@@ -85,7 +111,12 @@ export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock
         const state = siteState(event.site_id);
         // Bucketed by arrival, not by the event's own timestamp: "live" is what is coming in now,
         // also when a sender stamps its events in the past (a load generator, a replay).
-        const sample = { visitor: event.visitor_id, page: event.page, pageview: isPageView(event), at: event.received_at };
+        const sample = {
+          visitor: event.visitor_id,
+          page: event.page,
+          pageview: isPageView(event),
+          at: event.received_at,
+        };
         state.all.add(sample, now);
         if (!event.is_bot) state.humans.add(sample, now);
         state.recent.push(event);
@@ -96,7 +127,10 @@ export function createLiveHub(limits: LiveHubLimits = DEFAULT_LIVE_LIMITS, clock
     totals,
     recent(filter, limit) {
       const recent = sites.get(filter.siteId)?.recent ?? [];
-      return recent.filter((event) => matchesFilter(filter, event)).slice(-limit).reverse();
+      return recent
+        .filter((event) => matchesFilter(filter, event))
+        .slice(-limit)
+        .reverse();
     },
     subscribeEvents: (filter) => feed.subscribe(filter),
     subscribeTotals: (query) => ticker.subscribe(query),

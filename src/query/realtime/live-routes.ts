@@ -12,8 +12,15 @@ export interface LiveRouteOptions {
   defaultSiteId: string;
 }
 
-const site_id = Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Site (default: DEFAULT_SITE_ID).' }));
-const include_bots = Type.Optional(Type.Boolean({ description: 'Count bot traffic too (default false).' }));
+const site_id = Type.Optional(
+  Type.String({
+    pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+    description: 'Site (default: DEFAULT_SITE_ID).',
+  }),
+);
+const include_bots = Type.Optional(
+  Type.Boolean({ description: 'Count bot traffic too (default false).' }),
+);
 
 /**
  * GET /analytics/sites (for a site picker) and, with the live view, GET /analytics/live (the
@@ -23,45 +30,101 @@ const include_bots = Type.Optional(Type.Boolean({ description: 'Count bot traffi
 export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['analytics'];
-  app.get('/analytics/sites', {
-    config: { siteListing: true },
-    schema: { tags, summary: 'Sites with data, for a site picker; `live` tells whether this instance has the live view (LIVE_VIEW)' },
-  }, async (request) => ({ sites: visibleSites(request.queryAccess, await options.sites.list()), live: options.live !== undefined }));
+  app.get(
+    '/analytics/sites',
+    {
+      config: { siteListing: true },
+      schema: {
+        tags,
+        summary:
+          'Sites with data, for a site picker; `live` tells whether this instance has the live view (LIVE_VIEW)',
+      },
+    },
+    async (request) => ({
+      sites: visibleSites(request.queryAccess, await options.sites.list()),
+      live: options.live !== undefined,
+    }),
+  );
 
   const live = options.live;
   if (!live) return;
-  app.get('/analytics/live', {
-    schema: {
-      tags, summary: 'The last five minutes: events per second, active visitors, page views per page',
-      querystring: Type.Object({ site_id, include_bots, page_limit: Type.Optional(Type.Integer()), seconds: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+  app.get(
+    '/analytics/live',
+    {
+      schema: {
+        tags,
+        summary: 'The last five minutes: events per second, active visitors, page views per page',
+        querystring: Type.Object(
+          {
+            site_id,
+            include_bots,
+            page_limit: Type.Optional(Type.Integer()),
+            seconds: Type.Optional(Type.Integer()),
+          },
+          { additionalProperties: false },
+        ),
+      },
     },
-  }, (request) => {
-    const q = request.query;
-    const snapshot = live.totals(toTotalsQuery({ siteId: q.site_id, includeBots: q.include_bots, pageLimit: q.page_limit, seconds: q.seconds }, options.defaultSiteId));
-    return {
-      time: new Date(snapshot.time).toISOString(),
-      events_per_second: snapshot.eventsPerSecond,
-      events: snapshot.events,
-      pageviews: snapshot.pageviews,
-      active_visitors: snapshot.activeVisitors,
-      pages: snapshot.pages,
-      per_second: snapshot.perSecond.map((s) => ({ ...s, time: new Date(s.time).toISOString() })),
-    };
-  });
-  app.get('/analytics/live/events', {
-    schema: {
-      tags, summary: 'The newest events this instance has seen (at most 100 per site), newest first',
-      querystring: Type.Object({
-        site_id, include_bots,
-        event_types: Type.Optional(Type.String({ maxLength: 400, description: 'Comma-separated event types.' })),
-        page: Type.Optional(Type.String({ maxLength: 2048, description: 'A page, or a prefix ending in /* (e.g. /blog/*).' })),
-        limit: Type.Optional(Type.Integer()),
-      }, { additionalProperties: false }),
+    (request) => {
+      const q = request.query;
+      const snapshot = live.totals(
+        toTotalsQuery(
+          {
+            siteId: q.site_id,
+            includeBots: q.include_bots,
+            pageLimit: q.page_limit,
+            seconds: q.seconds,
+          },
+          options.defaultSiteId,
+        ),
+      );
+      return {
+        time: new Date(snapshot.time).toISOString(),
+        events_per_second: snapshot.eventsPerSecond,
+        events: snapshot.events,
+        pageviews: snapshot.pageviews,
+        active_visitors: snapshot.activeVisitors,
+        pages: snapshot.pages,
+        per_second: snapshot.perSecond.map((s) => ({ ...s, time: new Date(s.time).toISOString() })),
+      };
     },
-  }, (request) => {
-    const q = request.query;
-    const eventTypes = q.event_types?.split(',').map((t) => t.trim()).filter(Boolean);
-    const filter = toFeedFilter({ siteId: q.site_id, includeBots: q.include_bots, eventTypes, page: q.page }, options.defaultSiteId);
-    return { events: live.recent(filter, integerIn(q.limit ?? 50, 1, 100, 'limit')) };
-  });
+  );
+  app.get(
+    '/analytics/live/events',
+    {
+      schema: {
+        tags,
+        summary: 'The newest events this instance has seen (at most 100 per site), newest first',
+        querystring: Type.Object(
+          {
+            site_id,
+            include_bots,
+            event_types: Type.Optional(
+              Type.String({ maxLength: 400, description: 'Comma-separated event types.' }),
+            ),
+            page: Type.Optional(
+              Type.String({
+                maxLength: 2048,
+                description: 'A page, or a prefix ending in /* (e.g. /blog/*).',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    (request) => {
+      const q = request.query;
+      const eventTypes = q.event_types
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const filter = toFeedFilter(
+        { siteId: q.site_id, includeBots: q.include_bots, eventTypes, page: q.page },
+        options.defaultSiteId,
+      );
+      return { events: live.recent(filter, integerIn(q.limit ?? 50, 1, 100, 'limit')) };
+    },
+  );
 }

@@ -40,11 +40,17 @@ interface FeedSubscriber {
  * skipped, so a busy site cannot flood a dashboard) and a queue of `capacity` (a slow socket
  * loses its oldest events, never grows memory).
  */
-export function createFeedFanout(options: { ratePerSecond: number; capacity: number }, clock: () => number) {
+export function createFeedFanout(
+  options: { ratePerSecond: number; capacity: number },
+  clock: () => number,
+) {
   const feeds = new Set<FeedSubscriber>();
   const offer = (feed: FeedSubscriber, event: TrackedEvent, now: number): void => {
     if (!matchesFilter(feed.filter, event)) return;
-    feed.tokens = Math.min(options.ratePerSecond, feed.tokens + ((now - feed.refilledAt) / 1000) * options.ratePerSecond);
+    feed.tokens = Math.min(
+      options.ratePerSecond,
+      feed.tokens + ((now - feed.refilledAt) / 1000) * options.ratePerSecond,
+    );
     feed.refilledAt = now;
     if (feed.tokens < 1) return;
     feed.tokens--;
@@ -52,7 +58,12 @@ export function createFeedFanout(options: { ratePerSecond: number; capacity: num
   };
   return {
     subscribe(filter: FeedFilter): AsyncIterableIterator<TrackedEvent> {
-      const feed: FeedSubscriber = { filter, tokens: options.ratePerSecond, refilledAt: clock(), queue: createSubscriptionQueue(options.capacity, () => feeds.delete(feed)) };
+      const feed: FeedSubscriber = {
+        filter,
+        tokens: options.ratePerSecond,
+        refilledAt: clock(),
+        queue: createSubscriptionQueue(options.capacity, () => feeds.delete(feed)),
+      };
       feeds.add(feed);
       return feed.queue;
     },
@@ -70,7 +81,10 @@ export function createFeedFanout(options: { ratePerSecond: number; capacity: num
  * shared timer, which runs only while someone is subscribed. Capacity 1: a subscriber that falls
  * behind only ever gets the newest snapshot.
  */
-export function createTotalsTicker(intervalMs: number, snapshot: (query: TotalsQuery) => LiveSnapshot) {
+export function createTotalsTicker(
+  intervalMs: number,
+  snapshot: (query: TotalsQuery) => LiveSnapshot,
+) {
   const subscribers = new Map<SubscriptionQueue<LiveSnapshot>, TotalsQuery>();
   let ticker: NodeJS.Timeout | undefined;
   const tick = (): void => {

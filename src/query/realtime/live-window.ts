@@ -35,7 +35,12 @@ interface Bucket {
  * events (received_at), so every query instance buckets an event the same way whenever it reads it.
  */
 export class LiveWindow {
-  private readonly buckets: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, events: 0, pageviews: 0, pages: new Map() }));
+  private readonly buckets: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({
+    second: -1,
+    events: 0,
+    pageviews: 0,
+    pages: new Map(),
+  }));
   private readonly pageTotals = new Map<string, number>();
   /** visitor → last seen (ms); Map order is least recently seen first, so expiry pops the front. */
   private readonly visitors = new Map<string, number>();
@@ -51,14 +56,18 @@ export class LiveWindow {
     bucket.events++;
     if (event.pageview) {
       bucket.pageviews++;
-      const page = bucket.pages.has(event.page) || bucket.pages.size < this.limits.maxPagesPerSecond ? event.page : OTHER_PAGES;
+      const page =
+        bucket.pages.has(event.page) || bucket.pages.size < this.limits.maxPagesPerSecond
+          ? event.page
+          : OTHER_PAGES;
       bucket.pages.set(page, (bucket.pages.get(page) ?? 0) + 1);
       this.pageTotals.set(page, (this.pageTotals.get(page) ?? 0) + 1);
     }
     const seen = Math.max(event.at, this.visitors.get(event.visitor) ?? 0);
     this.visitors.delete(event.visitor);
     this.visitors.set(event.visitor, seen);
-    if (this.visitors.size > this.limits.maxVisitors) this.visitors.delete(this.visitors.keys().next().value!);
+    if (this.visitors.size > this.limits.maxVisitors)
+      this.visitors.delete(this.visitors.keys().next().value!);
   }
 
   snapshot(now: number, options: { pageLimit: number; seconds: number }): LiveSnapshot {
@@ -75,9 +84,16 @@ export class LiveWindow {
       pageviews += live ? bucket.pageviews : 0;
       // The current second is still filling; the rate uses the complete ones before it.
       if (s < nowSecond && s >= nowSecond - RATE_SECONDS) recent += live ? bucket.events : 0;
-      if (s > nowSecond - options.seconds) perSecond.push({ time: s * 1000, events: live ? bucket.events : 0, pageviews: live ? bucket.pageviews : 0 });
+      if (s > nowSecond - options.seconds)
+        perSecond.push({
+          time: s * 1000,
+          events: live ? bucket.events : 0,
+          pageviews: live ? bucket.pageviews : 0,
+        });
     }
-    const pages = [...this.pageTotals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, options.pageLimit);
+    const pages = [...this.pageTotals]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, options.pageLimit);
     return {
       time: now,
       eventsPerSecond: Math.round((recent / RATE_SECONDS) * 100) / 100,
@@ -107,7 +123,8 @@ export class LiveWindow {
 
   private expire(now: number): void {
     const oldest = Math.floor(now / 1000) - WINDOW_SECONDS;
-    for (const bucket of this.buckets) if (bucket.second !== -1 && bucket.second <= oldest) this.clear(bucket);
+    for (const bucket of this.buckets)
+      if (bucket.second !== -1 && bucket.second <= oldest) this.clear(bucket);
     const cutoff = now - WINDOW_SECONDS * 1000;
     for (const [visitor, seen] of this.visitors) {
       if (seen > cutoff) break;

@@ -8,7 +8,11 @@ export interface SiteDirectory {
 
 const MAX_SITES = 1000;
 
-export function createSiteDirectory(reader: Pick<AnalyticsReader, 'sites'>, live: LiveHub | undefined, defaultSiteId: string): SiteDirectory {
+export function createSiteDirectory(
+  reader: Pick<AnalyticsReader, 'sites'>,
+  live: LiveHub | undefined,
+  defaultSiteId: string,
+): SiteDirectory {
   return {
     async list() {
       const sites = new Set([...(await reader.sites(MAX_SITES)), ...(live?.sites() ?? [])]);

@@ -11,7 +11,10 @@ export interface SubscriptionQueue<T> extends AsyncIterableIterator<T> {
   readonly dropped: number;
 }
 
-export function createSubscriptionQueue<T>(capacity: number, onEnd: () => void): SubscriptionQueue<T> {
+export function createSubscriptionQueue<T>(
+  capacity: number,
+  onEnd: () => void,
+): SubscriptionQueue<T> {
   const values: T[] = [];
   let waiting: ((result: IteratorResult<T>) => void) | undefined;
   let ended = false;

@@ -4,21 +4,47 @@ import { Type, type Static } from 'typebox';
 import { METRICS, type Metric } from '../../domain/analytics-query.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import { resolveRange } from '../query-range.js';
-import { defaultDaysOf, normalisePage, type AnalyticsService, type BreakdownDimension, type Scope } from '../analytics-service.js';
+import {
+  defaultDaysOf,
+  normalisePage,
+  type AnalyticsService,
+  type BreakdownDimension,
+  type Scope,
+} from '../analytics-service.js';
 
 const ScopeQuery = {
-  site_id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Site (default: DEFAULT_SITE_ID).' })),
-  from: Type.Optional(Type.String({ maxLength: 40, description: 'Start (inclusive): 2026-01-31, 2026-01-31T12:00:00Z or epoch ms. Default: 30 days before to.' })),
-  to: Type.Optional(Type.String({ maxLength: 40, description: 'End (exclusive), same formats. Default: now.' })),
-  include_bots: Type.Optional(Type.Boolean({ description: 'Count bot traffic too (default false).' })),
+  site_id: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+      description: 'Site (default: DEFAULT_SITE_ID).',
+    }),
+  ),
+  from: Type.Optional(
+    Type.String({
+      maxLength: 40,
+      description:
+        'Start (inclusive): 2026-01-31, 2026-01-31T12:00:00Z or epoch ms. Default: 30 days before to.',
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({ maxLength: 40, description: 'End (exclusive), same formats. Default: now.' }),
+  ),
+  include_bots: Type.Optional(
+    Type.Boolean({ description: 'Count bot traffic too (default false).' }),
+  ),
 };
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const ScopeSchema = Type.Object(ScopeQuery, { additionalProperties: false });
 type ScopeParams = Static<typeof ScopeSchema>;
 
 const BREAKDOWNS: Record<string, BreakdownDimension> = {
-  referrers: 'referrer', browsers: 'browser', os: 'os', devices: 'device',
-  'utm-sources': 'utm_source', 'utm-mediums': 'utm_medium', 'utm-campaigns': 'utm_campaign',
+  referrers: 'referrer',
+  browsers: 'browser',
+  os: 'os',
+  devices: 'device',
+  'utm-sources': 'utm_source',
+  'utm-mediums': 'utm_medium',
+  'utm-campaigns': 'utm_campaign',
 };
 
 export interface AnalyticsRouteOptions {
@@ -30,7 +56,12 @@ export interface AnalyticsRouteOptions {
 export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { analytics } = options;
-  const scopeOf = (q: ScopeParams): Scope => ({ siteId: q.site_id, from: q.from, to: q.to, includeBots: q.include_bots });
+  const scopeOf = (q: ScopeParams): Scope => ({
+    siteId: q.site_id,
+    from: q.from,
+    to: q.to,
+    includeBots: q.include_bots,
+  });
   const rangeOf = (q: ScopeParams, defaultDays = 30) => {
     const r = resolveRange(q, { maxRangeDays: options.maxRangeDays, defaultDays });
     return { from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() };
@@ -39,72 +70,220 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
 
   const pageViews = async (page: string, q: ScopeParams) => {
     const result = await analytics.pageViews(scopeOf(q), page);
-    const explained = result.leftOut ? { left_out: { bot_events: result.leftOut.botEvents, bot_page_views: result.leftOut.botPageviews }, note: result.leftOut.note } : {};
-    return { site_id: q.site_id ?? null, page: normalisePage(page), page_views: result.pageviews, events: result.events, visitors: result.visitors, ...rangeOf(q), ...explained };
+    const explained = result.leftOut
+      ? {
+          left_out: {
+            bot_events: result.leftOut.botEvents,
+            bot_page_views: result.leftOut.botPageviews,
+          },
+          note: result.leftOut.note,
+        }
+      : {};
+    return {
+      site_id: q.site_id ?? null,
+      page: normalisePage(page),
+      page_views: result.pageviews,
+      events: result.events,
+      visitors: result.visitors,
+      ...rangeOf(q),
+      ...explained,
+    };
   };
-  app.get('/analytics/page-views/*', {
-    schema: { tags, summary: 'Page views of one page (the path after page-views/, e.g. /analytics/page-views/blog/post-1)', querystring: ScopeSchema },
-  }, (request) => pageViews(String((request.params as Record<string, string>)['*'] ?? ''), request.query));
-  app.get('/analytics/page-views', {
-    schema: { tags, summary: 'Page views of one page, named by ?page=', querystring: Type.Object({ ...ScopeQuery, page: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }) },
-  }, (request) => pageViews(request.query.page, request.query));
-
-  app.get('/analytics/timeseries', {
-    schema: {
-      tags, summary: 'Metrics over time, one point per minute, hour or day',
-      querystring: Type.Object({
-        ...ScopeQuery,
-        interval: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' })),
-        metrics: Type.Optional(Type.String({ maxLength: 200, description: `Comma-separated: ${METRICS.join(', ')}. Default: pageviews,visitors.` })),
-        page: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-      }, { additionalProperties: false }),
+  app.get(
+    '/analytics/page-views/*',
+    {
+      schema: {
+        tags,
+        summary:
+          'Page views of one page (the path after page-views/, e.g. /analytics/page-views/blog/post-1)',
+        querystring: ScopeSchema,
+      },
     },
-  }, async (request) => {
-    const q = request.query;
-    const interval = q.interval ?? 'hour';
-    const metrics = parseMetrics(q.metrics ?? (interval === 'minute' ? 'pageviews,events' : 'pageviews,visitors'));
-    return { interval, ...rangeOf(q, defaultDaysOf(interval)), points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page) };
-  });
-
-  app.get('/analytics/top-pages', {
-    schema: { tags, summary: 'Most viewed pages', querystring: Type.Object({ ...ScopeQuery, limit: Limit }, { additionalProperties: false }) },
-  }, async (request) => ({ ...rangeOf(request.query), pages: await analytics.topPages(scopeOf(request.query), request.query.limit) }));
-
-  app.get('/analytics/events', {
-    schema: { tags, summary: 'Event counts by event type', querystring: Type.Object({ ...ScopeQuery, limit: Limit }, { additionalProperties: false }) },
-  }, async (request) => ({ ...rangeOf(request.query), event_types: await analytics.eventCounts(scopeOf(request.query), request.query.limit) }));
-
-  app.get('/analytics/unique-visitors', {
-    schema: { tags, summary: 'Unique visitors (HyperLogLog, ~0.8 % standard error), site-wide or of one page', querystring: Type.Object({ ...ScopeQuery, page: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) }, { additionalProperties: false }) },
-  }, async (request) => ({ ...rangeOf(request.query), page: request.query.page ?? null, visitors: await analytics.uniqueVisitors(scopeOf(request.query), request.query.page) }));
-
-  app.get('/analytics/sessions', {
-    schema: { tags, summary: 'Sessions (30 minutes of inactivity end one): count, bounce rate, average duration', querystring: ScopeSchema },
-  }, async (request) => ({ ...rangeOf(request.query), ...(await analytics.sessions(scopeOf(request.query))) }));
-
-  app.get('/analytics/users/:userId/events', {
-    schema: {
-      tags, summary: "One user's events, newest first, cursor-paginated",
-      params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
-      querystring: Type.Object({ site_id: ScopeQuery.site_id, limit: Limit, cursor: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+    (request) =>
+      pageViews(String((request.params as Record<string, string>)['*'] ?? ''), request.query),
+  );
+  app.get(
+    '/analytics/page-views',
+    {
+      schema: {
+        tags,
+        summary: 'Page views of one page, named by ?page=',
+        querystring: Type.Object(
+          { ...ScopeQuery, page: Type.String({ minLength: 1, maxLength: 2048 }) },
+          { additionalProperties: false },
+        ),
+      },
     },
-  }, async (request) => {
-    const page = await analytics.userEvents(request.query.site_id, request.params.userId, request.query.limit, request.query.cursor);
-    return { user_id: request.params.userId, events: page.events, next_cursor: page.nextCursor };
-  });
+    (request) => pageViews(request.query.page, request.query),
+  );
+
+  app.get(
+    '/analytics/timeseries',
+    {
+      schema: {
+        tags,
+        summary: 'Metrics over time, one point per minute, hour or day',
+        querystring: Type.Object(
+          {
+            ...ScopeQuery,
+            interval: Type.Optional(
+              Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], {
+                default: 'hour',
+              }),
+            ),
+            metrics: Type.Optional(
+              Type.String({
+                maxLength: 200,
+                description: `Comma-separated: ${METRICS.join(', ')}. Default: pageviews,visitors.`,
+              }),
+            ),
+            page: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const interval = q.interval ?? 'hour';
+      const metrics = parseMetrics(
+        q.metrics ?? (interval === 'minute' ? 'pageviews,events' : 'pageviews,visitors'),
+      );
+      return {
+        interval,
+        ...rangeOf(q, defaultDaysOf(interval)),
+        points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page),
+      };
+    },
+  );
+
+  app.get(
+    '/analytics/top-pages',
+    {
+      schema: {
+        tags,
+        summary: 'Most viewed pages',
+        querystring: Type.Object({ ...ScopeQuery, limit: Limit }, { additionalProperties: false }),
+      },
+    },
+    async (request) => ({
+      ...rangeOf(request.query),
+      pages: await analytics.topPages(scopeOf(request.query), request.query.limit),
+    }),
+  );
+
+  app.get(
+    '/analytics/events',
+    {
+      schema: {
+        tags,
+        summary: 'Event counts by event type',
+        querystring: Type.Object({ ...ScopeQuery, limit: Limit }, { additionalProperties: false }),
+      },
+    },
+    async (request) => ({
+      ...rangeOf(request.query),
+      event_types: await analytics.eventCounts(scopeOf(request.query), request.query.limit),
+    }),
+  );
+
+  app.get(
+    '/analytics/unique-visitors',
+    {
+      schema: {
+        tags,
+        summary: 'Unique visitors (HyperLogLog, ~0.8 % standard error), site-wide or of one page',
+        querystring: Type.Object(
+          { ...ScopeQuery, page: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => ({
+      ...rangeOf(request.query),
+      page: request.query.page ?? null,
+      visitors: await analytics.uniqueVisitors(scopeOf(request.query), request.query.page),
+    }),
+  );
+
+  app.get(
+    '/analytics/sessions',
+    {
+      schema: {
+        tags,
+        summary:
+          'Sessions (30 minutes of inactivity end one): count, bounce rate, average duration',
+        querystring: ScopeSchema,
+      },
+    },
+    async (request) => ({
+      ...rangeOf(request.query),
+      ...(await analytics.sessions(scopeOf(request.query))),
+    }),
+  );
+
+  app.get(
+    '/analytics/users/:userId/events',
+    {
+      schema: {
+        tags,
+        summary: "One user's events, newest first, cursor-paginated",
+        params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object(
+          {
+            site_id: ScopeQuery.site_id,
+            limit: Limit,
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const page = await analytics.userEvents(
+        request.query.site_id,
+        request.params.userId,
+        request.query.limit,
+        request.query.cursor,
+      );
+      return { user_id: request.params.userId, events: page.events, next_cursor: page.nextCursor };
+    },
+  );
 
   for (const [path, dimension] of Object.entries(BREAKDOWNS)) {
-    app.get(`/analytics/${path}`, {
-      schema: { tags, summary: `Page views and events by ${dimension.replace('_', ' ')}`, querystring: Type.Object({ ...ScopeQuery, limit: Limit }, { additionalProperties: false }) },
-    }, async (request) => ({ ...rangeOf(request.query), dimension, rows: await analytics.breakdown(scopeOf(request.query), dimension, request.query.limit) }));
+    app.get(
+      `/analytics/${path}`,
+      {
+        schema: {
+          tags,
+          summary: `Page views and events by ${dimension.replace('_', ' ')}`,
+          querystring: Type.Object(
+            { ...ScopeQuery, limit: Limit },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => ({
+        ...rangeOf(request.query),
+        dimension,
+        rows: await analytics.breakdown(scopeOf(request.query), dimension, request.query.limit),
+      }),
+    );
   }
 }
 
 export function parseMetrics(list: string): Metric[] {
-  const metrics = list.split(',').map((m) => m.trim()).filter(Boolean);
+  const metrics = list
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   const unknown = metrics.find((m) => !(METRICS as readonly string[]).includes(m));
   if (unknown !== undefined || metrics.length === 0) {
-    throw new ClickstreamError('INVALID_QUERY', `${unknown ?? '(none)'} is not a metric; use ${METRICS.join(', ')}`, { field: 'metrics' });
+    throw new ClickstreamError(
+      'INVALID_QUERY',
+      `${unknown ?? '(none)'} is not a metric; use ${METRICS.join(', ')}`,
+      { field: 'metrics' },
+    );
   }
   return [...new Set(metrics)] as Metric[];
 }

@@ -14,20 +14,39 @@ export interface PrivacyRouteOptions {
  */
 export function privacyRoutes(parent: FastifyInstance, options: PrivacyRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  app.delete('/analytics/users/:userId', {
-    schema: {
-      tags: ['analytics'],
-      summary: "Erase one visitor's raw events and sessions in a site (aggregates, which are anonymous counts, stay)",
-      params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
-      querystring: Type.Object({ site_id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Site (default: DEFAULT_SITE_ID).' })) }, { additionalProperties: false }),
-      response: {
-        200: Type.Object({ site_id: Type.String(), user_id: Type.String(), erased_events: Type.Integer({ minimum: 0 }) }),
+  app.delete(
+    '/analytics/users/:userId',
+    {
+      schema: {
+        tags: ['analytics'],
+        summary:
+          "Erase one visitor's raw events and sessions in a site (aggregates, which are anonymous counts, stay)",
+        params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object(
+          {
+            site_id: Type.Optional(
+              Type.String({
+                pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+                description: 'Site (default: DEFAULT_SITE_ID).',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            site_id: Type.String(),
+            user_id: Type.String(),
+            erased_events: Type.Integer({ minimum: 0 }),
+          }),
+        },
       },
     },
-  }, async (request) => {
-    const siteId = request.query.site_id ?? options.defaultSiteId;
-    const erased = await options.eraseVisitor(siteId, request.params.userId);
-    request.log.info({ siteId, erased }, 'visitor erased');
-    return { site_id: siteId, user_id: request.params.userId, erased_events: erased };
-  });
+    async (request) => {
+      const siteId = request.query.site_id ?? options.defaultSiteId;
+      const erased = await options.eraseVisitor(siteId, request.params.userId);
+      request.log.info({ siteId, erased }, 'visitor erased');
+      return { site_id: siteId, user_id: request.params.userId, erased_events: erased };
+    },
+  );
 }

@@ -17,13 +17,33 @@ const SITE = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
 const SiteQuery = Type.Object({ site_id: SITE }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const DeleteQuery = Type.Object({ site_id: Type.Optional(SITE) }, { additionalProperties: false });
-const Property = Type.Union([Type.Object({ key: Type.String(), value: Type.String() }), Type.Null()]);
+const Property = Type.Union([
+  Type.Object({ key: Type.String(), value: Type.String() }),
+  Type.Null(),
+]);
 const Goal = Type.Object({
-  id: Type.String(), site_id: Type.String(), name: Type.String(), page_path: Type.Union([Type.String(), Type.Null()]),
-  event_name: Type.Union([Type.String(), Type.Null()]), property: Property, created_at: Type.String(),
+  id: Type.String(),
+  site_id: Type.String(),
+  name: Type.String(),
+  page_path: Type.Union([Type.String(), Type.Null()]),
+  event_name: Type.Union([Type.String(), Type.Null()]),
+  property: Property,
+  created_at: Type.String(),
 });
-const Funnel = Type.Object({ id: Type.String(), site_id: Type.String(), name: Type.String(), steps: Type.Array(Type.Unknown()), created_at: Type.String() });
-const Link = Type.Object({ id: Type.String(), site_id: Type.String(), name: Type.String(), has_password: Type.Boolean(), created_at: Type.String() });
+const Funnel = Type.Object({
+  id: Type.String(),
+  site_id: Type.String(),
+  name: Type.String(),
+  steps: Type.Array(Type.Unknown()),
+  created_at: Type.String(),
+});
+const Link = Type.Object({
+  id: Type.String(),
+  site_id: Type.String(),
+  name: Type.String(),
+  has_password: Type.Boolean(),
+  created_at: Type.String(),
+});
 const NewLink = Type.Object({ ...Link.properties, token: Type.String(), url: Type.String() });
 /** The services check bodies field by field (naming the field of any mistake); OpenAPI shows these. */
 const raw = () => (data: unknown) => ({ value: data });
@@ -37,65 +57,186 @@ const recordSite = { siteFromRecord: true };
  */
 export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const deleteRecord = async (request: FastifyRequest, id: string, wanted: string | undefined, service: { siteOf(id: string): Promise<string>; remove(site: string, id: string): Promise<void> }, what: string) => {
+  const deleteRecord = async (
+    request: FastifyRequest,
+    id: string,
+    wanted: string | undefined,
+    service: {
+      siteOf(id: string): Promise<string>;
+      remove(site: string, id: string): Promise<void>;
+    },
+    what: string,
+  ) => {
     assertWritable(request.queryAccess);
     const site = await service.siteOf(id);
-    if (!allowsSite(request.queryAccess, site) || (wanted !== undefined && wanted !== site)) notFound(what);
+    if (!allowsSite(request.queryAccess, site) || (wanted !== undefined && wanted !== site))
+      notFound(what);
     await service.remove(site, id);
   };
 
-  app.post('/analytics/goals', {
-    schema: {
-      tags: ['settings'], summary: 'Create a goal: { site_id, name?, event_name, property? } or { site_id, name?, page_path }',
-      body: Type.Object({ site_id: SITE, name: Type.Optional(Type.String()), event_name: Type.Optional(Type.String()), page_path: Type.Optional(Type.String()), property: Type.Optional(Type.Object({ key: Type.String(), value: Type.String() })) }),
-      response: { 201: Goal },
+  app.post(
+    '/analytics/goals',
+    {
+      schema: {
+        tags: ['settings'],
+        summary:
+          'Create a goal: { site_id, name?, event_name, property? } or { site_id, name?, page_path }',
+        body: Type.Object({
+          site_id: SITE,
+          name: Type.Optional(Type.String()),
+          event_name: Type.Optional(Type.String()),
+          page_path: Type.Optional(Type.String()),
+          property: Type.Optional(Type.Object({ key: Type.String(), value: Type.String() })),
+        }),
+        response: { 201: Goal },
+      },
+      validatorCompiler: raw,
     },
-    validatorCompiler: raw,
-  }, async (request, reply) => {
-    assertWritable(request.queryAccess);
-    return reply.status(201).send(await options.goals.create(request.body));
-  });
-  app.get('/analytics/goals', { schema: { tags: ['settings'], summary: "A site's goals", querystring: SiteQuery, response: { 200: Type.Object({ goals: Type.Array(Goal) }) } } },
-    async (request) => ({ goals: await options.goals.list(request.query.site_id) }));
-  app.delete('/analytics/goals/:id', { config: recordSite, schema: { tags: ['settings'], summary: 'Delete a goal', params: IdParams, querystring: DeleteQuery, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      assertWritable(request.queryAccess);
+      return reply.status(201).send(await options.goals.create(request.body));
+    },
+  );
+  app.get(
+    '/analytics/goals',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: "A site's goals",
+        querystring: SiteQuery,
+        response: { 200: Type.Object({ goals: Type.Array(Goal) }) },
+      },
+    },
+    async (request) => ({ goals: await options.goals.list(request.query.site_id) }),
+  );
+  app.delete(
+    '/analytics/goals/:id',
+    {
+      config: recordSite,
+      schema: {
+        tags: ['settings'],
+        summary: 'Delete a goal',
+        params: IdParams,
+        querystring: DeleteQuery,
+        response: { 204: Type.Null() },
+      },
+    },
     async (request, reply) => {
       await deleteRecord(request, request.params.id, request.query.site_id, options.goals, 'goal');
       return reply.status(204).send(null);
-    });
-
-  app.post('/analytics/funnels', {
-    schema: {
-      tags: ['settings'], summary: 'Save a funnel definition: { site_id, name, steps: [filter, …] } (2 to 8 steps)',
-      body: Type.Object({ site_id: SITE, name: Type.String(), steps: Type.Array(Type.Unknown()) }), response: { 201: Funnel },
     },
-    validatorCompiler: raw,
-  }, async (request, reply) => {
-    assertWritable(request.queryAccess);
-    return reply.status(201).send(await options.funnels.create(request.body));
-  });
-  app.get('/analytics/funnels', { schema: { tags: ['settings'], summary: "A site's saved funnels", querystring: SiteQuery, response: { 200: Type.Object({ funnels: Type.Array(Funnel) }) } } },
-    async (request) => ({ funnels: await options.funnels.list(request.query.site_id) }));
-  app.delete('/analytics/funnels/:id', { config: recordSite, schema: { tags: ['settings'], summary: 'Delete a saved funnel', params: IdParams, querystring: DeleteQuery, response: { 204: Type.Null() } } },
-    async (request, reply) => {
-      await deleteRecord(request, request.params.id, request.query.site_id, options.funnels, 'funnel');
-      return reply.status(204).send(null);
-    });
+  );
 
-  app.post('/analytics/shared-links', {
-    schema: {
-      tags: ['settings'], summary: "Create a read-only link to one site's dashboard: { site_id, name?, password? }; the token is shown only now",
-      body: Type.Object({ site_id: SITE, name: Type.Optional(Type.String()), password: Type.Optional(Type.String()) }), response: { 201: NewLink },
+  app.post(
+    '/analytics/funnels',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Save a funnel definition: { site_id, name, steps: [filter, …] } (2 to 8 steps)',
+        body: Type.Object({
+          site_id: SITE,
+          name: Type.String(),
+          steps: Type.Array(Type.Unknown()),
+        }),
+        response: { 201: Funnel },
+      },
+      validatorCompiler: raw,
     },
-    validatorCompiler: raw,
-  }, async (request, reply) => {
-    assertWritable(request.queryAccess);
-    return reply.status(201).send(await options.links.create(request.body));
-  });
-  app.get('/analytics/shared-links', { schema: { tags: ['settings'], summary: "A site's shared links (without their tokens)", querystring: SiteQuery, response: { 200: Type.Object({ links: Type.Array(Link) }) } } },
-    async (request) => ({ links: await options.links.list(request.query.site_id) }));
-  app.delete('/analytics/shared-links/:id', { config: recordSite, schema: { tags: ['settings'], summary: 'Revoke a shared link', params: IdParams, querystring: DeleteQuery, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      await deleteRecord(request, request.params.id, request.query.site_id, options.links, 'shared link');
+      assertWritable(request.queryAccess);
+      return reply.status(201).send(await options.funnels.create(request.body));
+    },
+  );
+  app.get(
+    '/analytics/funnels',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: "A site's saved funnels",
+        querystring: SiteQuery,
+        response: { 200: Type.Object({ funnels: Type.Array(Funnel) }) },
+      },
+    },
+    async (request) => ({ funnels: await options.funnels.list(request.query.site_id) }),
+  );
+  app.delete(
+    '/analytics/funnels/:id',
+    {
+      config: recordSite,
+      schema: {
+        tags: ['settings'],
+        summary: 'Delete a saved funnel',
+        params: IdParams,
+        querystring: DeleteQuery,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await deleteRecord(
+        request,
+        request.params.id,
+        request.query.site_id,
+        options.funnels,
+        'funnel',
+      );
       return reply.status(204).send(null);
-    });
+    },
+  );
+
+  app.post(
+    '/analytics/shared-links',
+    {
+      schema: {
+        tags: ['settings'],
+        summary:
+          "Create a read-only link to one site's dashboard: { site_id, name?, password? }; the token is shown only now",
+        body: Type.Object({
+          site_id: SITE,
+          name: Type.Optional(Type.String()),
+          password: Type.Optional(Type.String()),
+        }),
+        response: { 201: NewLink },
+      },
+      validatorCompiler: raw,
+    },
+    async (request, reply) => {
+      assertWritable(request.queryAccess);
+      return reply.status(201).send(await options.links.create(request.body));
+    },
+  );
+  app.get(
+    '/analytics/shared-links',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: "A site's shared links (without their tokens)",
+        querystring: SiteQuery,
+        response: { 200: Type.Object({ links: Type.Array(Link) }) },
+      },
+    },
+    async (request) => ({ links: await options.links.list(request.query.site_id) }),
+  );
+  app.delete(
+    '/analytics/shared-links/:id',
+    {
+      config: recordSite,
+      schema: {
+        tags: ['settings'],
+        summary: 'Revoke a shared link',
+        params: IdParams,
+        querystring: DeleteQuery,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await deleteRecord(
+        request,
+        request.params.id,
+        request.query.site_id,
+        options.links,
+        'shared link',
+      );
+      return reply.status(204).send(null);
+    },
+  );
 }

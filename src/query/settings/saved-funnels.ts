@@ -19,7 +19,13 @@ export function createSavedFunnels(store: SettingsStore) {
   const list = async (siteId: string): Promise<FunnelView[]> =>
     (await store.list('funnel', siteId)).map((r) => {
       const body = JSON.parse(r.body) as { name: string; steps: unknown[] };
-      return { id: r.id, site_id: r.siteId, name: body.name, steps: body.steps, created_at: new Date(r.createdAt).toISOString() };
+      return {
+        id: r.id,
+        site_id: r.siteId,
+        name: body.name,
+        steps: body.steps,
+        created_at: new Date(r.createdAt).toISOString(),
+      };
     });
   return {
     list,
@@ -29,11 +35,25 @@ export function createSavedFunnels(store: SettingsStore) {
       const steps = parseSteps(input.steps);
       stepFilters(steps, input.site_id);
       const existing = await list(input.site_id);
-      if (existing.some((f) => sameName(f.name, name))) invalid('name', `the site already has a funnel named ${JSON.stringify(name)}`);
-      if (existing.length >= MAX_FUNNELS_PER_SITE) invalid('site_id', `a site may have at most ${MAX_FUNNELS_PER_SITE} funnels`);
-      const record = { kind: 'funnel' as const, siteId: input.site_id, id: newId(), body: JSON.stringify({ name, steps }), createdAt: Date.now() };
+      if (existing.some((f) => sameName(f.name, name)))
+        invalid('name', `the site already has a funnel named ${JSON.stringify(name)}`);
+      if (existing.length >= MAX_FUNNELS_PER_SITE)
+        invalid('site_id', `a site may have at most ${MAX_FUNNELS_PER_SITE} funnels`);
+      const record = {
+        kind: 'funnel' as const,
+        siteId: input.site_id,
+        id: newId(),
+        body: JSON.stringify({ name, steps }),
+        createdAt: Date.now(),
+      };
       await store.put(record);
-      return { id: record.id, site_id: record.siteId, name, steps, created_at: new Date(record.createdAt).toISOString() };
+      return {
+        id: record.id,
+        site_id: record.siteId,
+        name,
+        steps,
+        created_at: new Date(record.createdAt).toISOString(),
+      };
     },
     async siteOf(id: string): Promise<string> {
       return (await store.get('funnel', id))?.siteId ?? notFound('funnel');

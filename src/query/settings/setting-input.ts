@@ -12,13 +12,19 @@ export function notFound(what: string): never {
   throw new ClickstreamError('NOT_FOUND', `no such ${what}`);
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The body as an object with only the known fields, and its site. */
-export function objectBody(body: unknown, known: readonly string[]): Record<string, unknown> & { site_id: string } {
+export function objectBody(
+  body: unknown,
+  known: readonly string[],
+): Record<string, unknown> & { site_id: string } {
   if (!isRecord(body)) invalid('body', 'must be a JSON object');
-  for (const key of Object.keys(body)) if (!known.includes(key)) invalid(key, `is not a known field; use ${known.join(', ')}`);
-  if (typeof body.site_id !== 'string' || !SITE_PATTERN.test(body.site_id)) invalid('site_id', 'is required: 1 to 64 of a-z 0-9 . _ - (starting with a letter or digit)');
+  for (const key of Object.keys(body))
+    if (!known.includes(key)) invalid(key, `is not a known field; use ${known.join(', ')}`);
+  if (typeof body.site_id !== 'string' || !SITE_PATTERN.test(body.site_id))
+    invalid('site_id', 'is required: 1 to 64 of a-z 0-9 . _ - (starting with a letter or digit)');
   return body as Record<string, unknown> & { site_id: string };
 }
 
@@ -27,7 +33,8 @@ export function nameOf(value: unknown, field = 'name'): string {
   if (typeof value !== 'string') invalid(field, 'must be a string of 1 to 120 characters');
   const name = value.trim();
   // eslint-disable-next-line no-control-regex
-  if (name.length === 0 || name.length > 120 || /[\u0000-\u001f\u007f]/.test(name)) invalid(field, 'must be 1 to 120 characters, without control characters');
+  if (name.length === 0 || name.length > 120 || /[\u0000-\u001f\u007f]/.test(name))
+    invalid(field, 'must be 1 to 120 characters, without control characters');
   return name;
 }
 

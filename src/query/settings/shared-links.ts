@@ -20,7 +20,12 @@ const CACHE_MS = 5_000;
 const FAILURES_ALLOWED = 10;
 const FAILURE_WINDOW_MS = 10 * 60_000;
 const SCRYPT = { N: 16_384, r: 8, p: 1, keylen: 32 } as const;
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number },
+) => Promise<Buffer>;
 
 interface StoredLink {
   name: string;
@@ -36,23 +41,38 @@ export interface LinkView {
   created_at: string;
 }
 
-const digestOf = (token: string): string => createHash('sha256').update(token).digest('base64url').slice(0, 32);
-const macOf = (hash: string, id: string, expires: number): string => createHmac('sha256', hash).update(`${id}.${expires}`).digest('base64url');
+const digestOf = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url').slice(0, 32);
+const macOf = (hash: string, id: string, expires: number): string =>
+  createHmac('sha256', hash).update(`${id}.${expires}`).digest('base64url');
 
 async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scryptAsync(password, salt, SCRYPT.keylen, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    SCRYPT.N,
+    SCRYPT.r,
+    SCRYPT.p,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$');
 }
 
 async function passwordMatches(password: string, stored: string): Promise<boolean> {
   const [, n, r, p, salt, hash] = stored.split('$');
   const expected = Buffer.from(hash ?? '', 'base64url');
-  const actual = await scryptAsync(password, Buffer.from(salt ?? '', 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await scryptAsync(
+    password,
+    Buffer.from(salt ?? '', 'base64url'),
+    expected.length,
+    { N: Number(n), r: Number(r), p: Number(p) },
+  );
   return expected.length > 0 && timingSafeEqual(actual, expected);
 }
 
-const unauthorized = (message: string, field?: string) => new ClickstreamError('UNAUTHORIZED', message, field ? { field } : {});
+const unauthorized = (message: string, field?: string) =>
+  new ClickstreamError('UNAUTHORIZED', message, field ? { field } : {});
 
 export type SharedLinks = ReturnType<typeof createSharedLinks>;
 
@@ -70,20 +90,41 @@ export function createSharedLinks(store: SettingsStore, now: () => number = Date
   };
   const view = (record: SettingRecord): LinkView => {
     const link = JSON.parse(record.body) as StoredLink;
-    return { id: record.id, site_id: record.siteId, name: link.name, has_password: link.password !== null, created_at: new Date(record.createdAt).toISOString() };
+    return {
+      id: record.id,
+      site_id: record.siteId,
+      name: link.name,
+      has_password: link.password !== null,
+      created_at: new Date(record.createdAt).toISOString(),
+    };
   };
 
   return {
     async create(body: unknown): Promise<LinkView & { token: string; url: string }> {
       const input = objectBody(body, ['site_id', 'name', 'password']);
       const name = input.name === undefined ? 'Shared link' : nameOf(input.name);
-      if (input.password !== undefined && (typeof input.password !== 'string' || input.password.length < 8 || input.password.length > 200)) {
+      if (
+        input.password !== undefined &&
+        (typeof input.password !== 'string' ||
+          input.password.length < 8 ||
+          input.password.length > 200)
+      ) {
         invalid('password', 'must be a string of 8 to 200 characters');
       }
-      if ((await store.list('shared_link', input.site_id)).length >= MAX_LINKS_PER_SITE) invalid('site_id', `a site may have at most ${MAX_LINKS_PER_SITE} shared links`);
+      if ((await store.list('shared_link', input.site_id)).length >= MAX_LINKS_PER_SITE)
+        invalid('site_id', `a site may have at most ${MAX_LINKS_PER_SITE} shared links`);
       const token = `${LINK_PREFIX}${randomBytes(24).toString('base64url')}`;
-      const stored: StoredLink = { name, password: typeof input.password === 'string' ? await hashPassword(input.password) : null };
-      const record: SettingRecord = { kind: 'shared_link', siteId: input.site_id, id: digestOf(token), body: JSON.stringify(stored), createdAt: now() };
+      const stored: StoredLink = {
+        name,
+        password: typeof input.password === 'string' ? await hashPassword(input.password) : null,
+      };
+      const record: SettingRecord = {
+        kind: 'shared_link',
+        siteId: input.site_id,
+        id: digestOf(token),
+        body: JSON.stringify(stored),
+        createdAt: now(),
+      };
       await store.put(record);
       return { ...view(record), token, url: `/share/${token}` };
     },
@@ -99,23 +140,42 @@ export function createSharedLinks(store: SettingsStore, now: () => number = Date
     },
 
     /** The link's site and an access token: for a locked link, its password opens it for 12 hours. */
-    async unlock(token: unknown, password: unknown): Promise<{ access_token: string; expires_at: string; site_id: string }> {
-      if (typeof token !== 'string' || token.length > 100) invalid('token', 'must be the token of a shared link (csl_…)');
-      if (!token.startsWith(LINK_PREFIX)) throw unauthorized('unknown or revoked shared link', 'token');
-      if (typeof password !== 'string' || password.length > 200) invalid('password', 'must be a string');
+    async unlock(
+      token: unknown,
+      password: unknown,
+    ): Promise<{ access_token: string; expires_at: string; site_id: string }> {
+      if (typeof token !== 'string' || token.length > 100)
+        invalid('token', 'must be the token of a shared link (csl_…)');
+      if (!token.startsWith(LINK_PREFIX))
+        throw unauthorized('unknown or revoked shared link', 'token');
+      if (typeof password !== 'string' || password.length > 200)
+        invalid('password', 'must be a string');
       const id = digestOf(token);
       const recent = (failures.get(id) ?? []).filter((t) => now() - t < FAILURE_WINDOW_MS);
-      if (recent.length >= FAILURES_ALLOWED) throw new ClickstreamError('RATE_LIMITED', 'too many wrong passwords for this link; try again in a few minutes');
+      if (recent.length >= FAILURES_ALLOWED)
+        throw new ClickstreamError(
+          'RATE_LIMITED',
+          'too many wrong passwords for this link; try again in a few minutes',
+        );
       const record = await store.get('shared_link', id);
       if (!record) throw unauthorized('unknown or revoked shared link', 'token');
       const stored = (JSON.parse(record.body) as StoredLink).password;
-      if (stored === null) return { access_token: token, expires_at: new Date(now() + UNLOCKED_FOR_MS).toISOString(), site_id: record.siteId };
+      if (stored === null)
+        return {
+          access_token: token,
+          expires_at: new Date(now() + UNLOCKED_FOR_MS).toISOString(),
+          site_id: record.siteId,
+        };
       if (!(await passwordMatches(password, stored))) {
         failures.set(id, [...recent, now()]);
         throw unauthorized('wrong password', 'password');
       }
       const expires = now() + UNLOCKED_FOR_MS;
-      return { access_token: `${token}.${expires}.${macOf(stored, id, expires)}`, expires_at: new Date(expires).toISOString(), site_id: record.siteId };
+      return {
+        access_token: `${token}.${expires}.${macOf(stored, id, expires)}`,
+        expires_at: new Date(expires).toISOString(),
+        site_id: record.siteId,
+      };
     },
 
     /**
@@ -132,7 +192,11 @@ export function createSharedLinks(store: SettingsStore, now: () => number = Date
         if (!record) throw unauthorized('unknown or revoked shared link');
         const stored = (JSON.parse(record.body) as StoredLink).password;
         if (stored !== null) {
-          const valid = expires !== undefined && mac !== undefined && Number(expires) > now() && safeEqual(mac, macOf(stored, id, Number(expires)));
+          const valid =
+            expires !== undefined &&
+            mac !== undefined &&
+            Number(expires) > now() &&
+            safeEqual(mac, macOf(stored, id, Number(expires)));
           if (!valid) throw unauthorized('this shared link needs its password', 'password');
         }
         return { sites: new Set([record.siteId]), readOnly: true };

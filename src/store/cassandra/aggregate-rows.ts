@@ -35,14 +35,24 @@ export function partitionParams(p: AggregatePartition): unknown[] {
 }
 
 /** Groups counter or sketch keys by the Cassandra partition their rows live in. */
-export function groupByPartition<T extends CounterKey>(items: Iterable<T>): Array<{ partition: AggregatePartition; items: T[] }> {
+export function groupByPartition<T extends CounterKey>(
+  items: Iterable<T>,
+): Array<{ partition: AggregatePartition; items: T[] }> {
   const groups = new Map<string, { partition: AggregatePartition; items: T[] }>();
   for (const item of items) {
     const period = periodOf(item.granularity, item.bucket);
     const id = `${item.site_id}\0${item.dimension}\0${item.granularity}\0${period}`;
     let group = groups.get(id);
     if (!group) {
-      group = { partition: { siteId: item.site_id, dimension: item.dimension, granularity: item.granularity, period }, items: [] };
+      group = {
+        partition: {
+          siteId: item.site_id,
+          dimension: item.dimension,
+          granularity: item.granularity,
+          period,
+        },
+        items: [],
+      };
       groups.set(id, group);
     }
     group.items.push(item);
@@ -118,7 +128,10 @@ function storedRow(row: types.Row): StoredRow {
  * What a counters row holds as far as committed batches go: its values, or — when the attempt that
  * wrote it never finished — the values from before that attempt (null: the row did not exist).
  */
-export function committedValues(row: types.Row, uncommitted: ReadonlySet<string>): CounterValues | null {
+export function committedValues(
+  row: types.Row,
+  uncommitted: ReadonlySet<string>,
+): CounterValues | null {
   const stamp = uuidTextOf(row.get('attempt'));
   const prefix = stamp !== null && uncommitted.has(stamp) ? 'prev_' : '';
   const events = nullableNumberOf(row.get(`${prefix}events`));

@@ -1,6 +1,20 @@
-import { emptyValues, type CounterDelta, type CounterKey, type CounterValues, type SketchDelta } from '../../domain/counters.js';
+import {
+  emptyValues,
+  type CounterDelta,
+  type CounterKey,
+  type CounterValues,
+  type SketchDelta,
+} from '../../domain/counters.js';
 import { HyperLogLog } from '../../domain/hyperloglog.js';
-import { committedValues, groupByPartition, partitionParams, readOwnRows, rowId, type AggregatePartition, type StoredRow } from './aggregate-rows.js';
+import {
+  committedValues,
+  groupByPartition,
+  partitionParams,
+  readOwnRows,
+  rowId,
+  type AggregatePartition,
+  type StoredRow,
+} from './aggregate-rows.js';
 import type { Statements } from './cassandra-statements.js';
 import { bytesOf } from './cassandra-values.js';
 import type { CqlSession, Statement } from './cql-session.js';
@@ -15,10 +29,16 @@ const METRICS = ['events', 'pageviews', 'sessions', 'bounces', 'duration_ms'] as
  */
 export function createAggregateWriter(cql: CqlSession, st: Statements) {
   /** This log partition's rows for the keys of a group, by row id. */
-  const ownRows = async (query: string, partition: AggregatePartition, keys: readonly CounterKey[], attempt: Attempt) => {
+  const ownRows = async (
+    query: string,
+    partition: AggregatePartition,
+    keys: readonly CounterKey[],
+    attempt: Attempt,
+  ) => {
     const own = new Map<string, StoredRow>();
     for (const stored of await readOwnRows(cql, query, partition, keys, attempt.partition)) {
-      if (stored.logPartition === attempt.partition) own.set(rowId(stored.value, stored.bucket, stored.isBot), stored);
+      if (stored.logPartition === attempt.partition)
+        own.set(rowId(stored.value, stored.bucket, stored.isBot), stored);
     }
     return own;
   };
@@ -39,8 +59,14 @@ export function createAggregateWriter(cql: CqlSession, st: Statements) {
           return {
             query: st.writeCounter,
             params: [
-              ...partitionParams(partition), delta.value, new Date(delta.bucket), delta.is_bot, attempt.partition,
-              ...METRICS.map((m) => next[m]), ...METRICS.map((m) => (base ? base[m] : null)), attempt.id,
+              ...partitionParams(partition),
+              delta.value,
+              new Date(delta.bucket),
+              delta.is_bot,
+              attempt.partition,
+              ...METRICS.map((m) => next[m]),
+              ...METRICS.map((m) => (base ? base[m] : null)),
+              attempt.id,
             ],
           };
         });
@@ -61,7 +87,14 @@ export function createAggregateWriter(cql: CqlSession, st: Statements) {
           merged.merge(delta.sketch);
           return {
             query: st.writeSketch,
-            params: [...partitionParams(partition), delta.value, new Date(delta.bucket), delta.is_bot, attempt.partition, Buffer.from(merged.toBytes())],
+            params: [
+              ...partitionParams(partition),
+              delta.value,
+              new Date(delta.bucket),
+              delta.is_bot,
+              attempt.partition,
+              Buffer.from(merged.toBytes()),
+            ],
           };
         });
       });

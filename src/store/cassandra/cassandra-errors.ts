@@ -13,9 +13,18 @@ const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof errors.NoHostAvailableError || error instanceof errors.OperationTimedOutError || error instanceof errors.BusyConnectionError) return true;
+  if (
+    error instanceof errors.NoHostAvailableError ||
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.BusyConnectionError
+  )
+    return true;
   // The connection closed under a request in flight (the node went away): not the query's fault.
-  if (error instanceof errors.DriverError && (error as { isSocketError?: unknown }).isSocketError === true) return true;
+  if (
+    error instanceof errors.DriverError &&
+    (error as { isSocketError?: unknown }).isSocketError === true
+  )
+    return true;
   return error instanceof errors.ResponseError && UNAVAILABLE_CODES.has(error.code);
 }
 
@@ -24,7 +33,10 @@ export async function asStoreError<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isUnavailable(error)) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (Cassandra) cannot answer now', { cause: error });
+    if (isUnavailable(error))
+      throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (Cassandra) cannot answer now', {
+        cause: error,
+      });
     throw error;
   }
 }

@@ -50,12 +50,15 @@ const CONSISTENCY: Record<CassandraConsistency, types.consistencies> = {
  * local data center, matching LOCAL_*; a cluster-wide level asks for a cluster-wide Paxos round.
  */
 export function serialConsistencyOf(consistency: CassandraConsistency): types.consistencies {
-  return consistency === 'QUORUM' || consistency === 'ALL' ? types.consistencies.serial : types.consistencies.localSerial;
+  return consistency === 'QUORUM' || consistency === 'ALL'
+    ? types.consistencies.serial
+    : types.consistencies.localSerial;
 }
 
 /** Keyspace names end up in CQL text (identifiers cannot be bound), so they are checked here too. */
 export function checkKeyspaceName(keyspace: string): string {
-  if (!KEYSPACE_NAME.test(keyspace)) throw new Error(`invalid Cassandra keyspace name: ${JSON.stringify(keyspace)}`);
+  if (!KEYSPACE_NAME.test(keyspace))
+    throw new Error(`invalid Cassandra keyspace name: ${JSON.stringify(keyspace)}`);
   return keyspace;
 }
 
@@ -66,7 +69,9 @@ export function checkKeyspaceName(keyspace: string): string {
  */
 export function createCassandraClient(options: CassandraOptions): Client {
   const credentials =
-    options.username !== undefined && options.password !== undefined ? { username: options.username, password: options.password } : undefined;
+    options.username !== undefined && options.password !== undefined
+      ? { username: options.username, password: options.password }
+      : undefined;
   return new Client({
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDataCenter,

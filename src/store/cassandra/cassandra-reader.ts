@@ -32,7 +32,11 @@ interface TimelineEvent {
  * commits meanwhile is seen whole or not at all — only one that begins during the read can show
  * in part, as with any read of a table being written.
  */
-export function createCassandraReader(cql: CqlSession, st: Statements, checkpoints: Checkpoints): CassandraReader {
+export function createCassandraReader(
+  cql: CqlSession,
+  st: Statements,
+  checkpoints: Checkpoints,
+): CassandraReader {
   const counterReads = { wholePartition: st.countersOfPeriod, ofValues: st.countersOfValues };
   const sketchReads = { wholePartition: st.sketchesOfPeriod, ofValues: st.sketchesOfValues };
 
@@ -40,19 +44,41 @@ export function createCassandraReader(cql: CqlSession, st: Statements, checkpoin
   const rowsOf = async (reads: typeof counterReads, read: CounterRead): Promise<StoredRow[]> => {
     const parts = read.spans.flatMap((span) => periodsOf(span).map((period) => ({ span, period })));
     const perPart = await cql.map(parts, async ({ span, period }) => {
-      const partition = { siteId: read.siteId, dimension: read.dimension, granularity: span.granularity, period };
+      const partition = {
+        siteId: read.siteId,
+        dimension: read.dimension,
+        granularity: span.granularity,
+        period,
+      };
       const rows = await readRows(cql, reads, partition, read.values);
-      return rows.filter((r) => r.bucket >= span.from && r.bucket < span.to && (read.includeBots || !r.isBot));
+      return rows.filter(
+        (r) => r.bucket >= span.from && r.bucket < span.to && (read.includeBots || !r.isBot),
+      );
     });
     return perPart.flat();
   };
 
-  const dayEvents = async (query: VisitorEventsQuery, day: number, after: { ts: number; eventId: string } | null, limit: number) => {
+  const dayEvents = async (
+    query: VisitorEventsQuery,
+    day: number,
+    after: { ts: number; eventId: string } | null,
+    limit: number,
+  ) => {
     const key = [query.siteId, query.visitorId, new Date(day)];
-    const rows = after && dayOf(after.ts) === day
-      ? await cql.rows(st.visitorEventsOfDayBefore, [...key, new Date(after.ts), after.eventId, limit])
-      : await cql.rows(st.visitorEventsOfDay, [...key, limit]);
-    return rows.map((row): TimelineEvent => ({ ts: numberOf(row.get('ts')), eventId: textOf(row.get('event_id')), body: textOf(row.get('body')) }));
+    const rows =
+      after && dayOf(after.ts) === day
+        ? await cql.rows(st.visitorEventsOfDayBefore, [
+            ...key,
+            new Date(after.ts),
+            after.eventId,
+            limit,
+          ])
+        : await cql.rows(st.visitorEventsOfDay, [...key, limit]);
+    return rows.map((row): TimelineEvent => ({
+      ts: numberOf(row.get('ts')),
+      eventId: textOf(row.get('event_id')),
+      body: textOf(row.get('body')),
+    }));
   };
 
   return {
@@ -92,9 +118,15 @@ export function createCassandraReader(cql: CqlSession, st: Statements, checkpoin
       const found: TimelineEvent[] = [];
       let before = after ? dayOf(after.ts) + DAY_MS : null;
       while (found.length < want) {
-        const days = before === null
-          ? await cql.rows(st.visitorDays, [query.siteId, query.visitorId, DAYS_PER_READ])
-          : await cql.rows(st.visitorDaysBefore, [query.siteId, query.visitorId, new Date(before), DAYS_PER_READ]);
+        const days =
+          before === null
+            ? await cql.rows(st.visitorDays, [query.siteId, query.visitorId, DAYS_PER_READ])
+            : await cql.rows(st.visitorDaysBefore, [
+                query.siteId,
+                query.visitorId,
+                new Date(before),
+                DAYS_PER_READ,
+              ]);
         for (const row of days) {
           before = numberOf(row.get('day'));
           found.push(...(await dayEvents(query, before, after, want - found.length)));

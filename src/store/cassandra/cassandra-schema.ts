@@ -17,9 +17,17 @@ interface Migration {
 }
 
 const MIGRATIONS: readonly Migration[] = [
-  { version: 1, description: 'raw events, counters, sketches, sessions, checkpoints', statements: tablesV1 },
+  {
+    version: 1,
+    description: 'raw events, counters, sketches, sessions, checkpoints',
+    statements: tablesV1,
+  },
   { version: 2, description: 'settings: goals, funnels, shared links', statements: settingsTables },
-  { version: 3, description: 'raw events by site and day for the general query', statements: tablesV3 },
+  {
+    version: 3,
+    description: 'raw events by site and day for the general query',
+    statements: tablesV3,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
@@ -46,19 +54,31 @@ export function replicationMap(setting: string): Record<string, string> {
     const map: Record<string, string> = { class: 'NetworkTopologyStrategy' };
     for (const part of parts) {
       const match = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(part);
-      if (!match) throw new Error(`invalid replication ${JSON.stringify(setting)}: expected dc=N, got ${JSON.stringify(part)}`);
+      if (!match)
+        throw new Error(
+          `invalid replication ${JSON.stringify(setting)}: expected dc=N, got ${JSON.stringify(part)}`,
+        );
       map[match[1]!] = match[2]!;
     }
     return map;
   }
-  throw new Error(`invalid replication ${JSON.stringify(setting)}: expected SimpleStrategy:N or NetworkTopologyStrategy:dc=N[:dc=N]`);
+  throw new Error(
+    `invalid replication ${JSON.stringify(setting)}: expected SimpleStrategy:N or NetworkTopologyStrategy:dc=N[:dc=N]`,
+  );
 }
 
-export async function migrate(client: Client, keyspace: string, replication: string): Promise<MigrationReport> {
+export async function migrate(
+  client: Client,
+  keyspace: string,
+  replication: string,
+): Promise<MigrationReport> {
   const ks = checkKeyspaceName(keyspace);
   const wanted = replicationMap(replication);
   const keyspaceAction = await ensureKeyspace(client, ks, wanted);
-  await ddl(client, `CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations (version int PRIMARY KEY, description text, applied_at timestamp)`);
+  await ddl(
+    client,
+    `CREATE TABLE IF NOT EXISTS ${ks}.schema_migrations (version int PRIMARY KEY, description text, applied_at timestamp)`,
+  );
   const done = await appliedVersions(client, ks);
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
@@ -71,7 +91,13 @@ export async function migrate(client: Client, keyspace: string, replication: str
     );
     applied.push(migration.version);
   }
-  return { keyspace: ks, keyspaceAction, replication: wanted, applied, version: Math.max(0, ...done, ...applied) };
+  return {
+    keyspace: ks,
+    keyspaceAction,
+    replication: wanted,
+    applied,
+    version: Math.max(0, ...done, ...applied),
+  };
 }
 
 /** The schema version in place, 0 when the keyspace or the migrations table is missing. */
@@ -81,13 +107,20 @@ export async function schemaVersion(client: Client, keyspace: string): Promise<n
     const versions = await appliedVersions(client, ks);
     return Math.max(0, ...versions);
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === types.responseErrorCodes.invalid) return 0;
+    if (
+      error instanceof Error &&
+      'code' in error &&
+      error.code === types.responseErrorCodes.invalid
+    )
+      return 0;
     throw error;
   }
 }
 
 async function appliedVersions(client: Client, ks: string): Promise<Set<number>> {
-  const result = await client.execute(`SELECT version FROM ${ks}.schema_migrations`, [], { prepare: true });
+  const result = await client.execute(`SELECT version FROM ${ks}.schema_migrations`, [], {
+    prepare: true,
+  });
   return new Set(result.rows.map((row) => numberOf(row.get('version'))));
 }
 
@@ -95,11 +128,20 @@ async function appliedVersions(client: Client, ks: string): Promise<Set<number>>
  * Creates the keyspace, or brings an existing one to the configured replication. Changing the
  * replication of a keyspace with data needs a `nodetool repair` afterwards; the report says so.
  */
-async function ensureKeyspace(client: Client, ks: string, wanted: Record<string, string>): Promise<MigrationReport['keyspaceAction']> {
+async function ensureKeyspace(
+  client: Client,
+  ks: string,
+  wanted: Record<string, string>,
+): Promise<MigrationReport['keyspaceAction']> {
   const current = await currentReplication(client, ks);
-  const map = Object.entries(wanted).map(([k, v]) => `'${k}': '${v}'`).join(', ');
+  const map = Object.entries(wanted)
+    .map(([k, v]) => `'${k}': '${v}'`)
+    .join(', ');
   if (current === null) {
-    await ddl(client, `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = { ${map} } AND durable_writes = true`);
+    await ddl(
+      client,
+      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = { ${map} } AND durable_writes = true`,
+    );
     return 'created';
   }
   if (sameReplication(current, wanted)) return 'unchanged';
@@ -107,12 +149,21 @@ async function ensureKeyspace(client: Client, ks: string, wanted: Record<string,
   return 'altered';
 }
 
-export async function currentReplication(client: Client, ks: string): Promise<Record<string, string> | null> {
-  const result = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true });
+export async function currentReplication(
+  client: Client,
+  ks: string,
+): Promise<Record<string, string> | null> {
+  const result = await client.execute(
+    'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
+    [ks],
+    { prepare: true },
+  );
   const row = result.first() as types.Row | null;
   if (!row) return null;
   const replication = row.get('replication') as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(replication).map(([k, v]) => [k, textOf(v).replace(LOCATOR_PREFIX, '')]));
+  return Object.fromEntries(
+    Object.entries(replication).map(([k, v]) => [k, textOf(v).replace(LOCATOR_PREFIX, '')]),
+  );
 }
 
 function sameReplication(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -133,11 +184,19 @@ async function ddl(client: Client, statement: string): Promise<void> {
 async function awaitSchemaAgreement(client: Client): Promise<void> {
   const deadline = Date.now() + SCHEMA_AGREEMENT_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const local = await client.execute('SELECT schema_version FROM system.local', [], { prepare: true });
-    const peers = await client.execute('SELECT schema_version FROM system.peers', [], { prepare: true });
-    const versions = new Set([...local.rows, ...peers.rows].map((row) => String(row.get('schema_version'))));
+    const local = await client.execute('SELECT schema_version FROM system.local', [], {
+      prepare: true,
+    });
+    const peers = await client.execute('SELECT schema_version FROM system.peers', [], {
+      prepare: true,
+    });
+    const versions = new Set(
+      [...local.rows, ...peers.rows].map((row) => String(row.get('schema_version'))),
+    );
     if (versions.size <= 1) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error('the Cassandra nodes do not agree on the schema; check that all nodes are up, then run migrate again');
+  throw new Error(
+    'the Cassandra nodes do not agree on the schema; check that all nodes are up, then run migrate again',
+  );
 }

@@ -26,20 +26,33 @@ export class CassandraSettingsStore implements SettingsStore {
   private readonly ks: string;
 
   /** Takes its own client and shuts it down on close. */
-  constructor(private readonly client: Client, keyspace: string) {
+  constructor(
+    private readonly client: Client,
+    keyspace: string,
+  ) {
     this.ks = checkKeyspaceName(keyspace);
   }
 
   list(kind: SettingKind, siteId: string): Promise<SettingRecord[]> {
     return asStoreError(async () => {
-      const result = await this.client.execute(`SELECT site_id, kind, id, body, created_at FROM ${this.ks}.settings_by_site WHERE site_id = ? AND kind = ?`, [siteId, kind], { prepare: true });
-      return result.rows.map(recordOf).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      const result = await this.client.execute(
+        `SELECT site_id, kind, id, body, created_at FROM ${this.ks}.settings_by_site WHERE site_id = ? AND kind = ?`,
+        [siteId, kind],
+        { prepare: true },
+      );
+      return result.rows
+        .map(recordOf)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     });
   }
 
   get(kind: SettingKind, id: string): Promise<SettingRecord | null> {
     return asStoreError(async () => {
-      const result = await this.client.execute(`SELECT site_id, kind, id, body, created_at FROM ${this.ks}.settings_by_id WHERE kind = ? AND id = ?`, [kind, id], { prepare: true });
+      const result = await this.client.execute(
+        `SELECT site_id, kind, id, body, created_at FROM ${this.ks}.settings_by_id WHERE kind = ? AND id = ?`,
+        [kind, id],
+        { prepare: true },
+      );
       return result.rows[0] ? recordOf(result.rows[0]) : null;
     });
   }
@@ -47,10 +60,19 @@ export class CassandraSettingsStore implements SettingsStore {
   put(record: SettingRecord): Promise<void> {
     const created = new Date(record.createdAt);
     return asStoreError(async () => {
-      await this.client.batch([
-        { query: `INSERT INTO ${this.ks}.settings_by_site (site_id, kind, id, body, created_at) VALUES (?, ?, ?, ?, ?)`, params: [record.siteId, record.kind, record.id, record.body, created] },
-        { query: `INSERT INTO ${this.ks}.settings_by_id (kind, id, site_id, body, created_at) VALUES (?, ?, ?, ?, ?)`, params: [record.kind, record.id, record.siteId, record.body, created] },
-      ], { prepare: true, logged: true });
+      await this.client.batch(
+        [
+          {
+            query: `INSERT INTO ${this.ks}.settings_by_site (site_id, kind, id, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+            params: [record.siteId, record.kind, record.id, record.body, created],
+          },
+          {
+            query: `INSERT INTO ${this.ks}.settings_by_id (kind, id, site_id, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+            params: [record.kind, record.id, record.siteId, record.body, created],
+          },
+        ],
+        { prepare: true, logged: true },
+      );
     });
   }
 
@@ -58,10 +80,19 @@ export class CassandraSettingsStore implements SettingsStore {
     return asStoreError(async () => {
       const existing = await this.get(kind, id);
       if (!existing || existing.siteId !== siteId) return false;
-      await this.client.batch([
-        { query: `DELETE FROM ${this.ks}.settings_by_site WHERE site_id = ? AND kind = ? AND id = ?`, params: [siteId, kind, id] },
-        { query: `DELETE FROM ${this.ks}.settings_by_id WHERE kind = ? AND id = ?`, params: [kind, id] },
-      ], { prepare: true, logged: true });
+      await this.client.batch(
+        [
+          {
+            query: `DELETE FROM ${this.ks}.settings_by_site WHERE site_id = ? AND kind = ? AND id = ?`,
+            params: [siteId, kind, id],
+          },
+          {
+            query: `DELETE FROM ${this.ks}.settings_by_id WHERE kind = ? AND id = ?`,
+            params: [kind, id],
+          },
+        ],
+        { prepare: true, logged: true },
+      );
       return true;
     });
   }

@@ -1,8 +1,17 @@
 import type { Client } from 'cassandra-driver';
-import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  VisitorEventsPage,
+  VisitorEventsQuery,
+} from '../../domain/analytics-query.js';
 import type { FunnelPlan } from '../../domain/funnel.js';
 import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
-import { mergeGroupParts, type AggregatePlan, type AggregateResult } from '../../domain/stats/aggregate-plan.js';
+import {
+  mergeGroupParts,
+  type AggregatePlan,
+  type AggregateResult,
+} from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import type { VisitSteps } from '../../ports/funnel-reader.js';
@@ -12,7 +21,11 @@ import { rollupShape } from '../rollup-shape.js';
 import { aggregateScan, propertyKeysScan, visitStepsScan } from '../scan/scan-aggregate.js';
 import { scanVisits, type ScannedSite } from '../scan/scanned-events.js';
 import { asStoreError } from './cassandra-errors.js';
-import { createCassandraClient, serialConsistencyOf, type CassandraOptions } from './cassandra-options.js';
+import {
+  createCassandraClient,
+  serialConsistencyOf,
+  type CassandraOptions,
+} from './cassandra-options.js';
 import { createCassandraReader, type CassandraReader } from './cassandra-reader.js';
 import { SCHEMA_VERSION, schemaVersion } from './cassandra-schema.js';
 import { createStatements, type Statements } from './cassandra-statements.js';
@@ -40,12 +53,24 @@ export class CassandraStore implements EventStore, AnalyticsReader {
 
   constructor(
     private readonly client: Client,
-    private readonly options: Pick<CassandraOptions, 'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget' | 'rollups'>,
+    private readonly options: Pick<
+      CassandraOptions,
+      'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget' | 'rollups'
+    >,
   ) {
     this.st = createStatements(options.keyspace);
     this.cql = new CqlSession(client);
-    this.checkpoints = createCheckpoints(this.cql, this.st, serialConsistencyOf(options.consistency));
-    this.write = createCassandraWriter(this.cql, this.st, this.checkpoints, options.rawEventRetentionMs);
+    this.checkpoints = createCheckpoints(
+      this.cql,
+      this.st,
+      serialConsistencyOf(options.consistency),
+    );
+    this.write = createCassandraWriter(
+      this.cql,
+      this.st,
+      this.checkpoints,
+      options.rawEventRetentionMs,
+    );
     this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
     this.scan = createRawEventScan(this.cql, this.st);
     this.pageEvents = createPageEvents(this.cql, this.st);
@@ -83,7 +108,12 @@ export class CassandraStore implements EventStore, AnalyticsReader {
         const page = await this.pageEvents.answer(plan, shape.value, shape.byDay);
         return { groups: mergeGroupParts(page.parts), rowsRead: page.read, sampleFraction: 1 };
       }
-      const { site, rowsRead, shards } = await this.scanned(plan.siteId, plan.from, plan.to, this.options.queryRowBudget ?? 0);
+      const { site, rowsRead, shards } = await this.scanned(
+        plan.siteId,
+        plan.from,
+        plan.to,
+        this.options.queryRowBudget ?? 0,
+      );
       return aggregateScan(site, plan, rowsRead, (shards / SITE_SHARDS) * HLL_REGISTERS);
     });
   }
@@ -97,11 +127,21 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     });
   }
 
-  propertyKeys(plan: Parameters<PropertyKeysReader['propertyKeys']>[0], limit: number): Promise<Array<{ key: string; events: number }>> {
-    return asStoreError(async () => propertyKeysScan((await this.scanned(plan.siteId, plan.from, plan.to)).site, plan, limit));
+  propertyKeys(
+    plan: Parameters<PropertyKeysReader['propertyKeys']>[0],
+    limit: number,
+  ): Promise<Array<{ key: string; events: number }>> {
+    return asStoreError(async () =>
+      propertyKeysScan((await this.scanned(plan.siteId, plan.from, plan.to)).site, plan, limit),
+    );
   }
 
-  private async scanned(siteId: string, from: number, to: number, budget = 0): Promise<{ site: ScannedSite; rowsRead: number; shards: number }> {
+  private async scanned(
+    siteId: string,
+    from: number,
+    to: number,
+    budget = 0,
+  ): Promise<{ site: ScannedSite; rowsRead: number; shards: number }> {
     const { visitors, rowsRead, shards } = await this.scan.scan(siteId, from, to, budget);
     return { site: scanVisits(visitors.values()), rowsRead, shards };
   }

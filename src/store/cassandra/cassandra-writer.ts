@@ -39,14 +39,20 @@ import { createSessionWriter } from './session-writer.js';
  * next compare-and-set) and on the driver's client-side write timestamps, which order a failed
  * attempt's late writes before the retry's.
  */
-export function createCassandraWriter(cql: CqlSession, st: Statements, checkpoints: Checkpoints, retentionMs: number) {
+export function createCassandraWriter(
+  cql: CqlSession,
+  st: Statements,
+  checkpoints: Checkpoints,
+  retentionMs: number,
+) {
   const raw = createRawEventWriter(cql, st, retentionMs);
   const sessions = createSessionWriter(cql, st, retentionMs);
   const aggregates = createAggregateWriter(cql, st);
 
   return async (batch: StoreBatch): Promise<CommitResult> => {
     const state = await checkpoints.read(batch.partition);
-    if (state.nextOffset !== null && state.nextOffset >= batch.nextOffset) return { stored: 0, duplicates: batch.events.length };
+    if (state.nextOffset !== null && state.nextOffset >= batch.nextOffset)
+      return { stored: 0, duplicates: batch.events.length };
     const attempt = await checkpoints.begin(batch.partition, state);
     const now = Date.now();
     const fresh = await raw.fresh(batch.events, attempt);

@@ -14,10 +14,23 @@ import type { CqlSession } from './cql-session.js';
  */
 export function createPageEvents(cql: CqlSession, st: Statements) {
   return {
-    async answer(plan: AggregatePlan, page: string, byDay: boolean): Promise<{ parts: Array<Partial<GroupAggregate> & { key: string[] }>; read: number }> {
-      const days = (await cql.rows(st.siteDays, [plan.siteId, new Date(dayOf(plan.from)), new Date(plan.to)])).map((row) => numberOf(row.get('day')));
+    async answer(
+      plan: AggregatePlan,
+      page: string,
+      byDay: boolean,
+    ): Promise<{ parts: Array<Partial<GroupAggregate> & { key: string[] }>; read: number }> {
+      const days = (
+        await cql.rows(st.siteDays, [plan.siteId, new Date(dayOf(plan.from)), new Date(plan.to)])
+      ).map((row) => numberOf(row.get('day')));
       const perDay = await cql.map(days, (day) =>
-        cql.rows(st.pageEventsBetween, [plan.siteId, page, new Date(day), new Date(Math.max(plan.from, day)), new Date(Math.min(plan.to, day + DAY_MS))]));
+        cql.rows(st.pageEventsBetween, [
+          plan.siteId,
+          page,
+          new Date(day),
+          new Date(Math.max(plan.from, day)),
+          new Date(Math.min(plan.to, day + DAY_MS)),
+        ]),
+      );
       const buckets = new Map<number, { events: number; pageviews: number; sketch: HyperLogLog }>();
       let read = 0;
       for (const row of perDay.flat()) {

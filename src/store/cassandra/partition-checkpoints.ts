@@ -23,11 +23,17 @@ export interface Attempt {
  * writer on the same partition, or a timed-out write that landed late — fails instead of
  * checkpointing over someone else's work.
  */
-export function createCheckpoints(cql: CqlSession, st: Statements, serialConsistency: types.consistencies) {
+export function createCheckpoints(
+  cql: CqlSession,
+  st: Statements,
+  serialConsistency: types.consistencies,
+) {
   return {
     /** Read at SERIAL consistency, so a compare-and-set left half-done by a crash is completed first. */
     async read(partition: number): Promise<PartitionState> {
-      const rows = await cql.rows(st.readCheckpoint, [partition], { consistency: serialConsistency });
+      const rows = await cql.rows(st.readCheckpoint, [partition], {
+        consistency: serialConsistency,
+      });
       const row = rows[0];
       if (!row) return { nextOffset: null, pending: null, aborted: [] };
       return {
@@ -41,7 +47,14 @@ export function createCheckpoints(cql: CqlSession, st: Statements, serialConsist
     async begin(partition: number, state: PartitionState): Promise<Attempt> {
       const id = types.Uuid.random();
       const stale = state.pending === null ? null : types.Uuid.fromString(state.pending);
-      const result = await cql.execute(st.beginAttempt, [id, stale ? [stale] : [], new Date(), partition, stale, state.nextOffset]);
+      const result = await cql.execute(st.beginAttempt, [
+        id,
+        stale ? [stale] : [],
+        new Date(),
+        partition,
+        stale,
+        state.nextOffset,
+      ]);
       if (!result.wasApplied()) throw concurrentWriter(partition);
       const uncommitted = new Set(state.aborted);
       if (state.pending !== null) uncommitted.add(state.pending);
@@ -50,7 +63,13 @@ export function createCheckpoints(cql: CqlSession, st: Statements, serialConsist
 
     /** The commit point: the checkpoint moves and the attempt's writes count from now on. */
     async finish(attempt: Attempt, nextOffset: number): Promise<void> {
-      const result = await cql.execute(st.finishAttempt, [nextOffset, attempt.id, new Date(), attempt.partition, attempt.id]);
+      const result = await cql.execute(st.finishAttempt, [
+        nextOffset,
+        attempt.id,
+        new Date(),
+        attempt.partition,
+        attempt.id,
+      ]);
       if (!result.wasApplied()) throw concurrentWriter(attempt.partition);
     },
 
@@ -61,9 +80,17 @@ export function createCheckpoints(cql: CqlSession, st: Statements, serialConsist
     async reset(partition: number, nextOffset: number): Promise<void> {
       const state = await this.read(partition);
       const stale = state.pending === null ? null : types.Uuid.fromString(state.pending);
-      const result = state.nextOffset === null && state.pending === null
-        ? await cql.execute(st.insertCheckpoint, [partition, nextOffset, new Date()])
-        : await cql.execute(st.resetCheckpoint, [nextOffset, stale ? [stale] : [], new Date(), partition, stale, state.nextOffset]);
+      const result =
+        state.nextOffset === null && state.pending === null
+          ? await cql.execute(st.insertCheckpoint, [partition, nextOffset, new Date()])
+          : await cql.execute(st.resetCheckpoint, [
+              nextOffset,
+              stale ? [stale] : [],
+              new Date(),
+              partition,
+              stale,
+              state.nextOffset,
+            ]);
       if (!result.wasApplied()) throw concurrentWriter(partition);
     },
 
@@ -83,5 +110,7 @@ export function createCheckpoints(cql: CqlSession, st: Statements, serialConsist
 export type Checkpoints = ReturnType<typeof createCheckpoints>;
 
 function concurrentWriter(partition: number): Error {
-  return new Error(`the checkpoint of log partition ${partition} changed during the commit: another processor is writing this partition`);
+  return new Error(
+    `the checkpoint of log partition ${partition} changed during the commit: another processor is writing this partition`,
+  );
 }

@@ -43,19 +43,40 @@ function daysOf(from: number, to: number): number[] {
   return days;
 }
 
-const earliest = (events: readonly TrackedEvent[]): number => events.reduce((t, e) => Math.min(t, e.timestamp), Infinity);
-const latest = (events: readonly TrackedEvent[]): number => events.reduce((t, e) => Math.max(t, e.timestamp), -Infinity);
+const earliest = (events: readonly TrackedEvent[]): number =>
+  events.reduce((t, e) => Math.min(t, e.timestamp), Infinity);
+const latest = (events: readonly TrackedEvent[]): number =>
+  events.reduce((t, e) => Math.max(t, e.timestamp), -Infinity);
 
 export function createRawEventScan(cql: CqlSession, st: Statements) {
   /** A visitor's stored events with from <= ts < to. */
-  const visitorBetween = async (siteId: string, visitorId: string, from: number, to: number): Promise<TrackedEvent[]> => {
-    const perDay = await Promise.all(daysOf(from, to).map((day) =>
-      cql.rows(st.visitorEventsBetween, [siteId, visitorId, new Date(day), new Date(from), new Date(to)])));
+  const visitorBetween = async (
+    siteId: string,
+    visitorId: string,
+    from: number,
+    to: number,
+  ): Promise<TrackedEvent[]> => {
+    const perDay = await Promise.all(
+      daysOf(from, to).map((day) =>
+        cql.rows(st.visitorEventsBetween, [
+          siteId,
+          visitorId,
+          new Date(day),
+          new Date(from),
+          new Date(to),
+        ]),
+      ),
+    );
     return perDay.flat().map((row) => eventOf(textOf(row.get('body'))));
   };
 
   /** Adds the visitor's events that share a visit with theirs across the range's edges. */
-  const extend = async (siteId: string, events: TrackedEvent[], from: number, to: number): Promise<number> => {
+  const extend = async (
+    siteId: string,
+    events: TrackedEvent[],
+    from: number,
+    to: number,
+  ): Promise<number> => {
     const visitorId = events[0]!.visitor_id;
     let read = 0;
     let first = earliest(events);
@@ -82,13 +103,22 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
   };
 
   /** The events of [from, to) in the given visitor shards, as stored bodies. */
-  const bodiesOf = async (siteId: string, from: number, to: number, shards: readonly number[]): Promise<string[]> => {
-    const days = (await cql.rows(st.siteDays, [siteId, new Date(dayOf(from)), new Date(to)])).map((row) => numberOf(row.get('day')));
+  const bodiesOf = async (
+    siteId: string,
+    from: number,
+    to: number,
+    shards: readonly number[],
+  ): Promise<string[]> => {
+    const days = (await cql.rows(st.siteDays, [siteId, new Date(dayOf(from)), new Date(to)])).map(
+      (row) => numberOf(row.get('day')),
+    );
     const partitions = days.flatMap((day) => shards.map((shard) => ({ day, shard })));
     const bodies = await cql.map(partitions, async ({ day, shard }) => {
       const lo = Math.max(from, day);
       const hi = Math.min(to, day + DAY_MS);
-      return (await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])).map((row) => textOf(row.get('body')));
+      return (
+        await cql.rows(st.siteEvents, [siteId, new Date(day), shard, new Date(lo), new Date(hi)])
+      ).map((row) => textOf(row.get('body')));
     });
     return bodies.flat();
   };
@@ -96,7 +126,9 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
   return {
     /** The events of [from, to), and nothing else (the edges a rollup answer reads raw). */
     async events(siteId: string, from: number, to: number): Promise<TrackedEvent[]> {
-      return (await bodiesOf(siteId, from, to, allShards())).map((body) => decodeScanBody(siteId, body));
+      return (await bodiesOf(siteId, from, to, allShards())).map((body) =>
+        decodeScanBody(siteId, body),
+      );
     },
 
     /**
@@ -105,7 +137,8 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
      * read, a power-of-two share of the visitors (whole, with all their events).
      */
     async scan(siteId: string, from: number, to: number, budget = 0): Promise<ScannedEvents> {
-      const readShards = (shards: number[]): Promise<string[]> => bodiesOf(siteId, from, to, shards);
+      const readShards = (shards: number[]): Promise<string[]> =>
+        bodiesOf(siteId, from, to, shards);
       let bodies: string[];
       let shards = SITE_SHARDS;
       if (budget > 0) {
@@ -120,17 +153,26 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
         if (list) list.push(event);
         else visitors.set(event.visitor_id, [event]);
       }
-      const edges = [...visitors.values()].filter((events) => events.some((e) => e.timestamp - VISIT_GAP_MS < from || e.timestamp + VISIT_GAP_MS >= to));
+      const edges = [...visitors.values()].filter((events) =>
+        events.some((e) => e.timestamp - VISIT_GAP_MS < from || e.timestamp + VISIT_GAP_MS >= to),
+      );
       const extra = await cql.map(edges, (events) => extend(siteId, events, from, to));
       return { visitors, rowsRead: bodies.length + extra.reduce((n, r) => n + r, 0), shards };
     },
 
     /** The site's first stored event: the earliest day site_days lists that still holds one. */
     async firstEventAt(siteId: string): Promise<number | null> {
-      const days = (await cql.rows(st.firstSiteDays, [siteId, 400])).map((row) => numberOf(row.get('day')));
+      const days = (await cql.rows(st.firstSiteDays, [siteId, 400])).map((row) =>
+        numberOf(row.get('day')),
+      );
       for (const day of days) {
-        const firsts = await cql.map(allShards(), async (shard) => (await cql.rows(st.firstSiteEvent, [siteId, new Date(day), shard]))[0]);
-        const times = firsts.filter((row) => row !== undefined).map((row) => numberOf(row.get('ts')));
+        const firsts = await cql.map(
+          allShards(),
+          async (shard) => (await cql.rows(st.firstSiteEvent, [siteId, new Date(day), shard]))[0],
+        );
+        const times = firsts
+          .filter((row) => row !== undefined)
+          .map((row) => numberOf(row.get('ts')));
         if (times.length > 0) return Math.min(...times);
       }
       return null;

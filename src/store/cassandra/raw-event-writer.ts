@@ -31,7 +31,8 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
     /** The batch's events to count: first copy of each event_id, minus those already counted. */
     async fresh(events: readonly TrackedEvent[], attempt: Attempt): Promise<TrackedEvent[]> {
       const firsts = new Map<string, TrackedEvent>();
-      for (const event of events) if (!firsts.has(event.event_id)) firsts.set(event.event_id, event);
+      for (const event of events)
+        if (!firsts.has(event.event_id)) firsts.set(event.event_id, event);
       const candidates = [...firsts.values()];
       const duplicate = await cql.map(candidates, (event) => isDuplicate(event, attempt));
       return candidates.filter((_, i) => !duplicate[i]);
@@ -51,7 +52,10 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         const day = dayOf(event.timestamp);
         const body = JSON.stringify(event);
         const ts = new Date(event.timestamp);
-        add(`id\0${event.event_id}`, { query: st.insertEventStamp, params: [event.event_id, attempt.partition, attempt.id, ttl] });
+        add(`id\0${event.event_id}`, {
+          query: st.insertEventStamp,
+          params: [event.event_id, attempt.partition, attempt.id, ttl],
+        });
         add(`visitor\0${event.site_id}\0${event.visitor_id}\0${day}`, {
           query: st.insertVisitorEvent,
           params: [event.site_id, event.visitor_id, new Date(day), ts, event.event_id, body, ttl],
@@ -63,20 +67,39 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         const shard = shardOf(event.visitor_id);
         add(`site\0${event.site_id}\0${day}\0${shard}`, {
           query: st.insertSiteEvent,
-          params: [event.site_id, new Date(day), shard, ts, event.event_id, encodeScanBody(event), ttl],
+          params: [
+            event.site_id,
+            new Date(day),
+            shard,
+            ts,
+            event.event_id,
+            encodeScanBody(event),
+            ttl,
+          ],
         });
         siteDays.set(`${event.site_id}\0${day}`, { site: event.site_id, day });
-        days.set(`${event.site_id}\0${event.visitor_id}\0${day}`, { site: event.site_id, visitor: event.visitor_id, day });
+        days.set(`${event.site_id}\0${event.visitor_id}\0${day}`, {
+          site: event.site_id,
+          visitor: event.visitor_id,
+          day,
+        });
       }
       // The site list gains the site with its first events (aggregates never expire, so neither does it).
-      for (const site of new Set(events.map((e) => e.site_id))) add('sites', { query: st.insertSite, params: [site] });
+      for (const site of new Set(events.map((e) => e.site_id)))
+        add('sites', { query: st.insertSite, params: [site] });
       for (const { site, visitor, day } of days.values()) {
         // The day's index row lives as long as the day's last event can.
         const ttl = ttlSeconds(day + DAY_MS, retentionMs, now);
-        add(`days\0${site}\0${visitor}`, { query: st.insertVisitorDay, params: [site, visitor, new Date(day), ttl] });
+        add(`days\0${site}\0${visitor}`, {
+          query: st.insertVisitorDay,
+          params: [site, visitor, new Date(day), ttl],
+        });
       }
       for (const { site, day } of siteDays.values()) {
-        add(`site-days\0${site}`, { query: st.insertSiteDay, params: [site, new Date(day), ttlSeconds(day + DAY_MS, retentionMs, now)] });
+        add(`site-days\0${site}`, {
+          query: st.insertSiteDay,
+          params: [site, new Date(day), ttlSeconds(day + DAY_MS, retentionMs, now)],
+        });
       }
       await cql.writePartitions(partitions.values());
     },

@@ -1,5 +1,11 @@
 import type { types } from 'cassandra-driver';
-import { groupByVisitor, sessionize, SESSION_TIMEOUT_MS, type SessionChange, type SessionState } from '../../domain/sessions.js';
+import {
+  groupByVisitor,
+  sessionize,
+  SESSION_TIMEOUT_MS,
+  type SessionChange,
+  type SessionState,
+} from '../../domain/sessions.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { Statements } from './cassandra-statements.js';
 import { booleanOf, nullableTextOf, numberOf, textOf, uuidTextOf } from './cassandra-values.js';
@@ -13,9 +19,15 @@ import { ttlSeconds } from './retention-ttl.js';
  * its events into the committed sessions, not into the half-written ones.
  */
 export function createSessionWriter(cql: CqlSession, st: Statements, retentionMs: number) {
-  const committedSessions = async (site: string, visitor: string, attempt: Attempt): Promise<SessionState[]> => {
+  const committedSessions = async (
+    site: string,
+    visitor: string,
+    attempt: Attempt,
+  ): Promise<SessionState[]> => {
     const rows = await cql.rows(st.sessionsOfVisitor, [site, visitor, attempt.partition]);
-    return rows.map((row) => committedSession(row, site, visitor, attempt.uncommitted)).filter((s) => s !== null);
+    return rows
+      .map((row) => committedSession(row, site, visitor, attempt.uncommitted))
+      .filter((s) => s !== null);
   };
 
   return {
@@ -26,7 +38,9 @@ export function createSessionWriter(cql: CqlSession, st: Statements, retentionMs
         const times = visitorEvents.map((e) => e.timestamp);
         const from = Math.min(...times) - SESSION_TIMEOUT_MS;
         const to = Math.max(...times) + SESSION_TIMEOUT_MS;
-        const near = (await committedSessions(site_id, visitor_id, attempt)).filter((s) => s.last >= from && s.start <= to);
+        const near = (await committedSessions(site_id, visitor_id, attempt)).filter(
+          (s) => s.last >= from && s.start <= to,
+        );
         return sessionize(near, visitorEvents);
       });
       return perVisitor.flat();
@@ -39,9 +53,19 @@ export function createSessionWriter(cql: CqlSession, st: Statements, retentionMs
         const statement: Statement = {
           query: st.writeSession,
           params: [
-            after.site_id, after.visitor_id, attempt.partition, after.session_key,
-            new Date(after.start), new Date(after.last), after.events, after.pageviews, after.interactions, after.entry_page, after.is_bot,
-            attempt.id, before === null ? null : JSON.stringify(before),
+            after.site_id,
+            after.visitor_id,
+            attempt.partition,
+            after.session_key,
+            new Date(after.start),
+            new Date(after.last),
+            after.events,
+            after.pageviews,
+            after.interactions,
+            after.entry_page,
+            after.is_bot,
+            attempt.id,
+            before === null ? null : JSON.stringify(before),
             ttlSeconds(after.last, retentionMs, now),
           ],
         };
@@ -52,7 +76,12 @@ export function createSessionWriter(cql: CqlSession, st: Statements, retentionMs
   };
 }
 
-function committedSession(row: types.Row, site: string, visitor: string, uncommitted: ReadonlySet<string>): SessionState | null {
+function committedSession(
+  row: types.Row,
+  site: string,
+  visitor: string,
+  uncommitted: ReadonlySet<string>,
+): SessionState | null {
   const stamp = uuidTextOf(row.get('attempt'));
   if (stamp !== null && uncommitted.has(stamp)) {
     const prev = nullableTextOf(row.get('prev'));

@@ -23,14 +23,29 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string) {
   };
 
   return async (siteId: string, visitorId: string): Promise<number> => {
-    const days = (await cql.rows(st.days, [siteId, visitorId])).map((row) => row.get('day') as Date);
+    const days = (await cql.rows(st.days, [siteId, visitorId])).map(
+      (row) => row.get('day') as Date,
+    );
     const counts = await cql.map(days, async (day) => {
       const events = await cql.rows(st.eventsOfDay, [siteId, visitorId, day]);
       await cql.map(events, async (row) => {
         const eventId = row.get('event_id') as string;
         const page = pageOf(row.get('body') as string | null);
-        if (page !== undefined) await cql.execute(st.deletePageEvent, [siteId, page, day, row.get('ts') as Date, eventId]);
-        await cql.execute(st.deleteSiteEvent, [siteId, day, shardOf(visitorId), row.get('ts') as Date, eventId]);
+        if (page !== undefined)
+          await cql.execute(st.deletePageEvent, [
+            siteId,
+            page,
+            day,
+            row.get('ts') as Date,
+            eventId,
+          ]);
+        await cql.execute(st.deleteSiteEvent, [
+          siteId,
+          day,
+          shardOf(visitorId),
+          row.get('ts') as Date,
+          eventId,
+        ]);
         await cql.execute(st.deleteEventId, [eventId]);
       });
       // The visitor's own partition goes last: until then a retry can still find every event.

@@ -33,18 +33,38 @@ export const ROLLUP_TABLE = `CREATE TABLE daily_rollups (
   events BIGINT NOT NULL, pageviews BIGINT NOT NULL, sketch BLOB NOT NULL
 )`;
 
-const keyOf = (r: Pick<RollupRow, 'siteId' | 'dimension' | 'value' | 'day' | 'isBot'>): string => `${r.siteId}\u0000${r.dimension}\u0000${r.value}\u0000${r.day}\u0000${r.isBot ? 1 : 0}`;
+const keyOf = (r: Pick<RollupRow, 'siteId' | 'dimension' | 'value' | 'day' | 'isBot'>): string =>
+  `${r.siteId}\u0000${r.dimension}\u0000${r.value}\u0000${r.day}\u0000${r.isBot ? 1 : 0}`;
 
 /** What a batch's new events add to the rollups. */
-export function rollupDeltas(events: readonly TrackedEvent[], positionOf: (event: TrackedEvent) => { index: number; rank: number }): Map<string, RollupRow> {
+export function rollupDeltas(
+  events: readonly TrackedEvent[],
+  positionOf: (event: TrackedEvent) => { index: number; rank: number },
+): Map<string, RollupRow> {
   const rows = new Map<string, RollupRow>();
   for (const event of events) {
     const day = Math.floor(event.timestamp / DAY_MS);
     const position = positionOf(event);
-    for (const [dimension, value] of [['', ''], ['page', event.page]] as const) {
+    for (const [dimension, value] of [
+      ['', ''],
+      ['page', event.page],
+    ] as const) {
       const key = keyOf({ siteId: event.site_id, dimension, value, day, isBot: event.is_bot });
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { siteId: event.site_id, dimension, value, day, isBot: event.is_bot, events: 0, pageviews: 0, sketch: new HyperLogLog() }));
+      if (!row)
+        rows.set(
+          key,
+          (row = {
+            siteId: event.site_id,
+            dimension,
+            value,
+            day,
+            isBot: event.is_bot,
+            events: 0,
+            pageviews: 0,
+            sketch: new HyperLogLog(),
+          }),
+        );
       row.events++;
       if (event.event_type === PAGE_VIEW) row.pageviews++;
       row.sketch.addPosition(position);
@@ -54,7 +74,10 @@ export function rollupDeltas(events: readonly TrackedEvent[], positionOf: (event
 }
 
 /** Adds deltas to the stored rows (read, merge, replace), inside the caller's transaction. */
-export async function writeRollups(connection: DuckDBConnection, deltas: ReadonlyMap<string, RollupRow>): Promise<void> {
+export async function writeRollups(
+  connection: DuckDBConnection,
+  deltas: ReadonlyMap<string, RollupRow>,
+): Promise<void> {
   if (deltas.size === 0) return;
   const bySite = new Map<string, RollupRow[]>();
   for (const row of deltas.values()) {
@@ -66,14 +89,28 @@ export async function writeRollups(connection: DuckDBConnection, deltas: Readonl
     const p = new Params();
     const where = `site_id = ${p.bind(site)} AND day IN (${[...new Set(rows.map((r) => r.day))].map(int).join(', ')})
       AND value IN (${p.list([...new Set(rows.map((r) => r.value))])})`;
-    const stored = await connection.runAndReadAll(`SELECT dimension, value, day, is_bot, events, pageviews, sketch FROM daily_rollups WHERE ${where}`, p.values);
+    const stored = await connection.runAndReadAll(
+      `SELECT dimension, value, day, is_bot, events, pageviews, sketch FROM daily_rollups WHERE ${where}`,
+      p.values,
+    );
     const merged = new Map<string, RollupRow>();
     for (const [dimension, value, day, isBot, events, pageviews, sketch] of stored.getRows()) {
-      const key = keyOf({ siteId: site, dimension: dimension as RollupDimension, value: String(value), day: Number(day), isBot: isBot === true });
+      const key = keyOf({
+        siteId: site,
+        dimension: dimension as RollupDimension,
+        value: String(value),
+        day: Number(day),
+        isBot: isBot === true,
+      });
       const delta = deltas.get(key);
       if (!delta) continue;
       const bytes = (sketch as { bytes: Uint8Array }).bytes;
-      merged.set(key, { ...delta, events: delta.events + Number(events), pageviews: delta.pageviews + Number(pageviews), sketch: mergedSketch(bytes, delta.sketch) });
+      merged.set(key, {
+        ...delta,
+        events: delta.events + Number(events),
+        pageviews: delta.pageviews + Number(pageviews),
+        sketch: mergedSketch(bytes, delta.sketch),
+      });
     }
     const touched = rows.filter((r) => merged.has(keyOf(r)));
     if (touched.length > 0) {
@@ -94,7 +131,10 @@ function mergedSketch(stored: Uint8Array, delta: HyperLogLog): HyperLogLog {
   return HyperLogLog.fromBytes(HyperLogLog.mergeBytes(stored, delta));
 }
 
-function appendRollup(appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>, row: RollupRow): void {
+function appendRollup(
+  appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
+  row: RollupRow,
+): void {
   appender.appendVarchar(row.siteId);
   appender.appendVarchar(row.dimension);
   appender.appendVarchar(row.value);
@@ -117,7 +157,10 @@ export interface RollupRead {
 }
 
 /** The rollup rows of whole days, by day. */
-export async function readRollups(connection: DuckDBConnection, read: RollupRead): Promise<Map<number, { events: number; pageviews: number; sketch: HyperLogLog }>> {
+export async function readRollups(
+  connection: DuckDBConnection,
+  read: RollupRead,
+): Promise<Map<number, { events: number; pageviews: number; sketch: HyperLogLog }>> {
   const p = new Params();
   const rows = await connection.runAndReadAll(
     `SELECT day, events, pageviews, sketch FROM daily_rollups WHERE site_id = ${p.bind(read.siteId)} AND dimension = ${p.bind(read.dimension)}
@@ -133,7 +176,12 @@ export async function readRollups(connection: DuckDBConnection, read: RollupRead
       known.events += Number(events);
       known.pageviews += Number(pageviews);
       known.sketch.merge(HyperLogLog.fromBytes(bytes));
-    } else days.set(d, { events: Number(events), pageviews: Number(pageviews), sketch: HyperLogLog.fromBytes(bytes) });
+    } else
+      days.set(d, {
+        events: Number(events),
+        pageviews: Number(pageviews),
+        sketch: HyperLogLog.fromBytes(bytes),
+      });
   }
   return days;
 }
@@ -142,17 +190,58 @@ export async function readRollups(connection: DuckDBConnection, read: RollupRead
  * Rebuilds the rollups of some days from the raw events (after an erasure, or once for events
  * stored before rollups existed). `days`: null for every day.
  */
-export async function rebuildRollups(connection: DuckDBConnection, siteId: string | null, days: readonly number[] | null): Promise<number> {
+export async function rebuildRollups(
+  connection: DuckDBConnection,
+  siteId: string | null,
+  days: readonly number[] | null,
+): Promise<number> {
   const p = new Params();
-  const where = [siteId === null ? null : `site_id = ${p.bind(siteId)}`, days === null ? null : `ts // ${DAY_MS} IN (${days.map(int).join(', ') || 'NULL'})`]
-    .filter((c) => c !== null).join(' AND ') || 'TRUE';
-  const deleteWhere = [siteId === null ? null : `site_id = $1`, days === null ? null : `day IN (${days.map(int).join(', ') || 'NULL'})`].filter((c) => c !== null).join(' AND ') || 'TRUE';
-  await connection.run(`DELETE FROM daily_rollups WHERE ${deleteWhere}`, siteId === null ? [] : [siteId]);
+  const where =
+    [
+      siteId === null ? null : `site_id = ${p.bind(siteId)}`,
+      days === null ? null : `ts // ${DAY_MS} IN (${days.map(int).join(', ') || 'NULL'})`,
+    ]
+      .filter((c) => c !== null)
+      .join(' AND ') || 'TRUE';
+  const deleteWhere =
+    [
+      siteId === null ? null : `site_id = $1`,
+      days === null ? null : `day IN (${days.map(int).join(', ') || 'NULL'})`,
+    ]
+      .filter((c) => c !== null)
+      .join(' AND ') || 'TRUE';
+  await connection.run(
+    `DELETE FROM daily_rollups WHERE ${deleteWhere}`,
+    siteId === null ? [] : [siteId],
+  );
   const rows = new Map<string, RollupRow>();
-  const add = (siteIdOf: string, dimension: RollupDimension, value: string, day: number, isBot: boolean, reg: number, rank: number, events: number, pageviews: number) => {
+  const add = (
+    siteIdOf: string,
+    dimension: RollupDimension,
+    value: string,
+    day: number,
+    isBot: boolean,
+    reg: number,
+    rank: number,
+    events: number,
+    pageviews: number,
+  ) => {
     const key = keyOf({ siteId: siteIdOf, dimension, value, day, isBot });
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { siteId: siteIdOf, dimension, value, day, isBot, events: 0, pageviews: 0, sketch: new HyperLogLog() }));
+    if (!row)
+      rows.set(
+        key,
+        (row = {
+          siteId: siteIdOf,
+          dimension,
+          value,
+          day,
+          isBot,
+          events: 0,
+          pageviews: 0,
+          sketch: new HyperLogLog(),
+        }),
+      );
     row.events += events;
     row.pageviews += pageviews;
     row.sketch.addPosition({ index: reg, rank });
@@ -164,7 +253,14 @@ export async function rebuildRollups(connection: DuckDBConnection, siteId: strin
     p.values,
   );
   for (const [site, page, day, isBot, reg, rank, events, pageviews] of reader.getRows()) {
-    const args = [Number(day), isBot === true, Number(reg), Number(rank), Number(events), Number(pageviews)] as const;
+    const args = [
+      Number(day),
+      isBot === true,
+      Number(reg),
+      Number(rank),
+      Number(events),
+      Number(pageviews),
+    ] as const;
     add(String(site), 'page', String(page), ...args);
     add(String(site), '', '', ...args);
   }

@@ -5,7 +5,8 @@ import { ClickstreamError } from '../../domain/errors.js';
  * (IO Error: disk full, permissions), memory ran out, or the store is closing (its connection is
  * gone). A mistake in a query (a Binder or Parser Error) is a bug and stays one.
  */
-const UNAVAILABLE = /^(IO Error|Out of Memory Error|Connection Error|FATAL Error)|connection (already )?closed|database (is )?closed|instance (already )?closed/i;
+const UNAVAILABLE =
+  /^(IO Error|Out of Memory Error|Connection Error|FATAL Error)|connection (already )?closed|database (is )?closed|instance (already )?closed/i;
 
 export function isUnavailable(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE.test(error.message);
@@ -16,7 +17,10 @@ export async function asStoreError<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isUnavailable(error)) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (DuckDB) cannot answer now', { cause: error });
+    if (isUnavailable(error))
+      throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (DuckDB) cannot answer now', {
+        cause: error,
+      });
     throw error;
   }
 }

@@ -2,8 +2,20 @@ import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { rawFieldsOf } from './duckdb-rows.js';
 
 /** The columns a stored event is given back from (the visitor timeline), in `eventOfRow`'s order. */
-export const EVENT_COLUMNS = ['event_id', 'site_id', 'event_type', 'page', 'hostname', 'ts', 'received_at', 'scroll_depth', 'is_bot', 'raw']
-  .map((c) => `"${c}"`).join(', ');
+export const EVENT_COLUMNS = [
+  'event_id',
+  'site_id',
+  'event_type',
+  'page',
+  'hostname',
+  'ts',
+  'received_at',
+  'scroll_depth',
+  'is_bot',
+  'raw',
+]
+  .map((c) => `"${c}"`)
+  .join(', ');
 
 /**
  * A stored event as it was ingested. The store keeps the visitor as a keyed hash only, so the

@@ -14,7 +14,11 @@ export type VisitorKeyer = (siteId: string, visitorId: string) => bigint;
 
 export function createVisitorKeyer(secret: string): VisitorKeyer {
   return (siteId, visitorId) => {
-    const digest = createHmac('sha256', secret).update(siteId).update('\u0000').update(visitorId).digest();
+    const digest = createHmac('sha256', secret)
+      .update(siteId)
+      .update('\u0000')
+      .update(visitorId)
+      .digest();
     return digest.readBigUInt64BE(0) * 2n ** 64n + digest.readBigUInt64BE(8);
   };
 }
@@ -36,27 +40,55 @@ export interface VisitorIdentity {
 
 /** Fields only the visitor timeline gives back, kept together as one JSON column (nulls left out). */
 const RAW_FIELDS = [
-  'user_id', 'session_id', 'referrer', 'referrer_host', 'title', 'properties', 'element', 'screen_width', 'screen_height',
-  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'browser', 'browser_version', 'os', 'os_version',
-  'device', 'country', 'region', 'city', 'ip_prefix',
+  'user_id',
+  'session_id',
+  'referrer',
+  'referrer_host',
+  'title',
+  'properties',
+  'element',
+  'screen_width',
+  'screen_height',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'device',
+  'country',
+  'region',
+  'city',
+  'ip_prefix',
 ] as const satisfies ReadonlyArray<keyof TrackedEvent>;
 export type RawFields = Pick<TrackedEvent, (typeof RAW_FIELDS)[number]>;
 
 /** The user id itself is never kept (only that there was one: it equals the visitor id). */
 function rawOf(event: TrackedEvent): string {
   const raw: Record<string, unknown> = {};
-  for (const field of RAW_FIELDS) if (event[field] !== null) raw[field] = field === 'user_id' ? true : event[field];
+  for (const field of RAW_FIELDS)
+    if (event[field] !== null) raw[field] = field === 'user_id' ? true : event[field];
   return JSON.stringify(raw);
 }
 
 /** The timeline fields back; `user_id` is '' when the event had one (the caller knows which). */
 export function rawFieldsOf(json: string): RawFields {
   const raw = JSON.parse(json) as Record<string, unknown>;
-  const fields = Object.fromEntries(RAW_FIELDS.map((f) => [f, raw[f] ?? null])) as unknown as RawFields;
+  const fields = Object.fromEntries(
+    RAW_FIELDS.map((f) => [f, raw[f] ?? null]),
+  ) as unknown as RawFields;
   return { ...fields, user_id: raw.user_id ? '' : null };
 }
 
-export function appendEvent(appender: DuckDBAppender, event: TrackedEvent, who: VisitorIdentity, visit: Visit): void {
+export function appendEvent(
+  appender: DuckDBAppender,
+  event: TrackedEvent,
+  who: VisitorIdentity,
+  visit: Visit,
+): void {
   appender.appendVarchar(event.site_id);
   appender.appendBigInt(BigInt(event.timestamp));
   appender.appendBigInt(BigInt(event.received_at));
@@ -109,10 +141,26 @@ export function appendVisit(appender: DuckDBAppender, visit: Visit, who: Visitor
 
 /** The columns a stored visit is read back from, in `visitOfRow`'s order. */
 export const VISIT_COLUMNS = [
-  'site_id', 'visit_id', 'start_ts', 'end_ts', 'first_event_id', 'last_event_id', 'entry_ts', 'entry_event_id', 'visit_entry_page',
-  'exit_ts', 'exit_event_id', 'visit_exit_page', 'pageviews', 'events', 'interactions', 'is_bot',
+  'site_id',
+  'visit_id',
+  'start_ts',
+  'end_ts',
+  'first_event_id',
+  'last_event_id',
+  'entry_ts',
+  'entry_event_id',
+  'visit_entry_page',
+  'exit_ts',
+  'exit_event_id',
+  'visit_exit_page',
+  'pageviews',
+  'events',
+  'interactions',
+  'is_bot',
   ...VISIT_ATTRIBUTE_NAMES.map((n) => `visit_${n}`),
-].map((c) => `"${c}"`).join(', ');
+]
+  .map((c) => `"${c}"`)
+  .join(', ');
 
 type Cell = unknown;
 
@@ -120,7 +168,9 @@ type Cell = unknown;
 export function visitOfRow(row: readonly Cell[], visitorId: string): Visit {
   const num = (i: number): number => Number(row[i]);
   const str = (i: number): string => String(row[i]);
-  const attributes = Object.fromEntries(VISIT_ATTRIBUTE_NAMES.map((name, i) => [name, str(16 + i)])) as unknown as VisitAttributes;
+  const attributes = Object.fromEntries(
+    VISIT_ATTRIBUTE_NAMES.map((name, i) => [name, str(16 + i)]),
+  ) as unknown as VisitAttributes;
   return {
     siteId: str(0),
     visitorId,

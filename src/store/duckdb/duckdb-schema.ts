@@ -12,7 +12,9 @@ import { ROLLUP_TABLE } from './daily-rollups.js';
  * What only the visitor timeline gives back (title, element, screen, the event's own UTM and
  * agent fields…) is one JSON column, `raw`: fewer columns to append, nothing queries filter on.
  */
-const VISIT_ATTRIBUTES = VISIT_ATTRIBUTE_NAMES.map((name) => `visit_${name} VARCHAR NOT NULL`).join(',\n  ');
+const VISIT_ATTRIBUTES = VISIT_ATTRIBUTE_NAMES.map((name) => `visit_${name} VARCHAR NOT NULL`).join(
+  ',\n  ',
+);
 
 const VISIT_COLUMNS = `site_id VARCHAR NOT NULL,
   visit_id VARCHAR NOT NULL,
@@ -59,7 +61,11 @@ export function eventTable(hllRegister: number): string {
 export function eventsOfRegisters(registers: number): string {
   if (registers >= EVENT_SHARDS * REGISTERS_PER_SHARD) return 'events';
   const shards = Math.max(1, Math.ceil(registers / REGISTERS_PER_SHARD));
-  return shards === 1 ? 'events_0' : `(${shardNumbers(shards).map((n) => `SELECT * FROM events_${n}`).join(' UNION ALL ')})`;
+  return shards === 1
+    ? 'events_0'
+    : `(${shardNumbers(shards)
+        .map((n) => `SELECT * FROM events_${n}`)
+        .join(' UNION ALL ')})`;
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -92,9 +98,14 @@ CREATE TABLE sites (site_id VARCHAR PRIMARY KEY, first_event_at BIGINT NOT NULL)
   // Events split by the visitor's HyperLogLog register into EVENT_SHARDS tables (shard =
   // register >> 10): a sampled query reads the shards of its sample only, not every row.
   [
-    ...shardNumbers().map((n) => `CREATE TABLE events_${n} AS SELECT * FROM events WHERE hll_reg >> ${SHARD_BITS} = ${n} ORDER BY ts`),
+    ...shardNumbers().map(
+      (n) =>
+        `CREATE TABLE events_${n} AS SELECT * FROM events WHERE hll_reg >> ${SHARD_BITS} = ${n} ORDER BY ts`,
+    ),
     'DROP TABLE events',
-    `CREATE VIEW events AS ${shardNumbers().map((n) => `SELECT * FROM events_${n}`).join(' UNION ALL ')}`,
+    `CREATE VIEW events AS ${shardNumbers()
+      .map((n) => `SELECT * FROM events_${n}`)
+      .join(' UNION ALL ')}`,
   ].join(';\n'),
   // Daily rollups (daily-rollups.ts); `store_state` says once they were built from the events before them.
   `${ROLLUP_TABLE};
@@ -105,13 +116,20 @@ export const DUCKDB_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Applies the migrations a database has not seen, each in its own transaction. */
 export async function migrateDuckDb(connection: DuckDBConnection): Promise<void> {
-  await connection.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)');
-  const result = await connection.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_version');
+  await connection.run(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)',
+  );
+  const result = await connection.runAndReadAll(
+    'SELECT coalesce(max(version), 0) AS v FROM schema_version',
+  );
   const current = Number(result.getRowObjects()[0]?.v ?? 0);
   for (let version = current + 1; version <= MIGRATIONS.length; version++) {
     await connection.run('BEGIN TRANSACTION');
     try {
-      for (const statement of MIGRATIONS[version - 1]!.split(';').map((s) => s.trim()).filter(Boolean)) await connection.run(statement);
+      for (const statement of MIGRATIONS[version - 1]!.split(';')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await connection.run(statement);
       await connection.run(`INSERT INTO schema_version VALUES (${version}, ${Date.now()})`);
       await connection.run('COMMIT');
     } catch (error) {

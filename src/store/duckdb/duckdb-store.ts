@@ -53,7 +53,9 @@ export interface DuckDbStoreOptions {
  * query time. Commits are serialised on one connection (each one transaction with its partition's
  * checkpoint); queries run on their own connections and see committed data only.
  */
-export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader {
+export class DuckDbStore
+  implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader
+{
   readonly kind = 'duckdb';
   private commits: Promise<unknown> = Promise.resolve();
   private readonly idle: DuckDBConnection[] = [];
@@ -70,7 +72,10 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     private readonly options: DuckDbStoreOptions,
   ) {
     if (options.rawEventRetentionMs > 0) {
-      this.expiryTimer = setInterval(() => void this.expire(Date.now()).catch(() => undefined), options.expiryIntervalMs ?? 3_600_000);
+      this.expiryTimer = setInterval(
+        () => void this.expire(Date.now()).catch(() => undefined),
+        options.expiryIntervalMs ?? 3_600_000,
+      );
       this.expiryTimer.unref();
     }
   }
@@ -98,7 +103,9 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
       const keyOf = createVisitorKeyer(options.visitorSecret);
       // The writer reports each commit's events to the store it belongs to, made just below.
       const owner: { store?: DuckDbStore } = {};
-      const write = createDuckDbWriter(writer, window, keyOf, (events) => owner.store?.counted(events));
+      const write = createDuckDbWriter(writer, window, keyOf, (events) =>
+        owner.store?.counted(events),
+      );
       owner.store = new DuckDbStore(instance, writer, write, keyOf, options);
       return owner.store;
     } catch (error) {
@@ -122,7 +129,9 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
   async setCheckpoints(checkpoints: ReadonlyMap<number, number>): Promise<void> {
     await this.serial(async () => {
       for (const [partition, offset] of checkpoints) {
-        await this.writer.run(`INSERT OR REPLACE INTO checkpoints VALUES (${int(partition)}, ${int(offset)}, ${int(Date.now())})`);
+        await this.writer.run(
+          `INSERT OR REPLACE INTO checkpoints VALUES (${int(partition)}, ${int(offset)}, ${int(Date.now())})`,
+        );
       }
     });
   }
@@ -132,13 +141,17 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
   }
 
   async checkpoint(partition: number): Promise<number | null> {
-    const rows = await this.read(`SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`);
+    const rows = await this.read(
+      `SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`,
+    );
     return rows.length === 0 ? null : Number(rows[0]![0]);
   }
 
   async aggregate(plan: AggregatePlan): Promise<AggregateResult> {
     const registers = await this.sampleRegisters(plan.siteId, plan.from, plan.to);
-    return this.withConnection((c) => aggregateDuckDb(c, plan, registers, this.options.rollups ?? true));
+    return this.withConnection((c) =>
+      aggregateDuckDb(c, plan, registers, this.options.rollups ?? true),
+    );
   }
 
   /** All registers, or the largest power-of-two share of them that keeps the range within the row budget. */
@@ -147,7 +160,8 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     if (budget <= 0) return HLL_REGISTERS;
     this.dayCounts ??= await this.readDayCounts();
     let rows = 0;
-    for (const [day, n] of this.dayCounts.get(siteId) ?? []) if (day * DAY_MS < to && (day + 1) * DAY_MS > from) rows += n;
+    for (const [day, n] of this.dayCounts.get(siteId) ?? [])
+      if (day * DAY_MS < to && (day + 1) * DAY_MS > from) rows += n;
     let registers = HLL_REGISTERS;
     while (rows * (registers / HLL_REGISTERS) > budget && registers > 64) registers /= 2;
     return registers;
@@ -155,7 +169,9 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
 
   private async readDayCounts(): Promise<Map<string, Map<number, number>>> {
     const counts = new Map<string, Map<number, number>>();
-    for (const [site, day, n] of await this.read(`SELECT site_id, ts // ${DAY_MS} AS d, count(*) FROM events GROUP BY ALL`)) {
+    for (const [site, day, n] of await this.read(
+      `SELECT site_id, ts // ${DAY_MS} AS d, count(*) FROM events GROUP BY ALL`,
+    )) {
       const days = counts.get(String(site)) ?? new Map<number, number>();
       days.set(Number(day), Number(n));
       counts.set(String(site), days);
@@ -182,18 +198,26 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     return this.withConnection((c) => visitStepsDuckDb(c, plan, each));
   }
 
-  propertyKeys(plan: Parameters<PropertyKeysReader['propertyKeys']>[0], limit: number): Promise<Array<{ key: string; events: number }>> {
+  propertyKeys(
+    plan: Parameters<PropertyKeysReader['propertyKeys']>[0],
+    limit: number,
+  ): Promise<Array<{ key: string; events: number }>> {
     return this.withConnection((c) => propertyKeysDuckDb(c, plan, limit));
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
     const p = new Params();
-    const rows = await this.read(`SELECT first_event_at FROM sites WHERE site_id = ${p.bind(siteId)}`, p);
+    const rows = await this.read(
+      `SELECT first_event_at FROM sites WHERE site_id = ${p.bind(siteId)}`,
+      p,
+    );
     return rows.length === 0 ? null : Number(rows[0]![0]);
   }
 
   async sites(limit: number): Promise<string[]> {
-    return (await this.read(`SELECT site_id FROM sites ORDER BY site_id LIMIT ${int(limit)}`)).map((r) => String(r[0]));
+    return (await this.read(`SELECT site_id FROM sites ORDER BY site_id LIMIT ${int(limit)}`)).map(
+      (r) => String(r[0]),
+    );
   }
 
   async ping(): Promise<void> {
@@ -211,7 +235,11 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
     );
     const events = rows.slice(0, query.limit).map((row) => eventOfRow(row, query.visitorId));
     const last = events.at(-1);
-    return { events, nextCursor: rows.length > query.limit && last ? encodeCursor(last.timestamp, last.event_id) : null };
+    return {
+      events,
+      nextCursor:
+        rows.length > query.limit && last ? encodeCursor(last.timestamp, last.event_id) : null,
+    };
   }
 
   /**
@@ -227,12 +255,28 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
       await this.writer.run('BEGIN TRANSACTION');
       try {
         const table = eventTable(HyperLogLog.position(visitorId).index);
-        const days = (await this.writer.runAndReadAll(`SELECT DISTINCT ts // ${DAY_MS} FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key}`, p.values)).getRows().map((r) => Number(r[0]));
-        const deleted = await this.writer.runAndReadAll(`DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`, p.values);
+        const days = (
+          await this.writer.runAndReadAll(
+            `SELECT DISTINCT ts // ${DAY_MS} FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key}`,
+            p.values,
+          )
+        )
+          .getRows()
+          .map((r) => Number(r[0]));
+        const deleted = await this.writer.runAndReadAll(
+          `DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`,
+          p.values,
+        );
         // The visitor leaves the counts of the days they were in: those days' rollups are recounted.
         await rebuildRollups(this.writer, siteId, days);
-        await this.writer.run(`DELETE FROM visits WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
-        await this.writer.run(`DELETE FROM visits_hot WHERE site_id = ${site} AND visitor_key = ${key}`, p.values);
+        await this.writer.run(
+          `DELETE FROM visits WHERE site_id = ${site} AND visitor_key = ${key}`,
+          p.values,
+        );
+        await this.writer.run(
+          `DELETE FROM visits_hot WHERE site_id = ${site} AND visitor_key = ${key}`,
+          p.values,
+        );
         await this.writer.run('COMMIT');
         this.write.invalidate();
         this.dayCounts = null;
@@ -249,7 +293,8 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
   async expire(now: number): Promise<void> {
     const cutoff = now - this.options.rawEventRetentionMs;
     await this.serial(async () => {
-      for (const n of shardNumbers()) await this.writer.run(`DELETE FROM events_${n} WHERE ts < ${int(cutoff)}`);
+      for (const n of shardNumbers())
+        await this.writer.run(`DELETE FROM events_${n} WHERE ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cutoff)}`);
       this.write.invalidate();
@@ -290,13 +335,17 @@ export class DuckDbStore implements EventStore, AnalyticsReader, FunnelReader, V
   }
 
   private read(sql: string, params?: Params): Promise<unknown[][]> {
-    return this.withConnection(async (c) => (await c.runAndReadAll(sql, params?.values ?? [])).getRows() as unknown[][]);
+    return this.withConnection(
+      async (c) => (await c.runAndReadAll(sql, params?.values ?? [])).getRows() as unknown[][],
+    );
   }
 }
 
 /** Events stored before the daily rollups existed (an older data folder): rolled up once, on open. */
 async function buildRollupsOnce(connection: DuckDBConnection): Promise<void> {
-  const state = await connection.runAndReadAll("SELECT value FROM store_state WHERE name = 'rollups'");
+  const state = await connection.runAndReadAll(
+    "SELECT value FROM store_state WHERE name = 'rollups'",
+  );
   if (state.getRows().length > 0) return;
   await connection.run('BEGIN TRANSACTION');
   try {
@@ -310,10 +359,19 @@ async function buildRollupsOnce(connection: DuckDBConnection): Promise<void> {
 }
 
 /** The dedupe window after a restart: ids that arrived within it, from the table. */
-async function loadWindow(connection: DuckDBConnection, window: DedupeWindow, windowMs: number): Promise<void> {
-  const newest = (await connection.runAndReadAll('SELECT max(received_at) FROM events')).getRows()[0]?.[0];
+async function loadWindow(
+  connection: DuckDBConnection,
+  window: DedupeWindow,
+  windowMs: number,
+): Promise<void> {
+  const newest = (
+    await connection.runAndReadAll('SELECT max(received_at) FROM events')
+  ).getRows()[0]?.[0];
   if (newest === null || newest === undefined) return;
   const since = Number(newest) - windowMs;
-  const reader = await connection.streamAndReadUntil(`SELECT event_id, received_at FROM events WHERE received_at >= ${int(since)} ORDER BY received_at`, Number.MAX_SAFE_INTEGER);
+  const reader = await connection.streamAndReadUntil(
+    `SELECT event_id, received_at FROM events WHERE received_at >= ${int(since)} ORDER BY received_at`,
+    Number.MAX_SAFE_INTEGER,
+  );
   for (const [id, at] of reader.getRows()) window.add(String(id), Number(at));
 }

@@ -4,9 +4,22 @@ import type { DedupeWindow } from '../../domain/dedupe-window.js';
 import { HyperLogLog } from '../../domain/hyperloglog.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { VISIT_ATTRIBUTE_NAMES } from '../../domain/visit-attributes.js';
-import { byVisitor, planVisits, touchWindow, type Visit, type VisitChange } from '../../domain/visits.js';
+import {
+  byVisitor,
+  planVisits,
+  touchWindow,
+  type Visit,
+  type VisitChange,
+} from '../../domain/visits.js';
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
-import { appendEvent, appendVisit, VISIT_COLUMNS, visitOfRow, type VisitorIdentity, type VisitorKeyer } from './duckdb-rows.js';
+import {
+  appendEvent,
+  appendVisit,
+  VISIT_COLUMNS,
+  visitOfRow,
+  type VisitorIdentity,
+  type VisitorKeyer,
+} from './duckdb-rows.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
 import { rollupDeltas, writeRollups } from './daily-rollups.js';
 import { eventTable } from './duckdb-schema.js';
@@ -43,7 +56,12 @@ interface VisitorGroup {
  * - Changed visits are rewritten in the small `visits_hot` table; every few minutes the ones
  *   whose last event is over two hours old move to `visits`, which only grows.
  */
-export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeWindow, keyOf: VisitorKeyer, committed: (events: readonly TrackedEvent[]) => void = () => undefined) {
+export function createDuckDbWriter(
+  connection: DuckDBConnection,
+  window: DedupeWindow,
+  keyOf: VisitorKeyer,
+  committed: (events: readonly TrackedEvent[]) => void = () => undefined,
+) {
   let hot: HotVisits | null = null;
   /** The batch's id digests, hashed once for the window's lookup and reused when it records them. */
   const digests = new Map<string, BloomDigest>();
@@ -53,13 +71,20 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     let who = identities.get(id);
     if (!who) {
       if (identities.size >= 100_000) identities.clear();
-      identities.set(id, (who = { key: keyOf(siteId, visitorId), position: HyperLogLog.position(visitorId) }));
+      identities.set(
+        id,
+        (who = { key: keyOf(siteId, visitorId), position: HyperLogLog.position(visitorId) }),
+      );
     }
     return who;
   };
 
   const checkpointOf = async (partition: number): Promise<number | null> => {
-    const rows = (await connection.runAndReadAll(`SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`)).getRows();
+    const rows = (
+      await connection.runAndReadAll(
+        `SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`,
+      )
+    ).getRows();
     return rows.length === 0 ? null : Number(rows[0]![0]);
   };
 
@@ -76,16 +101,26 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     if (maybe.length > 0) {
       const since = Number.isFinite(window.start) ? Math.floor(window.start) : 0;
       const p = new Params();
-      const found = await connection.runAndReadAll(`SELECT event_id FROM events WHERE received_at >= ${int(since)} AND event_id IN (${p.list(maybe)})`, p.values);
+      const found = await connection.runAndReadAll(
+        `SELECT event_id FROM events WHERE received_at >= ${int(since)} AND event_id IN (${p.list(maybe)})`,
+        p.values,
+      );
       for (const [id] of found.getRows()) firsts.delete(String(id));
     }
     return [...firsts.values()];
   };
 
   const loadHot = async (): Promise<HotVisits> => {
-    const cooled = (await connection.runAndReadAll('SELECT max(cooled_before) FROM visit_cooling')).getRows()[0]?.[0];
-    const visits = new HotVisits(cooled === null || cooled === undefined ? -Infinity : Number(cooled));
-    const reader = await connection.streamAndReadUntil(`SELECT ${VISIT_COLUMNS}, visitor_key FROM visits_hot`, Number.MAX_SAFE_INTEGER);
+    const cooled = (
+      await connection.runAndReadAll('SELECT max(cooled_before) FROM visit_cooling')
+    ).getRows()[0]?.[0];
+    const visits = new HotVisits(
+      cooled === null || cooled === undefined ? -Infinity : Number(cooled),
+    );
+    const reader = await connection.streamAndReadUntil(
+      `SELECT ${VISIT_COLUMNS}, visitor_key FROM visits_hot`,
+      Number.MAX_SAFE_INTEGER,
+    );
     for (const row of reader.getRows()) {
       const visit = visitOfRow(row, '');
       visits.put(HotVisits.keyOf(visit.siteId, row.at(-1) as bigint), visit);
@@ -124,7 +159,8 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
   const write = async (batch: BatchToWrite): Promise<CommitResult> => {
     if (batch.partition !== null) {
       const done = await checkpointOf(batch.partition);
-      if (done !== null && done >= batch.nextOffset) return { stored: 0, duplicates: batch.events.length };
+      if (done !== null && done >= batch.nextOffset)
+        return { stored: 0, duplicates: batch.events.length };
     }
     hot ??= await loadHot();
     const visits = hot;
@@ -132,7 +168,14 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     const groups: VisitorGroup[] = byVisitor(fresh).map((events) => {
       const { site_id: siteId, visitor_id: visitorId } = events[0]!;
       const who = identityOf(siteId, visitorId);
-      return { siteId, visitorId, who, events, cacheKey: HotVisits.keyOf(siteId, who.key), window: touchWindow(events) };
+      return {
+        siteId,
+        visitorId,
+        who,
+        events,
+        cacheKey: HotVisits.keyOf(siteId, who.key),
+        window: touchWindow(events),
+      };
     });
     const late = groups.filter((g) => !visits.covers(g.window.from));
     const fromTables = late.length > 0 ? await storedVisits(late) : new Map<string, Visit[]>();
@@ -142,23 +185,34 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     const visitOf = new Map<string, Visit>();
     const rewrites: Array<{ visit: Visit; who: VisitorIdentity; ids: string[] }> = [];
     for (const g of groups) {
-      const near = (fromTables.get(g.cacheKey) ?? visits.near(g.cacheKey, g.window.from, g.window.to)).map((v) => ({ ...v, visitorId: g.visitorId }));
+      const near = (
+        fromTables.get(g.cacheKey) ?? visits.near(g.cacheKey, g.window.from, g.window.to)
+      ).map((v) => ({ ...v, visitorId: g.visitorId }));
       const plan = planVisits(near, g.events);
       const after = new Map(plan.changes.map((c) => [c.after.visitId, c.after]));
       for (const [eventId, visitId] of plan.visitOf) visitOf.set(eventId, after.get(visitId)!);
       for (const change of plan.changes) {
         changes.push({ ...change, who: g.who, cacheKey: g.cacheKey });
-        if (change.before) gone.push({ site: g.siteId, visitId: change.before.visitId, cacheKey: g.cacheKey });
+        if (change.before)
+          gone.push({ site: g.siteId, visitId: change.before.visitId, cacheKey: g.cacheKey });
         if (change.rewriteEvents) {
-          const merged = plan.merged.filter((m) => m.into === change.after.visitId).map((m) => m.visit.visitId);
-          rewrites.push({ visit: change.after, who: g.who, ids: [change.after.visitId, ...merged] });
+          const merged = plan.merged
+            .filter((m) => m.into === change.after.visitId)
+            .map((m) => m.visit.visitId);
+          rewrites.push({
+            visit: change.after,
+            who: g.who,
+            ids: [change.after.visitId, ...merged],
+          });
         }
       }
-      for (const m of plan.merged) gone.push({ site: g.siteId, visitId: m.visit.visitId, cacheKey: g.cacheKey });
+      for (const m of plan.merged)
+        gone.push({ site: g.siteId, visitId: m.visit.visitId, cacheKey: g.cacheKey });
     }
     const newest = fresh.reduce((max, e) => Math.max(max, e.timestamp), -Infinity);
     const coolTo = Math.floor((newest - HOT_MS) / COOL_STEP_MS) * COOL_STEP_MS;
-    const cooling = Number.isFinite(coolTo) && coolTo > visits.coveredFrom + COOL_STEP_MS ? coolTo : null;
+    const cooling =
+      Number.isFinite(coolTo) && coolTo > visits.coveredFrom + COOL_STEP_MS ? coolTo : null;
 
     await connection.run('BEGIN TRANSACTION');
     try {
@@ -171,19 +225,30 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
       }
       for (const [table, events] of byShard) {
         const rows = await connection.createAppender(table);
-        for (const event of events) appendEvent(rows, event, identityOf(event.site_id, event.visitor_id), visitOf.get(event.event_id)!);
+        for (const event of events)
+          appendEvent(
+            rows,
+            event,
+            identityOf(event.site_id, event.visitor_id),
+            visitOf.get(event.event_id)!,
+          );
         rows.flushSync();
         rows.closeSync();
       }
       for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who, r.ids);
-      await writeRollups(connection, rollupDeltas(fresh, (e) => identityOf(e.site_id, e.visitor_id).position));
+      await writeRollups(
+        connection,
+        rollupDeltas(fresh, (e) => identityOf(e.site_id, e.visitor_id).position),
+      );
       await deleteVisits(connection, gone, late.length > 0);
       const visitRows = await connection.createAppender('visits_hot');
       for (const { after, who } of changes) appendVisit(visitRows, after, who);
       visitRows.flushSync();
       visitRows.closeSync();
       if (cooling !== null) {
-        await connection.run(`INSERT INTO visits SELECT * FROM visits_hot WHERE end_ts < ${int(cooling)}`);
+        await connection.run(
+          `INSERT INTO visits SELECT * FROM visits_hot WHERE end_ts < ${int(cooling)}`,
+        );
         await connection.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cooling)}`);
         await connection.run('DELETE FROM visit_cooling');
         await connection.run(`INSERT INTO visit_cooling VALUES (${int(cooling)})`);
@@ -196,7 +261,9 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
         );
       }
       if (batch.partition !== null) {
-        await connection.run(`INSERT OR REPLACE INTO checkpoints VALUES (${int(batch.partition)}, ${int(batch.nextOffset)}, ${int(Date.now())})`);
+        await connection.run(
+          `INSERT OR REPLACE INTO checkpoints VALUES (${int(batch.partition)}, ${int(batch.nextOffset)}, ${int(Date.now())})`,
+        );
       }
       await connection.run('COMMIT');
     } catch (error) {
@@ -207,7 +274,8 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
     for (const g of gone) visits.remove(g.cacheKey, g.visitId);
     for (const c of changes) visits.put(c.cacheKey, c.after);
     if (cooling !== null) visits.cool(cooling);
-    for (const event of fresh) window.add(digests.get(event.event_id) ?? event.event_id, event.received_at);
+    for (const event of fresh)
+      window.add(digests.get(event.event_id) ?? event.event_id, event.received_at);
     digests.clear();
     committed(fresh);
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
@@ -222,7 +290,11 @@ export function createDuckDbWriter(connection: DuckDBConnection, window: DedupeW
 }
 
 /** Removes the stored rows of visits that changed or merged; a late batch may touch cooled ones too. */
-async function deleteVisits(connection: DuckDBConnection, gone: ReadonlyArray<{ site: string; visitId: string }>, includeCooled: boolean): Promise<void> {
+async function deleteVisits(
+  connection: DuckDBConnection,
+  gone: ReadonlyArray<{ site: string; visitId: string }>,
+  includeCooled: boolean,
+): Promise<void> {
   const bySite = new Map<string, string[]>();
   for (const { site, visitId } of gone) {
     const list = bySite.get(site);
@@ -232,13 +304,21 @@ async function deleteVisits(connection: DuckDBConnection, gone: ReadonlyArray<{ 
   for (const [site, visitIds] of bySite) {
     for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
       const p = new Params();
-      await connection.run(`DELETE FROM ${table} WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`, p.values);
+      await connection.run(
+        `DELETE FROM ${table} WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`,
+        p.values,
+      );
     }
   }
 }
 
 /** Gives a visit's stored events (its own and those of visits that joined it) its current id and attributes. */
-async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, who: VisitorIdentity, visitIds: readonly string[]): Promise<void> {
+async function rewriteVisitEvents(
+  connection: DuckDBConnection,
+  visit: Visit,
+  who: VisitorIdentity,
+  visitIds: readonly string[],
+): Promise<void> {
   const p = new Params();
   const assignments = [
     `visit_id = ${p.bind(visit.visitId)}`,
@@ -254,6 +334,7 @@ async function rewriteVisitEvents(connection: DuckDBConnection, visit: Visit, wh
 
 function firstEventBySite(events: readonly TrackedEvent[]): Map<string, number> {
   const first = new Map<string, number>();
-  for (const e of events) first.set(e.site_id, Math.min(first.get(e.site_id) ?? Infinity, e.timestamp));
+  for (const e of events)
+    first.set(e.site_id, Math.min(first.get(e.site_id) ?? Infinity, e.timestamp));
   return first;
 }

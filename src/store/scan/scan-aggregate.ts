@@ -1,11 +1,22 @@
 import type { FunnelPlan } from '../../domain/funnel.js';
 import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
-import { emptyRanks, mergeGroupParts, type AggregatePlan, type AggregateResult, type GroupAggregate } from '../../domain/stats/aggregate-plan.js';
+import {
+  emptyRanks,
+  mergeGroupParts,
+  type AggregatePlan,
+  type AggregateResult,
+  type GroupAggregate,
+} from '../../domain/stats/aggregate-plan.js';
 import type { FilterExpr } from '../../domain/stats/query-model.js';
 import { isBounce } from '../../domain/visits.js';
 import type { VisitSteps } from '../../ports/funnel-reader.js';
 import { eventHolds, eventKeyValues, visitHolds, visitKeyValue } from './scan-filter.js';
-import { propertyOf, type ScannedEvent, type ScannedSite, type ScannedVisit } from './scanned-events.js';
+import {
+  propertyOf,
+  type ScannedEvent,
+  type ScannedSite,
+  type ScannedVisit,
+} from './scanned-events.js';
 
 /**
  * The general query over scanned events and visits (docs/query.md, "Which events and visits a
@@ -16,10 +27,14 @@ import { propertyOf, type ScannedEvent, type ScannedSite, type ScannedVisit } fr
 type Range = Pick<AggregatePlan, 'from' | 'to' | 'includeBots'>;
 
 const counted = (row: ScannedEvent, range: Range): boolean =>
-  row.event.timestamp >= range.from && row.event.timestamp < range.to && (range.includeBots || !row.event.is_bot);
+  row.event.timestamp >= range.from &&
+  row.event.timestamp < range.to &&
+  (range.includeBots || !row.event.is_bot);
 
 const countedVisit = (row: ScannedVisit, range: Range): boolean =>
-  row.visit.first.ts >= range.from && row.visit.first.ts < range.to && (range.includeBots || !row.visit.isBot);
+  row.visit.first.ts >= range.from &&
+  row.visit.first.ts < range.to &&
+  (range.includeBots || !row.visit.isBot);
 
 const isVisitOnly = (filter: FilterExpr | null): boolean => {
   if (filter === null) return true;
@@ -49,11 +64,16 @@ interface EventGroup {
 function visitsMatching(site: ScannedSite, plan: AggregatePlan | FunnelPlan): Set<string> | null {
   if (plan.filter === null || isVisitOnly(plan.filter)) return null;
   const ids = new Set<string>();
-  for (const row of site.events) if (counted(row, plan) && eventHolds(plan.filter, row)) ids.add(row.visit.visitId);
+  for (const row of site.events)
+    if (counted(row, plan) && eventHolds(plan.filter, row)) ids.add(row.visit.visitId);
   return ids;
 }
 
-function visitCounts(row: ScannedVisit, plan: AggregatePlan | FunnelPlan, matching: Set<string> | null): boolean {
+function visitCounts(
+  row: ScannedVisit,
+  plan: AggregatePlan | FunnelPlan,
+  matching: Set<string> | null,
+): boolean {
   if (!countedVisit(row, plan)) return false;
   return matching === null ? visitHolds(plan.filter, row.visit) : matching.has(row.visit.visitId);
 }
@@ -63,7 +83,12 @@ function visitCounts(row: ScannedVisit, plan: AggregatePlan | FunnelPlan, matchi
  * sample, when fewer than all): visitors are estimated from those registers, counts scaled by the
  * engine, and the result states the fraction and the error of its totals.
  */
-export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: number, registers = HLL_REGISTERS): AggregateResult {
+export function aggregateScan(
+  site: ScannedSite,
+  plan: AggregatePlan,
+  rowsRead: number,
+  registers = HLL_REGISTERS,
+): AggregateResult {
   const parts: Array<Partial<GroupAggregate> & { key: string[] }> = [];
   const { needs } = plan;
   if (needs.counts || needs.visitors || needs.scroll) {
@@ -73,10 +98,15 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
       for (const key of keysOf(plan.groupBy.map((k) => eventKeyValues(k, row)))) {
         const id = key.join('\u0000');
         let group = groups.get(id);
-        if (!group) groups.set(id, (group = { key, events: 0, pageviews: 0, registers: new Map(), pages: new Map() }));
+        if (!group)
+          groups.set(
+            id,
+            (group = { key, events: 0, pageviews: 0, registers: new Map(), pages: new Map() }),
+          );
         group.events++;
         if (row.isPageview) group.pageviews++;
-        if (needs.visitors && (group.registers.get(row.register) ?? 0) < row.rank) group.registers.set(row.register, row.rank);
+        if (needs.visitors && (group.registers.get(row.register) ?? 0) < row.rank)
+          group.registers.set(row.register, row.rank);
         if (needs.scroll) {
           const pageId = `${row.visit.visitId}\u0000${row.event.page}`;
           const page = group.pages.get(pageId) ?? { depth: 0, viewed: false };
@@ -93,7 +123,12 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
       if (needs.counts || needs.visitors) parts.push(part);
       if (needs.scroll) {
         const viewed = [...group.pages.values()].filter((p) => p.viewed);
-        if (viewed.length > 0) parts.push({ key: group.key, scrollDepthSum: viewed.reduce((n, p) => n + p.depth, 0), scrollPages: viewed.length });
+        if (viewed.length > 0)
+          parts.push({
+            key: group.key,
+            scrollDepthSum: viewed.reduce((n, p) => n + p.depth, 0),
+            scrollPages: viewed.length,
+          });
       }
     }
   }
@@ -105,7 +140,11 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
       const key = plan.groupBy.map((k) => visitKeyValue(k, row.visit));
       const id = key.join('\u0000');
       let group = groups.get(id);
-      if (!group) groups.set(id, (group = { key, visits: 0, bounces: 0, visitDurationMs: 0, visitPageviews: 0 }));
+      if (!group)
+        groups.set(
+          id,
+          (group = { key, visits: 0, bounces: 0, visitDurationMs: 0, visitPageviews: 0 }),
+        );
       group.visits!++;
       if (isBounce(row.visit)) group.bounces!++;
       group.visitDurationMs! += row.visit.last.ts - row.visit.first.ts;
@@ -113,9 +152,16 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
     }
     parts.push(...groups.values());
   }
-  if (registers >= HLL_REGISTERS) return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
+  if (registers >= HLL_REGISTERS)
+    return { groups: mergeGroupParts(parts), rowsRead, sampleFraction: 1 };
   const sampleFraction = registers / HLL_REGISTERS;
-  return { groups: mergeGroupParts(parts), rowsRead, sampleFraction, registers, relativeError95: countError(site, plan, sampleFraction) };
+  return {
+    groups: mergeGroupParts(parts),
+    rowsRead,
+    sampleFraction,
+    registers,
+    relativeError95: countError(site, plan, sampleFraction),
+  };
 }
 
 /**
@@ -125,7 +171,8 @@ export function aggregateScan(site: ScannedSite, plan: AggregatePlan, rowsRead: 
 function countError(site: ScannedSite, plan: AggregatePlan, f: number): number {
   const perVisitor = new Map<string, number>();
   for (const row of site.events) {
-    if (counted(row, plan) && eventHolds(plan.filter, row)) perVisitor.set(row.event.visitor_id, (perVisitor.get(row.event.visitor_id) ?? 0) + 1);
+    if (counted(row, plan) && eventHolds(plan.filter, row))
+      perVisitor.set(row.event.visitor_id, (perVisitor.get(row.event.visitor_id) ?? 0) + 1);
   }
   let squares = 0;
   let total = 0;
@@ -133,7 +180,9 @@ function countError(site: ScannedSite, plan: AggregatePlan, f: number): number {
     squares += c * c;
     total += c;
   }
-  return total === 0 ? 1 : Math.round(((1.96 * Math.sqrt((1 - f) * squares)) / total) * 10_000) / 10_000;
+  return total === 0
+    ? 1
+    : Math.round(((1.96 * Math.sqrt((1 - f) * squares)) / total) * 10_000) / 10_000;
 }
 
 /** A sketch's rank histogram from its registers' highest ranks. */
@@ -147,10 +196,16 @@ function ranksOf(highest: ReadonlyMap<number, number>, registers: number): numbe
 }
 
 /** The counted visits of a funnel's range and filter, each with its counted events matching a step. */
-export function visitStepsScan(site: ScannedSite, plan: FunnelPlan, each: (visit: VisitSteps) => void): number {
+export function visitStepsScan(
+  site: ScannedSite,
+  plan: FunnelPlan,
+  each: (visit: VisitSteps) => void,
+): number {
   const matching = visitsMatching(site, plan);
   const visits = new Map<string, VisitSteps & { events: Array<{ ts: number; matches: number }> }>();
-  for (const row of site.visits) if (visitCounts(row, plan, matching)) visits.set(row.visit.visitId, { visitor: row.visit.visitorId, events: [] });
+  for (const row of site.visits)
+    if (visitCounts(row, plan, matching))
+      visits.set(row.visit.visitId, { visitor: row.visit.visitorId, events: [] });
   let rows = 0;
   for (const row of site.events) {
     const visit = visits.get(row.visit.visitId);
@@ -172,10 +227,15 @@ export function visitStepsScan(site: ScannedSite, plan: FunnelPlan, each: (visit
 }
 
 /** The property keys of the counted events, the most used first (ties by name). */
-export function propertyKeysScan(site: ScannedSite, plan: Pick<AggregatePlan, 'from' | 'to' | 'includeBots' | 'filter'>, limit: number): Array<{ key: string; events: number }> {
+export function propertyKeysScan(
+  site: ScannedSite,
+  plan: Pick<AggregatePlan, 'from' | 'to' | 'includeBots' | 'filter'>,
+  limit: number,
+): Array<{ key: string; events: number }> {
   const counts = new Map<string, number>();
   for (const row of site.events) {
-    if (!counted(row, plan) || row.event.properties === null || !eventHolds(plan.filter, row)) continue;
+    if (!counted(row, plan) || row.event.properties === null || !eventHolds(plan.filter, row))
+      continue;
     propertyOf(row, '');
     for (const key of row.props!.keys()) counts.set(key, (counts.get(key) ?? 0) + 1);
   }

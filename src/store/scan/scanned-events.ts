@@ -46,7 +46,14 @@ export function scanVisits(visitors: Iterable<readonly TrackedEvent[]>): Scanned
     }
     for (const event of events) {
       const visit = byId.get(plan.visitOf.get(event.event_id)!)!;
-      site.events.push({ event, visit, register, rank, isPageview: event.event_type === PAGE_VIEW, props: null });
+      site.events.push({
+        event,
+        visit,
+        register,
+        rank,
+        isPageview: event.event_type === PAGE_VIEW,
+        props: null,
+      });
     }
   }
   return site;
@@ -54,6 +61,7 @@ export function scanVisits(visitors: Iterable<readonly TrackedEvent[]>): Scanned
 
 /** An event's property as queries see it; undefined when it has none of that key. */
 export function propertyOf(row: ScannedEvent, key: string): string | undefined {
-  if (row.props === null) row.props = new Map(propertyStrings(row.event.properties).map((p) => [p.key, p.value]));
+  if (row.props === null)
+    row.props = new Map(propertyStrings(row.event.properties).map((p) => [p.key, p.value]));
   return row.props.get(key);
 }

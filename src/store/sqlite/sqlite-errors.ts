@@ -17,7 +17,10 @@ export async function asStoreError<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isUnavailable(error)) throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (SQLite) cannot answer now', { cause: error });
+    if (isUnavailable(error))
+      throw new ClickstreamError('STORE_UNAVAILABLE', 'the store (SQLite) cannot answer now', {
+        cause: error,
+      });
     throw error;
   }
 }

@@ -33,31 +33,54 @@ export function createSqliteReader(db: Database.Database): AggregateSource & {
    * the dimension (every page's minute rows for a page-views query); per span it seeks
    * (granularity, bucket range) or, with a value filter, (granularity, value, bucket range).
    */
-  const perSpan = (table: 'counters' | 'sketches', columns: string, read: CounterRead, params: unknown[]): string | null => {
+  const perSpan = (
+    table: 'counters' | 'sketches',
+    columns: string,
+    read: CounterRead,
+    params: unknown[],
+  ): string | null => {
     if (read.spans.length === 0 || read.values?.length === 0) return null;
     const values = read.values ? ` AND value IN (${read.values.map(() => '?').join(',')})` : '';
     const bots = read.includeBots ? '' : ' AND is_bot = 0';
     // Without statistics SQLite prefers the (covering) primary key and walks every value's
     // buckets in the range; for a few values the by-value index is ~10x faster.
     const source = read.values ? `${table} INDEXED BY ${table}_by_value` : table;
-    return read.spans.map((s) => {
-      params.push(read.siteId, read.dimension, s.granularity, s.from, s.to, ...(read.values ?? []));
-      return `SELECT ${columns} FROM ${source} WHERE site_id = ? AND dimension = ? AND granularity = ? AND bucket >= ? AND bucket < ?${values}${bots}`;
-    }).join(' UNION ALL ');
+    return read.spans
+      .map((s) => {
+        params.push(
+          read.siteId,
+          read.dimension,
+          s.granularity,
+          s.from,
+          s.to,
+          ...(read.values ?? []),
+        );
+        return `SELECT ${columns} FROM ${source} WHERE site_id = ? AND dimension = ? AND granularity = ? AND bucket >= ? AND bucket < ?${values}${bots}`;
+      })
+      .join(' UNION ALL ');
   };
 
   return {
     sumCounters(read) {
       const params: unknown[] = [];
-      const column = read.groupBy === 'value' ? 'value' : read.groupBy === 'bucket' ? 'bucket' : "''";
-      const spans = perSpan('counters', `${column} AS k, events, pageviews, sessions, bounces, duration_ms`, read, params);
-      const rows = spans === null ? [] : db
-        .prepare<unknown[], CounterRow>(
-          `SELECT k AS value, k AS bucket, SUM(events) AS events, SUM(pageviews) AS pageviews,
+      const column =
+        read.groupBy === 'value' ? 'value' : read.groupBy === 'bucket' ? 'bucket' : "''";
+      const spans = perSpan(
+        'counters',
+        `${column} AS k, events, pageviews, sessions, bounces, duration_ms`,
+        read,
+        params,
+      );
+      const rows =
+        spans === null
+          ? []
+          : db
+              .prepare<unknown[], CounterRow>(
+                `SELECT k AS value, k AS bucket, SUM(events) AS events, SUM(pageviews) AS pageviews,
              SUM(sessions) AS sessions, SUM(bounces) AS bounces, SUM(duration_ms) AS duration_ms
            FROM (${spans}) GROUP BY 1`,
-        )
-        .all(...params);
+              )
+              .all(...params);
       const sums = new Map<string | number, CounterValues>();
       for (const r of rows) {
         const { value, bucket, ...values } = r;
@@ -69,7 +92,12 @@ export function createSqliteReader(db: Database.Database): AggregateSource & {
     mergeSketches(read) {
       const params: unknown[] = [];
       const spans = perSpan('sketches', 'value, bucket, sketch', read, params);
-      const rows = spans === null ? [] : db.prepare<unknown[], { value: string; bucket: number; sketch: Buffer }>(spans).all(...params);
+      const rows =
+        spans === null
+          ? []
+          : db
+              .prepare<unknown[], { value: string; bucket: number; sketch: Buffer }>(spans)
+              .all(...params);
       const merged = new Map<string | number, HyperLogLog>();
       for (const r of rows) {
         const key = groupKey(read, r.value, r.bucket);
@@ -94,7 +122,12 @@ export function createSqliteReader(db: Database.Database): AggregateSource & {
            ${after ? 'AND (ts < ? OR (ts = ? AND event_id < ?))' : ''}
            ORDER BY ts DESC, event_id DESC LIMIT ?`,
         )
-        .all(query.siteId, query.visitorId, ...(after ? [after.ts, after.ts, after.eventId] : []), query.limit + 1);
+        .all(
+          query.siteId,
+          query.visitorId,
+          ...(after ? [after.ts, after.ts, after.eventId] : []),
+          query.limit + 1,
+        );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {

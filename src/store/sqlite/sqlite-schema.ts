@@ -72,15 +72,22 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function migrate(db: Database.Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null };
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as {
+    version: number | null;
+  };
   const current = row.version ?? 0;
   MIGRATIONS.forEach((sql, index) => {
     const version = index + 1;
     if (version <= current) return;
     db.transaction(() => {
       db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(
+        version,
+        Date.now(),
+      );
     })();
   });
   return MIGRATIONS.length;

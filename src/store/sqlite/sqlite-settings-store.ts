@@ -24,23 +24,34 @@ export class SqliteSettingsStore implements SettingsStore {
   }
 
   list(kind: SettingKind, siteId: string): Promise<SettingRecord[]> {
-    const rows = this.db.prepare('SELECT kind, id, site_id, body, created_at FROM settings WHERE site_id = ? AND kind = ? ORDER BY created_at, id').all(siteId, kind) as Row[];
+    const rows = this.db
+      .prepare(
+        'SELECT kind, id, site_id, body, created_at FROM settings WHERE site_id = ? AND kind = ? ORDER BY created_at, id',
+      )
+      .all(siteId, kind) as Row[];
     return Promise.resolve(rows.map(recordOf));
   }
 
   get(kind: SettingKind, id: string): Promise<SettingRecord | null> {
-    const row = this.db.prepare('SELECT kind, id, site_id, body, created_at FROM settings WHERE kind = ? AND id = ?').get(kind, id) as Row | undefined;
+    const row = this.db
+      .prepare('SELECT kind, id, site_id, body, created_at FROM settings WHERE kind = ? AND id = ?')
+      .get(kind, id) as Row | undefined;
     return Promise.resolve(row ? recordOf(row) : null);
   }
 
   put(record: SettingRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO settings (kind, id, site_id, body, created_at) VALUES (?, ?, ?, ?, ?)')
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO settings (kind, id, site_id, body, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(record.kind, record.id, record.siteId, record.body, record.createdAt);
     return Promise.resolve();
   }
 
   remove(kind: SettingKind, siteId: string, id: string): Promise<boolean> {
-    const result = this.db.prepare('DELETE FROM settings WHERE kind = ? AND id = ? AND site_id = ?').run(kind, id, siteId);
+    const result = this.db
+      .prepare('DELETE FROM settings WHERE kind = ? AND id = ? AND site_id = ?')
+      .run(kind, id, siteId);
     return Promise.resolve(result.changes > 0);
   }
 
@@ -58,4 +69,10 @@ interface Row {
   created_at: number;
 }
 
-const recordOf = (row: Row): SettingRecord => ({ kind: row.kind, id: row.id, siteId: row.site_id, body: row.body, createdAt: row.created_at });
+const recordOf = (row: Row): SettingRecord => ({
+  kind: row.kind,
+  id: row.id,
+  siteId: row.site_id,
+  body: row.body,
+  createdAt: row.created_at,
+});

@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AggregateQuery, AggregateRow, VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  VisitorEventsPage,
+  VisitorEventsQuery,
+} from '../../domain/analytics-query.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
 import type { AnalyticsReader } from '../../ports/analytics-reader.js';
@@ -44,7 +49,10 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     this.reader = createSqliteReader(this.db);
     this.checkpointOf = this.db.prepare('SELECT next_offset FROM checkpoints WHERE partition = ?');
     if (options.rawEventRetentionMs > 0) {
-      this.expiryTimer = setInterval(() => this.expire(Date.now()), options.expiryIntervalMs ?? 3_600_000);
+      this.expiryTimer = setInterval(
+        () => this.expire(Date.now()),
+        options.expiryIntervalMs ?? 3_600_000,
+      );
       this.expiryTimer.unref();
     }
   }
@@ -58,14 +66,24 @@ export class SqliteStore implements EventStore, AnalyticsReader {
   }
 
   async resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO checkpoints (partition, next_offset, updated_at) VALUES (?, ?, ?)').run(partition, nextOffset, Date.now());
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO checkpoints (partition, next_offset, updated_at) VALUES (?, ?, ?)',
+      )
+      .run(partition, nextOffset, Date.now());
   }
 
   readonly kind = 'sqlite';
 
   /** Replaced by the DuckDB store (issue 11). */
   aggregate(_plan: AggregatePlan): Promise<AggregateResult> {
-    return Promise.reject(new ClickstreamError('INVALID_QUERY', 'the general query is not available on the SQLite store', { field: 'query' }));
+    return Promise.reject(
+      new ClickstreamError(
+        'INVALID_QUERY',
+        'the general query is not available on the SQLite store',
+        { field: 'query' },
+      ),
+    );
   }
 
   legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
@@ -73,7 +91,11 @@ export class SqliteStore implements EventStore, AnalyticsReader {
   }
 
   async firstEventAt(siteId: string): Promise<number | null> {
-    const row = this.db.prepare<[string], { ts: number | null }>('SELECT MIN(ts) AS ts FROM events WHERE site_id = ?').get(siteId);
+    const row = this.db
+      .prepare<[string], { ts: number | null }>(
+        'SELECT MIN(ts) AS ts FROM events WHERE site_id = ?',
+      )
+      .get(siteId);
     return row?.ts ?? null;
   }
 
@@ -102,8 +124,12 @@ export class SqliteStore implements EventStore, AnalyticsReader {
     this.db.pragma('secure_delete = ON');
     try {
       const erase = this.db.transaction(() => {
-        const deleted = this.db.prepare('DELETE FROM events WHERE site_id = ? AND visitor_id = ?').run(siteId, visitorId).changes;
-        this.db.prepare('DELETE FROM sessions WHERE site_id = ? AND visitor_id = ?').run(siteId, visitorId);
+        const deleted = this.db
+          .prepare('DELETE FROM events WHERE site_id = ? AND visitor_id = ?')
+          .run(siteId, visitorId).changes;
+        this.db
+          .prepare('DELETE FROM sessions WHERE site_id = ? AND visitor_id = ?')
+          .run(siteId, visitorId);
         return deleted;
       });
       const deleted = erase.immediate();

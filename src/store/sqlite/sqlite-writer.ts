@@ -1,7 +1,20 @@
 import type Database from 'better-sqlite3';
-import { CounterAccumulator, countEvents, sketchVisitors, type CounterDelta, type SketchDelta } from '../../domain/counters.js';
+import {
+  CounterAccumulator,
+  countEvents,
+  sketchVisitors,
+  type CounterDelta,
+  type SketchDelta,
+} from '../../domain/counters.js';
 import { HyperLogLog } from '../../domain/hyperloglog.js';
-import { countSessionChanges, groupByVisitor, sessionize, SESSION_TIMEOUT_MS, type SessionChange, type SessionState } from '../../domain/sessions.js';
+import {
+  countSessionChanges,
+  groupByVisitor,
+  sessionize,
+  SESSION_TIMEOUT_MS,
+  type SessionChange,
+  type SessionState,
+} from '../../domain/sessions.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
 
@@ -16,7 +29,9 @@ interface SessionRow extends Omit<SessionState, 'is_bot'> {
  * checkpoint is already past is skipped whole.
  */
 export function createSqliteWriter(db: Database.Database): (batch: StoreBatch) => CommitResult {
-  const checkpointOf = db.prepare<[number], { next_offset: number }>('SELECT next_offset FROM checkpoints WHERE partition = ?');
+  const checkpointOf = db.prepare<[number], { next_offset: number }>(
+    'SELECT next_offset FROM checkpoints WHERE partition = ?',
+  );
   const insertEvent = db.prepare(
     'INSERT OR IGNORE INTO events (event_id, site_id, visitor_id, page, event_type, ts, is_bot, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -57,17 +72,38 @@ export function createSqliteWriter(db: Database.Database): (batch: StoreBatch) =
     for (const visitorEvents of groupByVisitor(events)) {
       const times = visitorEvents.map((e) => e.timestamp);
       const first = visitorEvents[0]!;
-      const rows = sessionsNear.all(first.site_id, first.visitor_id, Math.min(...times) - SESSION_TIMEOUT_MS, Math.max(...times) + SESSION_TIMEOUT_MS);
-      changes.push(...sessionize(rows.map((r) => ({ ...r, is_bot: r.is_bot === 1 })), visitorEvents));
+      const rows = sessionsNear.all(
+        first.site_id,
+        first.visitor_id,
+        Math.min(...times) - SESSION_TIMEOUT_MS,
+        Math.max(...times) + SESSION_TIMEOUT_MS,
+      );
+      changes.push(
+        ...sessionize(
+          rows.map((r) => ({ ...r, is_bot: r.is_bot === 1 })),
+          visitorEvents,
+        ),
+      );
     }
     return changes;
   };
 
   return db.transaction((batch: StoreBatch): CommitResult => {
     const done = checkpointOf.get(batch.partition);
-    if (done && done.next_offset >= batch.nextOffset) return { stored: 0, duplicates: batch.events.length };
+    if (done && done.next_offset >= batch.nextOffset)
+      return { stored: 0, duplicates: batch.events.length };
     const fresh = batch.events.filter(
-      (e) => insertEvent.run(e.event_id, e.site_id, e.visitor_id, e.page, e.event_type, e.timestamp, e.is_bot ? 1 : 0, JSON.stringify(e)).changes === 1,
+      (e) =>
+        insertEvent.run(
+          e.event_id,
+          e.site_id,
+          e.visitor_id,
+          e.page,
+          e.event_type,
+          e.timestamp,
+          e.is_bot ? 1 : 0,
+          JSON.stringify(e),
+        ).changes === 1,
     );
     const counters = new CounterAccumulator();
     countEvents(fresh, counters);
@@ -75,7 +111,8 @@ export function createSqliteWriter(db: Database.Database): (batch: StoreBatch) =
     countSessionChanges(sessionChanges, counters);
     counters.deltas.forEach(writeCounter);
     sketchVisitors(fresh).forEach(writeSketch);
-    for (const { after } of sessionChanges) upsertSession.run({ ...after, is_bot: after.is_bot ? 1 : 0 });
+    for (const { after } of sessionChanges)
+      upsertSession.run({ ...after, is_bot: after.is_bot ? 1 : 0 });
     saveCheckpoint.run(batch.partition, batch.nextOffset, Date.now());
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   });

@@ -9,7 +9,9 @@ export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(ConfigSchema
  * refuses (the process would stop at start).
  */
 export function environmentProblems(where: string, env: Record<string, string>): string[] {
-  const unknown = Object.keys(env).filter((name) => !CONFIG_KEYS.has(name)).map((name) => `${where}: ${name} is not a setting of src/config/config-schema.ts`);
+  const unknown = Object.keys(env)
+    .filter((name) => !CONFIG_KEYS.has(name))
+    .map((name) => `${where}: ${name} is not a setting of src/config/config-schema.ts`);
   try {
     loadConfig(env);
   } catch (error) {
@@ -20,5 +22,8 @@ export function environmentProblems(where: string, env: Record<string, string>):
 
 /** `host:port` or `host` entries of a list setting → the host names. */
 export function hostsOf(list: string | undefined): string[] {
-  return (list ?? '').split(',').map((entry) => entry.trim().replace(/:\d+$/, '')).filter(Boolean);
+  return (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim().replace(/:\d+$/, ''))
+    .filter(Boolean);
 }

@@ -27,11 +27,14 @@ export interface ComposeFile {
  * `${X:?message}` fails, as `docker compose` would.
  */
 export function interpolate(text: string): string {
-  return text.replace(/\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)/g, (match, name?: string, op?: string, arg?: string) => {
-    if (match === '$$') return '$';
-    if (op === ':?' || op === '?') throw new Error(`${name} is required: ${arg}`);
-    return op ? (arg ?? '') : '';
-  });
+  return text.replace(
+    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)/g,
+    (match, name?: string, op?: string, arg?: string) => {
+      if (match === '$$') return '$';
+      if (op === ':?' || op === '?') throw new Error(`${name} is required: ${arg}`);
+      return op ? (arg ?? '') : '';
+    },
+  );
 }
 
 /** docker-compose.yml as `docker compose config` would see it: interpolated, YAML merge keys applied. */
@@ -42,12 +45,17 @@ export function loadCompose(): { raw: string; doc: ComposeFile } {
 
 export function environmentOf(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((line) => [line.split('=')[0]!, line.split('=').slice(1).join('=')]));
+  if (Array.isArray(env))
+    return Object.fromEntries(
+      env.map((line) => [line.split('=')[0]!, line.split('=').slice(1).join('=')]),
+    );
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
 export function dependenciesOf(service: ComposeService): Record<string, string> {
   const deps = service.depends_on ?? {};
   if (Array.isArray(deps)) return Object.fromEntries(deps.map((name) => [name, 'service_started']));
-  return Object.fromEntries(Object.entries(deps).map(([name, d]) => [name, d.condition ?? 'service_started']));
+  return Object.fromEntries(
+    Object.entries(deps).map(([name, d]) => [name, d.condition ?? 'service_started']),
+  );
 }

@@ -7,7 +7,9 @@ const require = createRequire(import.meta.url);
 const TYPES = join(dirname(require.resolve('@grafana/schema/package.json')), 'dist/types');
 
 /** The @grafana/schema version the dashboards are checked against. */
-export const GRAFANA_SCHEMA_VERSION: string = (require('@grafana/schema/package.json') as { version: string }).version;
+export const GRAFANA_SCHEMA_VERSION: string = (
+  require('@grafana/schema/package.json') as { version: string }
+).version;
 
 /**
  * JSON Schema for one type of Grafana's published schema. @grafana/schema ships the types that
@@ -42,9 +44,16 @@ export function grafanaValidators(): GrafanaValidators {
     panels: {
       timeseries: {
         options: schemaOf('raw/composable/timeseries/panelcfg/x/types.gen.d.ts', 'Options', true),
-        fieldConfig: schemaOf('raw/composable/timeseries/panelcfg/x/types.gen.d.ts', 'FieldConfig', true),
+        fieldConfig: schemaOf(
+          'raw/composable/timeseries/panelcfg/x/types.gen.d.ts',
+          'FieldConfig',
+          true,
+        ),
       },
-      stat: { options: schemaOf('raw/composable/stat/panelcfg/x/types.gen.d.ts', 'Options', true), fieldConfig: undefined },
+      stat: {
+        options: schemaOf('raw/composable/stat/panelcfg/x/types.gen.d.ts', 'Options', true),
+        fieldConfig: undefined,
+      },
     },
     query: schemaOf('common/common.gen.d.ts', 'DataQuery', false),
   };

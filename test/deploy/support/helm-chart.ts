@@ -16,15 +16,41 @@ export interface Manifest {
   stringData?: Record<string, string>;
 }
 
-export function run(binary: string, args: readonly string[]): { status: number | null; stdout: string; output: string } {
-  const result = spawnSync(binary, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 32 * 1024 * 1024 });
-  return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ''}` };
+export function run(
+  binary: string,
+  args: readonly string[],
+): { status: number | null; stdout: string; output: string } {
+  const result = spawnSync(binary, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ''}`,
+  };
 }
 
 /** `helm template` → the manifests, or a thrown error with helm's message. */
-export function template(helm: string, args: readonly string[] = []): { yaml: string; manifests: Manifest[] } {
-  const result = run(helm, ['template', 'demo', CHART, '--namespace', 'analytics', '--kube-version', KUBE_VERSION, ...args]);
+export function template(
+  helm: string,
+  args: readonly string[] = [],
+): { yaml: string; manifests: Manifest[] } {
+  const result = run(helm, [
+    'template',
+    'demo',
+    CHART,
+    '--namespace',
+    'analytics',
+    '--kube-version',
+    KUBE_VERSION,
+    ...args,
+  ]);
   if (result.status !== 0) throw new Error(`helm template failed:\n${result.output}`);
-  const manifests = parseAllDocuments(result.stdout).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+  const manifests = parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
   return { yaml: result.stdout, manifests };
 }

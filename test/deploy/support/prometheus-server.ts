@@ -35,18 +35,29 @@ export async function freePort(): Promise<number> {
  * Runs Debian's prometheus on 127.0.0.1 with the given configuration and a storage folder of its
  * own, and resolves once /-/ready answers. Nothing listens beyond loopback.
  */
-export async function startPrometheus(dir: string, config: string, timeoutMs = 30_000): Promise<PrometheusServer> {
-  const binary = requireProgram('prometheus', 'Install it with `apt-get install -y prometheus` (Debian package; .ci/run does this).');
+export async function startPrometheus(
+  dir: string,
+  config: string,
+  timeoutMs = 30_000,
+): Promise<PrometheusServer> {
+  const binary = requireProgram(
+    'prometheus',
+    'Install it with `apt-get install -y prometheus` (Debian package; .ci/run does this).',
+  );
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const logs: string[] = [];
   child.stdout.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
@@ -54,10 +65,15 @@ export async function startPrometheus(dir: string, config: string, timeoutMs = 3
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${logs.join('')}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`prometheus exited with ${child.exitCode}:\n${logs.join('')}`);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus not ready in ${timeoutMs} ms:\n${logs.join('')}`);
+    if (Date.now() > deadline)
+      throw new Error(`prometheus not ready in ${timeoutMs} ms:\n${logs.join('')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 
@@ -65,9 +81,12 @@ export async function startPrometheus(dir: string, config: string, timeoutMs = 3
     url,
     logs,
     async api(path, params = {}) {
-      const response = await fetch(`${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`);
+      const response = await fetch(
+        `${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`,
+      );
       const body = (await response.json()) as PromResponse;
-      if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
+      if (body.status !== 'success')
+        throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
       return body;
     },
     async stop() {

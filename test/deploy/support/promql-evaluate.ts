@@ -1,7 +1,11 @@
 import type { PrometheusServer } from './prometheus-server.js';
 import { isExternal, type PromqlSource } from './promql-sources.js';
 
-export async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function until(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -11,7 +15,9 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
 
 export function hasNumber(data: { resultType: string; result: any }): boolean {
   if (data.resultType === 'scalar') return Number.isFinite(Number(data.result[1]));
-  return data.result.some((sample: { value: [number, string] }) => Number.isFinite(Number(sample.value[1])));
+  return data.result.some((sample: { value: [number, string] }) =>
+    Number.isFinite(Number(sample.value[1])),
+  );
 }
 
 export interface Evaluation {
@@ -27,7 +33,11 @@ export interface Evaluation {
  * has neither); with `external: true` they must return data too. Every failure is collected, not
  * only the first, so one run shows everything that needs fixing.
  */
-export async function evaluate(prometheus: PrometheusServer, sources: readonly PromqlSource[], options: { external: boolean }): Promise<Evaluation> {
+export async function evaluate(
+  prometheus: PrometheusServer,
+  sources: readonly PromqlSource[],
+  options: { external: boolean },
+): Promise<Evaluation> {
   const failures: string[] = [];
   const parsedOnly: string[] = [];
   let withData = 0;

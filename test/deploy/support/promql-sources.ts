@@ -63,23 +63,37 @@ export function allPanels(panels: readonly Panel[]): Panel[] {
  * second), however slow the machine is between the load and the queries.
  */
 export function substituteGrafana(expr: string, variables: Record<string, string>): string {
-  const values: Record<string, string> = { __rate_interval: '1m', __interval: '15s', __range: '5m', ...variables };
-  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (match, braced: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare ?? '';
-    const value = values[name];
-    if (value === undefined) throw new Error(`unknown Grafana variable ${match} in ${expr}`);
-    return value;
-  });
+  const values: Record<string, string> = {
+    __rate_interval: '1m',
+    __interval: '15s',
+    __range: '5m',
+    ...variables,
+  };
+  return expr.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (match, braced: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare ?? '';
+      const value = values[name];
+      if (value === undefined) throw new Error(`unknown Grafana variable ${match} in ${expr}`);
+      return value;
+    },
+  );
 }
 
 /** Every panel's expressions, dashboard variables at their defaults unless `overrides` names them. */
 export function dashboardExpressions(overrides: Record<string, string> = {}): PromqlSource[] {
   return loadDashboards().flatMap(({ file, json }) => {
-    const defaults = Object.fromEntries((json.templating?.list ?? []).map((v) => [v.name, v.current?.value ?? v.query ?? '']));
-    const variables = { ...defaults, ...Object.fromEntries(Object.entries(overrides).filter(([name]) => name in defaults)) };
+    const defaults = Object.fromEntries(
+      (json.templating?.list ?? []).map((v) => [v.name, v.current?.value ?? v.query ?? '']),
+    );
+    const variables = {
+      ...defaults,
+      ...Object.fromEntries(Object.entries(overrides).filter(([name]) => name in defaults)),
+    };
     return allPanels(json.panels).flatMap((panel) =>
       (panel.targets ?? []).map((target) => {
-        if (!target.expr) throw new Error(`${file} › ${panel.title} › ${target.refId}: a target without expr`);
+        if (!target.expr)
+          throw new Error(`${file} › ${panel.title} › ${target.refId}: a target without expr`);
         const expr = substituteGrafana(target.expr, variables);
         return { where: `${file} › ${panel.title} › ${target.refId}`, expr, signal: expr };
       }),
@@ -92,7 +106,10 @@ interface RuleFile {
 }
 
 export function ruleFiles(): string[] {
-  return readdirSync(RULES_DIR).filter((f) => f.endsWith('.yml')).sort().map((f) => join(RULES_DIR, f));
+  return readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(RULES_DIR, f));
 }
 
 /** `signal OP number` → signal, when the signal has no set operator of its own (and/or/unless). */

@@ -34,7 +34,12 @@ export function ensureKubernetesValidate(): string {
 }
 
 function ensureTool(script: string): string {
-  const path = execFileSync('bash', [resolve(ROOT, 'deploy/tools', script)], { cwd: ROOT, encoding: 'utf8', timeout: 9 * 60_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const path = execFileSync('bash', [resolve(ROOT, 'deploy/tools', script)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 9 * 60_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   if (!existsSync(path)) throw new Error(`${script} printed ${path}, which does not exist`);
   return path;
 }

@@ -4,7 +4,12 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefo
 const PAGES = ['/home', '/pricing', '/blog/post-1', '/docs'];
 
 function pageView(i: number): Record<string, unknown> {
-  return { user_id: `visitor-${i % 50}`, page_url: PAGES[i % PAGES.length], event_type: i % 5 === 0 ? 'click' : 'page_view', user_agent: BROWSER };
+  return {
+    user_id: `visitor-${i % 50}`,
+    page_url: PAGES[i % PAGES.length],
+    event_type: i % 5 === 0 ? 'click' : 'page_view',
+    user_agent: BROWSER,
+  };
 }
 
 async function send(url: string, init?: RequestInit): Promise<number> {
@@ -13,7 +18,12 @@ async function send(url: string, init?: RequestInit): Promise<number> {
   return response.status;
 }
 
-const post = (url: string, body: unknown) => send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  send(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /**
  * What a real site and its operators do, in one round: single events, a batch with a few bad
@@ -21,7 +31,10 @@ const post = (url: string, body: unknown) => send(url, { method: 'POST', headers
  */
 async function round(base: string, i: number): Promise<number[]> {
   const batch = Array.from({ length: 20 }, (_, k) => pageView(i * 20 + k));
-  batch.push({ page_url: 'no-slash', event_type: 'page_view' }, { page_url: '/x', event_type: '1bad' });
+  batch.push(
+    { page_url: 'no-slash', event_type: 'page_view' },
+    { page_url: '/x', event_type: '1bad' },
+  );
   return Promise.all([
     post(`${base}/track`, { ...pageView(i), event_id: randomUUID() }),
     post(`${base}/track/batch`, { events: batch }),
@@ -29,19 +42,25 @@ async function round(base: string, i: number): Promise<number[]> {
     send(`${base}/analytics/top-pages?limit=5`),
     send(`${base}/analytics/timeseries?interval=bogus`),
     post(`${base}/graphql`, { query: '{ pageViews(pageURL: "/home") }' }),
-    post(`${base}/graphql`, { query: '{ topPages(limit: 3) { page pageviews } eventCounts { eventType events } }' }),
+    post(`${base}/graphql`, {
+      query: '{ topPages(limit: 3) { page pageviews } eventCounts { eventType events } }',
+    }),
     send(`${base}/readyz`),
   ]);
 }
 
 /** Sends rounds back to back, `concurrency` at a time, for `seconds` (and at most `maxRounds`). */
-export async function generateTraffic(base: string, options: { seconds: number; concurrency: number; maxRounds: number }): Promise<Map<number, number>> {
+export async function generateTraffic(
+  base: string,
+  options: { seconds: number; concurrency: number; maxRounds: number },
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   const deadline = Date.now() + options.seconds * 1000;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (Date.now() < deadline && next < options.maxRounds) {
-      for (const status of await round(base, next++)) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      for (const status of await round(base, next++))
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));

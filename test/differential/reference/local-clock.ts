@@ -32,7 +32,13 @@ function formatterOf(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
     });
     formatters.set(zone, f);
   }
@@ -46,11 +52,18 @@ export function wallClock(instant: number, zone: string): WallClock {
   const text = formatterOf(zone).format(instant);
   const m = WALL.exec(text);
   if (!m) throw new Error(`unexpected wall clock text ${text}`);
-  return { year: Number(m[3]), month: Number(m[1]), day: Number(m[2]), hour: Number(m[4]), minute: Number(m[5]) };
+  return {
+    year: Number(m[3]),
+    month: Number(m[1]),
+    day: Number(m[2]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+  };
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-export const dateLabel = (d: CalendarDate): string => `${pad(d.year, 4)}-${pad(d.month)}-${pad(d.day)}`;
+export const dateLabel = (d: CalendarDate): string =>
+  `${pad(d.year, 4)}-${pad(d.month)}-${pad(d.day)}`;
 
 /** The date `days` after `d` (negative: before), by the proleptic Gregorian calendar. */
 export function addDays(d: CalendarDate, days: number): CalendarDate {
@@ -73,7 +86,8 @@ export function localDate(instant: number, zone: string): CalendarDate {
   return { year: c.year, month: c.month, day: c.day };
 }
 
-const compareDates = (a: CalendarDate, b: CalendarDate): number => a.year - b.year || a.month - b.month || a.day - b.day;
+const compareDates = (a: CalendarDate, b: CalendarDate): number =>
+  a.year - b.year || a.month - b.month || a.day - b.day;
 
 /**
  * The first instant whose local date in `zone` is `d` or later: where that day begins there. Found
@@ -121,7 +135,13 @@ export function autoGranularity(from: number, to: number): TimeGranularity {
  * is a whole number of minutes, so no bucket falls between two steps), skipping ahead a quarter
  * hour at a time where the label cannot change in between for hours.
  */
-export function timeLabels(from: number, to: number, granularity: TimeGranularity, zone: string, max: number): string[] {
+export function timeLabels(
+  from: number,
+  to: number,
+  granularity: TimeGranularity,
+  zone: string,
+  max: number,
+): string[] {
   const labels: string[] = [];
   const seen = new Set<string>();
   const push = (label: string): void => {
@@ -132,15 +152,23 @@ export function timeLabels(from: number, to: number, granularity: TimeGranularit
     // Every local date between the first instant's and the last one's is some instant's (no zone
     // generated here skips a whole day), so the labels follow from the calendar.
     const last = localDate(to - 1, zone);
-    for (let d = localDate(from, zone); compareDates(d, last) <= 0 && labels.length <= max; d = addDays(d, 1)) push(dateBucketLabel(d, granularity));
+    for (
+      let d = localDate(from, zone);
+      compareDates(d, last) <= 0 && labels.length <= max;
+      d = addDays(d, 1)
+    )
+      push(dateBucketLabel(d, granularity));
     return labels;
   }
   const step = granularity === 'minute' ? MINUTE : 15 * MINUTE;
   push(bucketLabel(from, granularity, zone));
-  for (let t = Math.ceil((from + 1) / step) * step; t < to && labels.length <= max; t += step) push(bucketLabel(t, granularity, zone));
+  for (let t = Math.ceil((from + 1) / step) * step; t < to && labels.length <= max; t += step)
+    push(bucketLabel(t, granularity, zone));
   if (labels.length <= max) push(bucketLabel(to - 1, granularity, zone));
   labels.sort();
-  return SPEC_CHOICES.labelSkippedLocalTimes ? wallClockSteps(labels[0]!, labels.at(-1)!, step === MINUTE ? MINUTE : HOUR, max) : labels;
+  return SPEC_CHOICES.labelSkippedLocalTimes
+    ? wallClockSteps(labels[0]!, labels.at(-1)!, step === MINUTE ? MINUTE : HOUR, max)
+    : labels;
 }
 
 /** Every wall-clock label from `first` to `last` a minute or an hour apart, whether the zone has that time or not. */

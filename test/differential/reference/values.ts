@@ -42,12 +42,14 @@ export function propertyLabel(event: TrackedEvent, key: string): string {
   const value = props[key];
   if (value === null || value === undefined) return NONE_LABEL;
   // Ingest takes strings, numbers and booleans only.
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   return JSON.stringify(value);
 }
 
 export function completes(event: TrackedEvent, goal: Goal): boolean {
-  if (goal.pagePath !== null) return event.event_type === 'page_view' && globMatches(goal.pagePath, event.page);
+  if (goal.pagePath !== null)
+    return event.event_type === 'page_view' && globMatches(goal.pagePath, event.page);
   if (event.event_type !== goal.eventName) return false;
   return goal.property === null || propertyLabel(event, goal.property.key) === goal.property.value;
 }
@@ -59,15 +61,22 @@ export function goalsOf(event: TrackedEvent, goals: readonly Goal[]): string[] {
 
 /** The value of an attribute dimension (not time, not goal) for an event in its visit. */
 export function attributeValue(dimension: string, event: TrackedEvent, visit: RefVisit): string {
-  if (dimension.startsWith('event:props:')) return propertyLabel(event, dimension.slice('event:props:'.length));
+  if (dimension.startsWith('event:props:'))
+    return propertyLabel(event, dimension.slice('event:props:'.length));
   switch (dimension) {
-    case 'event:page': return event.page;
-    case 'event:name': return event.event_type;
-    case 'event:hostname': return event.hostname ?? NONE_LABEL;
-    case 'visit:entry_page': return visit.entryPage;
-    case 'visit:exit_page': return visit.exitPage;
+    case 'event:page':
+      return event.page;
+    case 'event:name':
+      return event.event_type;
+    case 'event:hostname':
+      return event.hostname ?? NONE_LABEL;
+    case 'visit:entry_page':
+      return visit.entryPage;
+    case 'visit:exit_page':
+      return visit.exitPage;
   }
-  if (!dimension.startsWith('visit:')) throw new Error(`the reference knows no dimension ${dimension}`);
+  if (!dimension.startsWith('visit:'))
+    throw new Error(`the reference knows no dimension ${dimension}`);
   return visit.attributes[dimension.slice('visit:'.length) as keyof VisitAttributes];
 }
 
@@ -100,14 +109,25 @@ function leafHolds(op: string, actual: readonly string[], values: readonly strin
  * visit. `event:goal` is the set of goals the event completes: `is` holds when one of them is
  * named, `is_not` when none is.
  */
-export function holds(filter: FilterExpr | null, event: TrackedEvent, visit: RefVisit, goals: readonly Goal[]): boolean {
+export function holds(
+  filter: FilterExpr | null,
+  event: TrackedEvent,
+  visit: RefVisit,
+  goals: readonly Goal[],
+): boolean {
   if (filter === null) return true;
   switch (filter.kind) {
-    case 'and': return filter.children.every((c) => holds(c, event, visit, goals));
-    case 'or': return filter.children.some((c) => holds(c, event, visit, goals));
-    case 'not': return !holds(filter.child, event, visit, goals);
+    case 'and':
+      return filter.children.every((c) => holds(c, event, visit, goals));
+    case 'or':
+      return filter.children.some((c) => holds(c, event, visit, goals));
+    case 'not':
+      return !holds(filter.child, event, visit, goals);
     case 'leaf': {
-      const actual = filter.dimension === 'event:goal' ? goalsOf(event, goals) : [attributeValue(filter.dimension, event, visit)];
+      const actual =
+        filter.dimension === 'event:goal'
+          ? goalsOf(event, goals)
+          : [attributeValue(filter.dimension, event, visit)];
       return leafHolds(filter.op, actual, filter.values);
     }
   }

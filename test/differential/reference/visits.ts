@@ -38,7 +38,10 @@ export function dedupe(events: readonly TrackedEvent[]): TrackedEvent[] {
   return events.filter((e) => !seen.has(e.event_id) && seen.add(e.event_id));
 }
 
-export function buildVisits(events: readonly TrackedEvent[]): { visits: RefVisit[]; visitOf: Map<TrackedEvent, RefVisit> } {
+export function buildVisits(events: readonly TrackedEvent[]): {
+  visits: RefVisit[];
+  visitOf: Map<TrackedEvent, RefVisit>;
+} {
   const byVisitor = new Map<string, TrackedEvent[]>();
   for (const e of events) {
     const key = JSON.stringify([e.site_id, e.visitor_id]);
