@@ -80,7 +80,7 @@ export async function querySuite(context: SuiteContext): Promise<SuiteReport> {
     suite: 'queries',
     title: 'Queries over HTTP, embedded store',
     notes: [
-      `${iterations} sequential requests per query after 20 warm-up requests, one keep-alive connection. Stores filled through SqliteStore.commit() with synthetic events over 30 days (1,000 pages, Zipf): ${results.map((r) => `${num(r.store.events)} events ${r.store.reused ? '(reused)' : `in ${num(r.store.fillSeconds)} s = ${num(r.store.events / r.store.fillSeconds)} ev/s`}`).join('; ')}.`,
+      `${iterations} sequential requests per query after 20 warm-up requests, one keep-alive connection. Stores filled through the DuckDB store's commit() with synthetic events over 30 days (1,000 pages, Zipf): ${results.map((r) => `${num(r.store.events)} events ${r.store.reused ? '(reused)' : `in ${num(r.store.fillSeconds)} s = ${num(r.store.events / r.store.fillSeconds)} ev/s`}`).join('; ')}.`,
       'Target: page-view query p99 ≤ 10 ms with 10 million events stored.',
     ],
     table,
