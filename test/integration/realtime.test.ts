@@ -1,6 +1,9 @@
 import { createClient, type Client } from 'graphql-ws';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createCassandraClient } from '../../src/store/cassandra/cassandra-options.js';
+import { migrate } from '../../src/store/cassandra/cassandra-schema.js';
 import { eventually } from '../support/events.js';
 import {
   postJson,
@@ -12,7 +15,9 @@ import {
 /**
  * GraphQL subscriptions over a real WebSocket (graphql-ws protocol) with the roles in separate
  * processes: one ingest + processor, two query instances. Each query instance follows the event
- * log with its own consumer group, so both see every event, though neither ingested any.
+ * log with its own consumer group, so both see every event, though neither ingested any. The
+ * processes share the embedded SQLite log of one data folder; the store is Cassandra, since the
+ * embedded DuckDB file takes one process at a time.
  */
 
 const CHROME =
@@ -85,19 +90,50 @@ describe('live view over WebSocket, roles in separate processes', () => {
   let ingest: ServerProcess;
   let queries: ServerProcess[] = [];
   const clients: Client[] = [];
+  const keyspace = `realtime_${randomBytes(5).toString('hex')}`;
 
   beforeAll(async () => {
     const DATA_DIR = tempDataDir();
-    ingest = await startServer({ DATA_DIR, ROLES: 'ingest,processor' });
+    const cassandra = process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042';
+    const env = {
+      DATA_DIR,
+      STORE: 'cassandra',
+      CASSANDRA_CONTACT_POINTS: cassandra,
+      CASSANDRA_KEYSPACE: keyspace,
+      CASSANDRA_REPLICATION: 'SimpleStrategy:1',
+    };
+    const admin = createCassandraClient({
+      contactPoints: cassandra.split(','),
+      localDataCenter: 'datacenter1',
+      keyspace,
+      replication: 'SimpleStrategy:1',
+      consistency: 'LOCAL_QUORUM',
+      rawEventRetentionMs: 0,
+    });
+    await admin.connect();
+    await migrate(admin, keyspace, 'SimpleStrategy:1');
+    await admin.shutdown();
+    ingest = await startServer({ ...env, ROLES: 'ingest,processor' });
     queries = await Promise.all([
-      startServer({ DATA_DIR, ROLES: 'query' }),
-      startServer({ DATA_DIR, ROLES: 'query' }),
+      startServer({ ...env, ROLES: 'query' }),
+      startServer({ ...env, ROLES: 'query' }),
     ]);
   });
 
   afterAll(async () => {
     for (const client of clients) await client.dispose();
     await Promise.all([ingest, ...queries].filter(Boolean).map((s) => s.stop()));
+    const admin = createCassandraClient({
+      contactPoints: (process.env.CLICKSTREAM_TEST_CASSANDRA ?? '127.0.0.1:9042').split(','),
+      localDataCenter: 'datacenter1',
+      keyspace,
+      replication: 'SimpleStrategy:1',
+      consistency: 'LOCAL_QUORUM',
+      rawEventRetentionMs: 0,
+    });
+    await admin.connect();
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await admin.shutdown();
   });
 
   it('every query instance streams every event and its live totals', async () => {
