@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import { startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
-import { diagnoseCounters } from '../support/cassandra-diagnose.js';
+import { diagnoseStore } from '../support/cassandra-diagnose.js';
 import { describeReport, freePort, spawnLoadgen, verify } from '../support/faults.js';
 
 type Role = 'ingest' | 'processor' | 'query';
@@ -102,7 +102,7 @@ describe('fault: crash of each scaled role under load', () => {
     );
     if (!result.ok)
       console.info(
-        await diagnoseCounters([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE),
+        await diagnoseStore([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE),
       );
     expect(report.accepted).toBeGreaterThan(4_000);
     expect(result.ok, describeReport(result)).toBe(true);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import { startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
-import { diagnoseCounters } from '../support/cassandra-diagnose.js';
+import { diagnoseStore } from '../support/cassandra-diagnose.js';
 import { describeReport, freePort, spawnLoadgen, verify } from '../support/faults.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -120,7 +120,7 @@ describe.runIf(enabled)('fault: loss of one Kafka broker and one Cassandra node 
     );
     if (!result.ok)
       console.info(
-        await diagnoseCounters(env.CASSANDRA_CONTACT_POINTS.split(','), env.CASSANDRA_KEYSPACE),
+        await diagnoseStore(env.CASSANDRA_CONTACT_POINTS.split(','), env.CASSANDRA_KEYSPACE),
       );
     expect(report.accepted).toBeGreaterThan(5_000);
     expect(result.ok, describeReport(result)).toBe(true);

@@ -78,7 +78,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     expect(first.stdout).toContain(
       `keyspace ${keyspace} created (SimpleStrategy replication_factor=1)`,
     );
-    expect(first.stdout).toContain(`Applied migrations 1, 2, 3; schema version ${SCHEMA_VERSION}.`);
+    expect(first.stdout).toContain(`Applied migrations 1, 2, 3, 4; schema version ${SCHEMA_VERSION}.`);
     expect(await currentReplication(admin, keyspace)).toEqual({
       class: 'SimpleStrategy',
       replication_factor: '1',
@@ -86,7 +86,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     const versions = await admin.execute(
       `SELECT version, applied_at FROM ${keyspace}.schema_migrations`,
     );
-    expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2, 3]);
+    expect(versions.rows.map((r) => r.get('version')).sort()).toEqual([1, 2, 3, 4]);
     const tables = await admin.execute(
       'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?',
       [keyspace],
@@ -99,6 +99,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
       'events_by_page',
       'events_by_site',
       'events_by_visitor',
+      'recent_ids',
       'schema_migrations',
       'sessions',
       'settings_by_id',
@@ -121,7 +122,7 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
       version: SCHEMA_VERSION,
     });
     const versions = await admin.execute(`SELECT version FROM ${keyspace}.schema_migrations`);
-    expect(versions.rowLength).toBe(3);
+    expect(versions.rowLength).toBe(4);
     const store = await openCassandraStore(cassandraOptionsFrom(loadConfig(env)));
     await store.ping();
     expect(await store.checkpoint(0)).toBeNull();

@@ -1,11 +1,11 @@
 import { Client, types } from 'cassandra-driver';
 
 /**
- * Debug aid for the Cassandra store's exactly-once scheme: per page, the events counted by the
- * counter rows of each granularity (as readers see them) against the raw events stored in
- * events_by_page. Prints the pages where they disagree, with the rows of the first few.
+ * Debug aid for the Cassandra store's exactly-once scheme, printed when a fault test's ledger
+ * disagrees: the checkpoints, and the event ids each raw-event table and events_by_id hold. Every
+ * stored event has one row in each; an id missing from one table, or found twice in one, is named.
  */
-export async function diagnoseCounters(
+export async function diagnoseStore(
   contactPoints: string[],
   keyspace: string,
   limit = 5,
@@ -17,56 +17,33 @@ export async function diagnoseCounters(
   });
   const out: string[] = [];
   try {
-    const uncommitted = new Set<string>();
-    const committedById = new Map<number, string>();
-    for (const row of (await client.execute(`SELECT * FROM ${keyspace}.checkpoints`)).rows) {
-      if (row.get('pending_attempt')) uncommitted.add(String(row.get('pending_attempt')));
-      for (const id of (row.get('aborted_attempts') ?? []) as unknown[])
-        uncommitted.add(String(id));
-      committedById.set(
-        Number(row.get('log_partition')),
-        `${String(row.get('next_offset'))} aborted=${((row.get('aborted_attempts') ?? []) as unknown[]).length}`,
+    const checkpoints = (await client.execute(`SELECT * FROM ${keyspace}.checkpoints`)).rows.map(
+      (row) => `${String(row.get('log_partition'))}:${String(row.get('next_offset'))}`,
+    );
+    out.push(`checkpoints: ${checkpoints.sort().join(' ')}`);
+    const tables = ['events_by_id', 'events_by_page', 'events_by_site', 'events_by_visitor'];
+    const ids = new Map<string, Map<string, number>>();
+    for (const table of tables) {
+      const seen = new Map<string, number>();
+      for await (const row of client.stream(`SELECT event_id FROM ${keyspace}.${table}`, [], {
+        prepare: true,
+        fetchSize: 5000,
+      }) as unknown as AsyncIterable<types.Row>) {
+        const id = String(row.get('event_id'));
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+      }
+      ids.set(table, seen);
+      const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+      out.push(
+        `${table}: ${seen.size} ids, ${twice.length} found twice ${twice.slice(0, limit).join(' ')}`,
       );
     }
-    out.push(`checkpoints: ${JSON.stringify(Object.fromEntries(committedById))}`);
-    const sums = new Map<string, Record<string, number>>();
-    const rowsOf = new Map<string, string[]>();
-    for await (const row of client.stream(`SELECT * FROM ${keyspace}.counters`, [], {
-      prepare: true,
-      fetchSize: 5000,
-    }) as unknown as AsyncIterable<types.Row>) {
-      if (row.get('dimension') !== 'page') continue;
-      const key = `${String(row.get('site_id'))} ${String(row.get('value'))}`;
-      const stamp = row.get('attempt') ? String(row.get('attempt')) : null;
-      const prefix = stamp !== null && uncommitted.has(stamp) ? 'prev_' : '';
-      const events = row.get(`${prefix}events`) === null ? 0 : Number(row.get(`${prefix}events`));
-      const s = sums.get(key) ?? { minute: 0, hour: 0, day: 0, raw: 0 };
-      s[String(row.get('granularity'))]! += events;
-      sums.set(key, s);
-      const list = rowsOf.get(key) ?? [];
-      list.push(
-        `${String(row.get('granularity'))} ${(row.get('bucket') as Date).toISOString()} bot=${String(row.get('is_bot'))} lp=${String(row.get('log_partition'))} events=${String(row.get('events'))} prev=${String(row.get('prev_events'))} attempt=${stamp}${prefix ? ' (uncommitted)' : ''}`,
-      );
-      rowsOf.set(key, list);
+    const all = new Set([...ids.values()].flatMap((seen) => [...seen.keys()]));
+    for (const table of tables) {
+      const missing = [...all].filter((id) => !ids.get(table)!.has(id));
+      if (missing.length > 0)
+        out.push(`${table} lacks ${missing.length} ids: ${missing.slice(0, limit).join(' ')}`);
     }
-    for await (const row of client.stream(
-      `SELECT site_id, page FROM ${keyspace}.events_by_page`,
-      [],
-      { prepare: true, fetchSize: 5000 },
-    ) as unknown as AsyncIterable<types.Row>) {
-      const key = `${String(row.get('site_id'))} ${String(row.get('page'))}`;
-      const s = sums.get(key) ?? { minute: 0, hour: 0, day: 0, raw: 0 };
-      s.raw! += 1;
-      sums.set(key, s);
-    }
-    let bad = 0;
-    for (const [key, s] of sums) {
-      if (s.minute === s.raw && s.hour === s.raw && s.day === s.raw) continue;
-      bad++;
-      if (bad <= limit)
-        out.push(`${key}: ${JSON.stringify(s)}\n  ${(rowsOf.get(key) ?? []).sort().join('\n  ')}`);
-    }
-    out.push(`${bad} of ${sums.size} pages disagree`);
   } finally {
     await client.shutdown();
   }

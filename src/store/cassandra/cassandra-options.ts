@@ -15,6 +15,8 @@ export interface CassandraOptions {
   password?: string | undefined;
   /** Raw events (and sessions) expire this long after they happened; 0 keeps them. */
   rawEventRetentionMs: number;
+  /** A resent event_id within this long of its first copy is stored once (default 24 hours). */
+  dedupeWindowMs?: number | undefined;
   /** Above this many raw events in a range, a general query reads a sample of the visitor shards; 0 or absent: never. */
   queryRowBudget?: number | undefined;
   /** Whether a page's counts come from events_by_page (default true; false: the general scan, for tests). */
@@ -34,6 +36,7 @@ export function cassandraOptionsFrom(config: Config): CassandraOptions {
     password: config.CASSANDRA_PASSWORD,
     rawEventRetentionMs: config.RAW_EVENT_RETENTION_DAYS * 86_400_000,
     queryRowBudget: config.CASSANDRA_QUERY_ROW_BUDGET,
+    dedupeWindowMs: config.DEDUPE_WINDOW_HOURS * 3_600_000,
   };
 }
 

@@ -1,20 +1,15 @@
 import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
-import { emptyValues, type CounterValues } from '../../domain/counters.js';
-import { HyperLogLog } from '../../domain/hyperloglog.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
-import { groupKey, type AggregateSource, type CounterRead } from '../aggregate-source.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
-import { committedValues, readRows, type StoredRow } from './aggregate-rows.js';
-import { DAY_MS, dayOf, periodsOf } from './bucket-partitions.js';
+import { DAY_MS, dayOf } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
-import { bytesOf, numberOf, textOf } from './cassandra-values.js';
+import { numberOf, textOf } from './cassandra-values.js';
 import type { CqlSession } from './cql-session.js';
-import type { Checkpoints } from './partition-checkpoints.js';
 
-export type CassandraReader = AggregateSource & {
+export interface CassandraReader {
   visitorEvents(query: VisitorEventsQuery): Promise<VisitorEventsPage>;
   sites(limit: number): Promise<string[]>;
-};
+}
 
 /** Visitor-day index rows fetched per read while paging back through a timeline. */
 const DAYS_PER_READ = 16;
@@ -25,39 +20,8 @@ interface TimelineEvent {
   body: string;
 }
 
-/**
- * Reads for the aggregate engine and the visitor timeline. Aggregates are summed (or merged)
- * across the rows of every log partition. Counter rows written by an attempt that is pending or
- * aborted count with their prev values: the checkpoints are read first, so an attempt that
- * commits meanwhile is seen whole or not at all — only one that begins during the read can show
- * in part, as with any read of a table being written.
- */
-export function createCassandraReader(
-  cql: CqlSession,
-  st: Statements,
-  checkpoints: Checkpoints,
-): CassandraReader {
-  const counterReads = { wholePartition: st.countersOfPeriod, ofValues: st.countersOfValues };
-  const sketchReads = { wholePartition: st.sketchesOfPeriod, ofValues: st.sketchesOfValues };
-
-  /** The rows of a read's spans: one partition read per period, in parallel. */
-  const rowsOf = async (reads: typeof counterReads, read: CounterRead): Promise<StoredRow[]> => {
-    const parts = read.spans.flatMap((span) => periodsOf(span).map((period) => ({ span, period })));
-    const perPart = await cql.map(parts, async ({ span, period }) => {
-      const partition = {
-        siteId: read.siteId,
-        dimension: read.dimension,
-        granularity: span.granularity,
-        period,
-      };
-      const rows = await readRows(cql, reads, partition, read.values);
-      return rows.filter(
-        (r) => r.bucket >= span.from && r.bucket < span.to && (read.includeBots || !r.isBot),
-      );
-    });
-    return perPart.flat();
-  };
-
+/** Reads of the visitor timeline and the site list. */
+export function createCassandraReader(cql: CqlSession, st: Statements): CassandraReader {
   const dayEvents = async (
     query: VisitorEventsQuery,
     day: number,
@@ -82,31 +46,6 @@ export function createCassandraReader(
   };
 
   return {
-    async sumCounters(read) {
-      const uncommitted = await checkpoints.uncommittedAttempts();
-      const sums = new Map<string | number, CounterValues>();
-      for (const stored of await rowsOf(counterReads, read)) {
-        const values = committedValues(stored.row, uncommitted);
-        if (!values) continue;
-        const key = groupKey(read, stored.value, stored.bucket);
-        const sum = sums.get(key) ?? emptyValues();
-        for (const m of Object.keys(sum) as Array<keyof CounterValues>) sum[m] += values[m];
-        sums.set(key, sum);
-      }
-      return sums;
-    },
-
-    async mergeSketches(read) {
-      const merged = new Map<string | number, HyperLogLog>();
-      for (const stored of await rowsOf(sketchReads, read)) {
-        const key = groupKey(read, stored.value, stored.bucket);
-        let sketch = merged.get(key);
-        if (!sketch) merged.set(key, (sketch = new HyperLogLog()));
-        sketch.merge(HyperLogLog.fromBytes(bytesOf(stored.row.get('sketch'))));
-      }
-      return merged;
-    },
-
     async sites(limit) {
       return (await cql.rows(st.sites, [limit])).map((row) => textOf(row.get('site_id')));
     },

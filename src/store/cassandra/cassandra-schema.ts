@@ -1,7 +1,7 @@
 import { types, type Client } from 'cassandra-driver';
 import { checkKeyspaceName } from './cassandra-options.js';
 import { settingsTables } from './cassandra-settings-store.js';
-import { tablesV1, tablesV3 } from './cassandra-tables.js';
+import { tablesV1, tablesV3, tablesV4 } from './cassandra-tables.js';
 import { numberOf, textOf } from './cassandra-values.js';
 
 /**
@@ -27,6 +27,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'raw events by site and day for the general query',
     statements: tablesV3,
+  },
+  {
+    version: 4,
+    description: 'dedupe window digests per log partition (the writer reads nothing per event)',
+    statements: tablesV4,
   },
 ];
 

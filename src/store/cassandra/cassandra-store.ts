@@ -1,10 +1,5 @@
 import type { Client } from 'cassandra-driver';
-import type {
-  AggregateQuery,
-  AggregateRow,
-  VisitorEventsPage,
-  VisitorEventsQuery,
-} from '../../domain/analytics-query.js';
+import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
 import type { FunnelPlan } from '../../domain/funnel.js';
 import { HLL_REGISTERS } from '../../domain/hyperloglog.js';
 import {
@@ -16,7 +11,6 @@ import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
 import type { VisitSteps } from '../../ports/funnel-reader.js';
 import type { PropertyKeysReader } from '../../ports/property-keys.js';
-import { runAggregate } from '../aggregate-engine.js';
 import { rollupShape } from '../rollup-shape.js';
 import { aggregateScan, propertyKeysScan, visitStepsScan } from '../scan/scan-aggregate.js';
 import { scanVisits, type ScannedSite } from '../scan/scanned-events.js';
@@ -29,7 +23,7 @@ import {
 import { createCassandraReader, type CassandraReader } from './cassandra-reader.js';
 import { SCHEMA_VERSION, schemaVersion } from './cassandra-schema.js';
 import { createStatements, type Statements } from './cassandra-statements.js';
-import { createCassandraWriter } from './cassandra-writer.js';
+import { createCassandraWriter, DEFAULT_DEDUPE_WINDOW_MS } from './cassandra-writer.js';
 import { CqlSession } from './cql-session.js';
 import { createVisitorErasure } from './visitor-erasure.js';
 import { createRawEventScan, type RawEventScan } from './raw-event-scan.js';
@@ -45,7 +39,7 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   private readonly st: Statements;
   private readonly cql: CqlSession;
   private readonly checkpoints: Checkpoints;
-  private readonly write: (batch: StoreBatch) => Promise<CommitResult>;
+  private readonly writer: ReturnType<typeof createCassandraWriter>;
   private readonly reader: CassandraReader;
   private readonly erase: (siteId: string, visitorId: string) => Promise<number>;
   private readonly scan: RawEventScan;
@@ -55,7 +49,12 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     private readonly client: Client,
     private readonly options: Pick<
       CassandraOptions,
-      'keyspace' | 'consistency' | 'rawEventRetentionMs' | 'queryRowBudget' | 'rollups'
+      | 'keyspace'
+      | 'consistency'
+      | 'rawEventRetentionMs'
+      | 'dedupeWindowMs'
+      | 'queryRowBudget'
+      | 'rollups'
     >,
   ) {
     this.st = createStatements(options.keyspace);
@@ -65,13 +64,11 @@ export class CassandraStore implements EventStore, AnalyticsReader {
       this.st,
       serialConsistencyOf(options.consistency),
     );
-    this.write = createCassandraWriter(
-      this.cql,
-      this.st,
-      this.checkpoints,
-      options.rawEventRetentionMs,
-    );
-    this.reader = createCassandraReader(this.cql, this.st, this.checkpoints);
+    this.writer = createCassandraWriter(this.cql, this.st, this.checkpoints, {
+      retentionMs: options.rawEventRetentionMs,
+      dedupeWindowMs: options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS,
+    });
+    this.reader = createCassandraReader(this.cql, this.st);
     this.scan = createRawEventScan(this.cql, this.st);
     this.pageEvents = createPageEvents(this.cql, this.st);
     this.erase = createVisitorErasure(this.cql, options.keyspace);
@@ -82,14 +79,17 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   }
 
   commit(batch: StoreBatch): Promise<CommitResult> {
-    return this.write(batch);
+    return this.writer.commit(batch);
   }
 
-  async checkpoint(partition: number): Promise<number | null> {
-    return (await this.checkpoints.read(partition)).nextOffset;
+  /** Asked when a processor is assigned the partition: its next commit loads the partition afresh. */
+  checkpoint(partition: number): Promise<number | null> {
+    this.writer.forget(partition);
+    return this.checkpoints.read(partition);
   }
 
   resetCheckpoint(partition: number, nextOffset: number): Promise<void> {
+    this.writer.forget(partition);
     return asStoreError(() => this.checkpoints.reset(partition, nextOffset));
   }
 
@@ -144,10 +144,6 @@ export class CassandraStore implements EventStore, AnalyticsReader {
   ): Promise<{ site: ScannedSite; rowsRead: number; shards: number }> {
     const { visitors, rowsRead, shards } = await this.scan.scan(siteId, from, to, budget);
     return { site: scanVisits(visitors.values()), rowsRead, shards };
-  }
-
-  legacyAggregate(query: AggregateQuery): Promise<AggregateRow[]> {
-    return asStoreError(() => runAggregate(query, this.reader));
   }
 
   firstEventAt(siteId: string): Promise<number | null> {

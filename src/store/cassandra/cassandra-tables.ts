@@ -97,3 +97,18 @@ export function tablesV3(ks: string): string[] {
      )`,
   ];
 }
+
+/**
+ * Version 4: the dedupe window of each log partition (dedupe-digests.ts). One row per commit and
+ * hour of arrival, holding the 8-byte digests of the event ids it stored; a processor that is
+ * assigned the partition rebuilds its Bloom filters from the window's rows instead of reading
+ * events_by_id for every event. Rows expire with the window.
+ */
+export function tablesV4(ks: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${ks}.recent_ids (
+       log_partition int, hour timestamp, next_offset bigint, received_at timestamp, digests blob,
+       PRIMARY KEY ((log_partition, hour), next_offset)
+     ) WITH ${RAW}`,
+  ];
+}

@@ -1,79 +1,102 @@
-import { CounterAccumulator, countEvents, sketchVisitors } from '../../domain/counters.js';
-import { countSessionChanges } from '../../domain/sessions.js';
+import type { DedupeWindow } from '../../domain/dedupe-window.js';
 import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
-import { createAggregateWriter } from './aggregate-writer.js';
 import type { Statements } from './cassandra-statements.js';
 import type { CqlSession } from './cql-session.js';
+import { createDedupeDigests } from './dedupe-digests.js';
 import type { Checkpoints } from './partition-checkpoints.js';
 import { createRawEventWriter } from './raw-event-writer.js';
-import { createSessionWriter } from './session-writer.js';
+
+/** What the processor owning a log partition keeps of it in memory while it owns it. */
+interface OwnedPartition {
+  /** The checkpoint as this writer last read or moved it. */
+  nextOffset: number | null;
+  window: DedupeWindow;
+}
+
+export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3_600_000;
 
 /**
- * Commits a micro-batch exactly once, without counter columns and without one giant batch.
+ * Commits a micro-batch exactly once without reading before it writes, in the manner of a Kafka
+ * Streams state store: the processor that owns a log partition keeps what it needs in memory
+ * (the checkpoint and the dedupe window of the ids it stored), loaded on the partition's first
+ * commit after it was assigned and dropped when it is reassigned or a commit fails.
  *
- * Why not "all rows + checkpoint in one logged batch": a 5,000-event micro-batch changes thousands
- * of aggregate rows, far past the logged-batch limit (batch_size_fail_threshold, 50 KiB by
- * default). And why not "stamp each row with the batch's nextOffset and skip rows already at it":
- * a replay after a crash need not cut the log where the crashed attempt did (Kafka hands out what
- * has arrived by then), so offsets cannot tell which part of a row's value came from the crash.
+ * A commit, in three steps, each only once the one before has landed in full:
+ * 1. The events' rows: the raw-event tables, the site's days, the visitor's days. Written blind;
+ *    every one of them is a fact keyed by the event (same key, same values on any rewrite).
+ * 2. The ids: events_by_id and the window's digests (recent_ids). An id stored means its rows are.
+ * 3. The commit point: the checkpoint moves by compare-and-set from the offset this writer found.
+ * A crash, a timeout or a failure anywhere before 3 leaves rows that a replay writes again with the
+ * same values; an event whose id landed in 2 is found by the replay's window (its digest is in
+ * recent_ids) and exact lookup, and skipped, its rows being there already. A batch whose
+ * checkpoint was reached is skipped whole.
  *
- * The scheme — attempts, stamps and a compare-and-set commit record:
- * 1. Every commit is an *attempt* with a random id. It starts with an LWT on the partition's
- *    checkpoint row, `pending_attempt = A IF pending_attempt = <as read>`. A pending attempt left
- *    by a crash (or a failed commit) is moved to `aborted_attempts` in the same LWT: it can never
- *    finish any more, because finishing is conditional on still being pending.
- * 2. Raw events are written with stamp (partition, A) in events_by_id. An id already stored by a
- *    finished attempt is a duplicate; one stored by an aborted attempt of this partition is not.
- * 3. Every aggregate row the attempt changes is owned by this log partition, read, and rewritten
- *    with absolute values: new = committed + delta, plus prev = committed and attempt = A, where
- *    "committed" is the row's values — or its prev values if its stamp is an aborted attempt.
- *    Sessions keep their previous state the same way; sketches merge idempotently (max).
- * 4. Only when every write above has landed, the commit point: one LWT sets next_offset, clears
- *    pending_attempt IF it is still A. From then on A's rows count, for readers too.
- * A crash anywhere before 4 leaves rows stamped A that every later reader and writer reads as their
- * prev values, so a replay — whatever its batch boundaries — adds its deltas once. A replay of a
- * batch whose checkpoint was reached is skipped whole. Readers treat pending and aborted attempts
- * alike (see cassandra-reader.ts). The aborted set grows by one id per failed commit.
- *
- * This relies on one writer per log partition (the processor owning it; a second one fails at its
- * next compare-and-set) and on the driver's client-side write timestamps, which order a failed
- * attempt's late writes before the retry's.
+ * Fencing. A writer whose partition was reassigned while its commit was in flight cannot move the
+ * checkpoint (step 3 compares), and whatever of its writes land later, in any order, rewrites
+ * cells with the values they already hold: the log records are the same, the dedupe decisions are
+ * the same (the first copy of an id in log order is kept), so there is no delta to overwrite. This
+ * is what counters, sketches and session rows, read-modify-written before (issue 13), could not
+ * promise; queries now read the raw events (raw-event-scan.ts, page-events.ts).
  */
 export function createCassandraWriter(
   cql: CqlSession,
   st: Statements,
   checkpoints: Checkpoints,
-  retentionMs: number,
+  options: { retentionMs: number; dedupeWindowMs: number },
 ) {
-  const raw = createRawEventWriter(cql, st, retentionMs);
-  const sessions = createSessionWriter(cql, st, retentionMs);
-  const aggregates = createAggregateWriter(cql, st);
+  const raw = createRawEventWriter(cql, st, options.retentionMs);
+  const digests = createDedupeDigests(cql, st, options.dedupeWindowMs);
+  const owned = new Map<number, Promise<OwnedPartition>>();
 
-  return async (batch: StoreBatch): Promise<CommitResult> => {
-    const state = await checkpoints.read(batch.partition);
+  const load = async (partition: number): Promise<OwnedPartition> => ({
+    nextOffset: await checkpoints.read(partition),
+    window: await digests.restore(partition, Date.now()),
+  });
+
+  const ownedPartition = (partition: number): Promise<OwnedPartition> => {
+    let state = owned.get(partition);
+    if (!state) owned.set(partition, (state = load(partition)));
+    return state;
+  };
+
+  const commit = async (batch: StoreBatch): Promise<CommitResult> => {
+    const state = await ownedPartition(batch.partition);
     if (state.nextOffset !== null && state.nextOffset >= batch.nextOffset)
       return { stored: 0, duplicates: batch.events.length };
-    const attempt = await checkpoints.begin(batch.partition, state);
     const now = Date.now();
-    const fresh = await raw.fresh(batch.events, attempt);
-    await raw.write(fresh, attempt, now);
-    const counters = new CounterAccumulator();
-    countEvents(fresh, counters);
-    const sessionChanges = await sessions.changes(fresh, attempt);
-    countSessionChanges(sessionChanges, counters);
-    await allLanded([
-      sessions.write(sessionChanges, attempt, now),
-      aggregates.writeCounters(counters.deltas.values(), attempt),
-      aggregates.writeSketches(sketchVisitors(fresh).values(), attempt),
+    const fresh = await raw.fresh(batch.events, state.window);
+    const events = fresh.map((f) => f.event);
+    await raw.write(events, now);
+    await cql.writePartitions([
+      ...raw.ids(events, batch.partition, now).map((s) => [s]),
+      ...digests
+        .statements(
+          batch.partition,
+          batch.nextOffset,
+          fresh.map((f) => ({ digest: f.digest, receivedAt: f.event.received_at })),
+        )
+        .map((s) => [s]),
     ]);
-    await checkpoints.finish(attempt, batch.nextOffset);
+    await checkpoints.move(batch.partition, state.nextOffset, batch.nextOffset);
+    for (const f of fresh) state.window.add(f.digest, f.event.received_at);
+    state.nextOffset = batch.nextOffset;
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   };
-}
 
-/** Waits for every write, then fails with the first error: nothing keeps running after a failed commit. */
-async function allLanded(writes: Array<Promise<void>>): Promise<void> {
-  const results = await Promise.allSettled(writes);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  return {
+    async commit(batch: StoreBatch): Promise<CommitResult> {
+      try {
+        return await commit(batch);
+      } catch (error) {
+        // The next commit reloads the partition: someone else may have moved it meanwhile.
+        owned.delete(batch.partition);
+        throw error;
+      }
+    },
+
+    /** The partition was (re)assigned, or its checkpoint was reset: load it again before writing. */
+    forget(partition: number): void {
+      owned.delete(partition);
+    },
+  };
 }

@@ -1,44 +1,49 @@
+import { bloomDigest, type BloomDigest } from '../../domain/bloom-filter.js';
+import type { DedupeWindow } from '../../domain/dedupe-window.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { dayOf, DAY_MS } from './bucket-partitions.js';
 import { encodeScanBody } from './scan-body.js';
 import { shardOf } from './site-shards.js';
 import type { Statements } from './cassandra-statements.js';
-import { nullableNumberOf, uuidTextOf } from './cassandra-values.js';
 import type { CqlSession, Statement } from './cql-session.js';
-import type { Attempt } from './partition-checkpoints.js';
 import { ttlSeconds } from './retention-ttl.js';
 
 /**
- * Raw events: the dedupe check, the four insert-only tables, the site list and the site's days. Every write here is idempotent
- * on its own (same key, same values), so these land before the aggregates and need no batch.
+ * Raw events: the four insert-only tables, the site list and the site's days, then the ids. Every
+ * write is idempotent on its own (same key, same values: a replay, or a second writer of the same
+ * log records, writes the very same cells), so nothing is read before it is written.
  */
 export function createRawEventWriter(cql: CqlSession, st: Statements, retentionMs: number) {
-  /**
-   * An event is a duplicate when events_by_id already holds its id from an attempt that counted:
-   * any finished attempt, or any attempt of another log partition (which owns that copy and counts
-   * it on its own replay). A copy stored by one of this partition's unfinished attempts is the
-   * trace of a crash: the replay counts the event now.
-   */
-  const isDuplicate = async (event: TrackedEvent, attempt: Attempt): Promise<boolean> => {
-    const [row] = await cql.rows(st.readEventStamp, [event.event_id]);
-    if (!row) return false;
-    const partition = nullableNumberOf(row.get('log_partition'));
-    const stamp = uuidTextOf(row.get('attempt'));
-    return !(partition === attempt.partition && stamp !== null && attempt.uncommitted.has(stamp));
-  };
-
   return {
-    /** The batch's events to count: first copy of each event_id, minus those already counted. */
-    async fresh(events: readonly TrackedEvent[], attempt: Attempt): Promise<TrackedEvent[]> {
-      const firsts = new Map<string, TrackedEvent>();
+    /**
+     * The batch's events to store: the first copy of each event_id, minus those the partition
+     * stored before. Only an id the window may hold (a resend, or a Bloom false positive, about 1 in
+     * 10^5) is looked up in events_by_id, where an id lands once its event's rows have.
+     */
+    async fresh(events: readonly TrackedEvent[], window: DedupeWindow): Promise<FreshEvent[]> {
+      const firsts = new Map<string, FreshEvent>();
       for (const event of events)
-        if (!firsts.has(event.event_id)) firsts.set(event.event_id, event);
+        if (!firsts.has(event.event_id))
+          firsts.set(event.event_id, { event, digest: bloomDigest(event.event_id) });
       const candidates = [...firsts.values()];
-      const duplicate = await cql.map(candidates, (event) => isDuplicate(event, attempt));
-      return candidates.filter((_, i) => !duplicate[i]);
+      const maybe = candidates.filter((c) => window.mayContain(c.digest));
+      const stored = new Set<string>();
+      await cql.map(maybe, async ({ event }) => {
+        const [row] = await cql.rows(st.readEventId, [event.event_id]);
+        if (row) stored.add(event.event_id);
+      });
+      return candidates.filter((c) => !stored.has(c.event.event_id));
     },
 
-    async write(events: readonly TrackedEvent[], attempt: Attempt, now: number): Promise<void> {
+    /** The ids, written once every row of their events has landed: an id found means stored. */
+    ids(events: readonly TrackedEvent[], partition: number, now: number): Statement[] {
+      return events.map((event) => ({
+        query: st.insertEventId,
+        params: [event.event_id, partition, ttlSeconds(event.timestamp, retentionMs, now)],
+      }));
+    },
+
+    async write(events: readonly TrackedEvent[], now: number): Promise<void> {
       const partitions = new Map<string, Statement[]>();
       const add = (key: string, statement: Statement): void => {
         const group = partitions.get(key);
@@ -52,10 +57,6 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         const day = dayOf(event.timestamp);
         const body = JSON.stringify(event);
         const ts = new Date(event.timestamp);
-        add(`id\0${event.event_id}`, {
-          query: st.insertEventStamp,
-          params: [event.event_id, attempt.partition, attempt.id, ttl],
-        });
         add(`visitor\0${event.site_id}\0${event.visitor_id}\0${day}`, {
           query: st.insertVisitorEvent,
           params: [event.site_id, event.visitor_id, new Date(day), ts, event.event_id, body, ttl],
@@ -104,4 +105,9 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
       await cql.writePartitions(partitions.values());
     },
   };
+}
+
+export interface FreshEvent {
+  event: TrackedEvent;
+  digest: BloomDigest;
 }
