@@ -101,9 +101,7 @@ describe('fault: crash of each scaled role under load', () => {
       `crash-scaled: ${report.sent} sent, ${report.accepted} acknowledged, ${report.unknown} unknown, retries ${report.retries}, down ${JSON.stringify(downtimes)} ms, last kill at ${lastKillAt} ms, errors ${JSON.stringify(report.errors)}; verify ${result.ok ? 'PASS' : 'FAIL'} in ${result.elapsedMs} ms`,
     );
     if (!result.ok)
-      console.info(
-        await diagnoseStore([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE),
-      );
+      console.info(await diagnoseStore([base.CASSANDRA_CONTACT_POINTS], base.CASSANDRA_KEYSPACE));
     expect(report.accepted).toBeGreaterThan(4_000);
     expect(result.ok, describeReport(result)).toBe(true);
     expect(result.acknowledged).toBe(report.accepted);

@@ -78,7 +78,9 @@ describe('clickstream migrate (Cassandra)', { timeout: 60_000 }, () => {
     expect(first.stdout).toContain(
       `keyspace ${keyspace} created (SimpleStrategy replication_factor=1)`,
     );
-    expect(first.stdout).toContain(`Applied migrations 1, 2, 3, 4; schema version ${SCHEMA_VERSION}.`);
+    expect(first.stdout).toContain(
+      `Applied migrations 1, 2, 3, 4; schema version ${SCHEMA_VERSION}.`,
+    );
     expect(await currentReplication(admin, keyspace)).toEqual({
       class: 'SimpleStrategy',
       replication_factor: '1',

@@ -50,7 +50,14 @@ export function createDedupeDigests(cql: CqlSession, st: Statements, windowMs: n
       const ttl = Math.ceil((windowMs + HOUR_MS) / 1000);
       return [...byHour].map(([hour, { digests, newest }]) => ({
         query: st.insertRecentIds,
-        params: [partition, new Date(hour), nextOffset, new Date(newest), bytesOfDigests(digests), ttl],
+        params: [
+          partition,
+          new Date(hour),
+          nextOffset,
+          new Date(newest),
+          bytesOfDigests(digests),
+          ttl,
+        ],
       }));
     },
   };
