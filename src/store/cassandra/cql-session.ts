@@ -8,9 +8,10 @@ export interface Statement {
 /** Requests in flight at once from one commit or read; enough to keep a small cluster busy. */
 const CONCURRENCY = 64;
 /**
- * Unlogged batches stay under Cassandra's default batch_size_warn_threshold (5 KiB). They are only
- * ever built from statements of one partition: then the batch is one mutation applied at once on
- * each replica, a single round trip, with no batchlog.
+ * Unlogged batches stay under Cassandra's default batch_size_warn_threshold (5 KiB). They are
+ * built from statements of one partition (then the batch is one mutation applied at once on each
+ * replica, a single round trip, with no batchlog), or from at most 10 one-row partitions whose
+ * rows are each idempotent (the event ids), to save a request per row.
  */
 const BATCH_BYTES = 4_096;
 
