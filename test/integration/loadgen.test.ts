@@ -36,6 +36,8 @@ describe('clickstream loadgen and verify-ledger against a real server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // These tests start the real CLI two to four times each (a few seconds apiece on a busy 2-core
+  // CI machine beside the fault suites), so they get more than the default 30 s.
   it('sends single events with bad ones among them; the ledger proves every acknowledged event stored once', async () => {
     const run = await cli(
       'loadgen',
@@ -79,7 +81,7 @@ describe('clickstream loadgen and verify-ledger against a real server', () => {
     );
     expect(verify.code, verify.out + verify.err).toBe(0);
     expect(verify.out).toContain('PASS');
-  });
+  }, 120_000);
 
   it('sends batches, and a replay of the same run (same event ids) is stored once', async () => {
     const args = [
@@ -120,7 +122,7 @@ describe('clickstream loadgen and verify-ledger against a real server', () => {
       expect(report.ok).toBe(true);
       expect(report.checks.user_events.probes).toBeGreaterThan(10);
     }
-  });
+  }, 120_000);
 
   it('fails when the ledger holds an event the server never got', async () => {
     const source = readFileSync(ledger('single.jsonl'), 'utf8').trim().split('\n');
@@ -154,7 +156,7 @@ describe('clickstream loadgen and verify-ledger against a real server', () => {
         actual: 'missing',
       }),
     );
-  });
+  }, 120_000);
 
   it('reports a server that does not answer as errors, and keeps those events out of the ledger', async () => {
     const closed = new URL(server.url);
