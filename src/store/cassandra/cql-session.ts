@@ -55,7 +55,10 @@ export class CqlSession {
     return results;
   }
 
-  /** Writes groups of statements, each group one partition, as unlogged batches of bounded size. */
+  /**
+   * Writes groups of statements as unlogged batches of bounded size: a group is one partition, or
+   * a few one-row partitions of idempotent rows (see BATCH_BYTES).
+   */
   async writePartitions(groups: Iterable<readonly Statement[]>): Promise<void> {
     const chunks: Statement[][] = [];
     for (const group of groups) chunks.push(...chunkBySize(group));
