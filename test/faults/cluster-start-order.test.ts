@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Client } from 'cassandra-driver';
+import { servicesCli } from '../support/services-cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrate } from '../../src/cli/migrate.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -13,7 +13,6 @@ import { cassandraOptionsFrom } from '../../src/store/cassandra/cassandra-option
 import { openCassandraStore } from '../../src/store/cassandra/cassandra-store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 
 /**
  * docker compose's cluster profile, in order: three Cassandra nodes start one after another, and
@@ -34,12 +33,7 @@ describe.runIf(enabled)(
         process.env.CLICKSTREAM_SERVICES_CACHE ?? join(ROOT, '.services', 'cache'),
       CLICKSTREAM_SERVICES_HOST_BASE: '30',
     };
-    const services = (...args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', 'services/services.ts', ...args], {
-        cwd: ROOT,
-        env: servicesEnv,
-        maxBuffer: 16 * 1024 * 1024,
-      });
+    const services = servicesCli(servicesEnv);
 
     afterAll(async () => {
       await services('wipe', '--only', 'cassandra').catch(() => {});
