@@ -120,7 +120,7 @@ async function commitThroughFaults(seed: number, log: TrackedEvent[], tally: Tal
     // A fault in most attempts, but never so many in a row that the log cannot move on.
     const fault =
       failuresInARow < 4 && random.chance(0.6)
-        ? { kind: random.pick(KINDS), at: random.int(0, 45), delayMs: random.int(1, 300) }
+        ? { kind: random.pick(KINDS), at: random.int(0, 12), delayMs: random.int(1, 300) }
         : null;
     faulty.arm(fault);
     const work: Array<Promise<unknown>> = [owner.commit(batch)];

@@ -15,13 +15,6 @@ interface OwnedPartition {
 
 export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3_600_000;
 /**
- * Each id is a partition of one row: sent alone, it would cost a request of its own per event.
- * Ten go in one unlogged batch (Cassandra warns above 10 partitions per unlogged batch); each row
- * is still applied on its own, and a batch cut short is written again by the replay.
- */
-const IDS_PER_BATCH = 10;
-
-/**
  * Commits a micro-batch exactly once without reading before it writes, in the manner of a Kafka
  * Streams state store: the processor that owns a log partition keeps what it needs in memory
  * (the checkpoint and the dedupe window of the ids it stored), loaded on the partition's first
@@ -74,7 +67,7 @@ export function createCassandraWriter(
     const events = fresh.map((f) => f.event);
     await raw.write(events, now);
     await cql.writePartitions([
-      ...groupsOf(raw.ids(events, batch.partition, now), IDS_PER_BATCH),
+      ...raw.ids(events, batch.partition, now).map((s) => [s]),
       ...digests
         .statements(
           batch.partition,
@@ -105,10 +98,4 @@ export function createCassandraWriter(
       owned.delete(partition);
     },
   };
-}
-
-function groupsOf<T>(items: readonly T[], size: number): T[][] {
-  const groups: T[][] = [];
-  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
-  return groups;
 }

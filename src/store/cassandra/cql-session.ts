@@ -8,12 +8,13 @@ export interface Statement {
 /** Requests in flight at once from one commit or read; enough to keep a small cluster busy. */
 const CONCURRENCY = 64;
 /**
- * Unlogged batches stay under Cassandra's default batch_size_warn_threshold (5 KiB). They are
- * built from statements of one partition (then the batch is one mutation applied at once on each
- * replica, a single round trip, with no batchlog), or from at most 10 one-row partitions whose
- * rows are each idempotent (the event ids), to save a request per row.
+ * Unlogged batches stay under Cassandra's default batch_size_warn_threshold (5 KiB) and touch at
+ * most 10 partitions (unlogged_batch_across_partitions_warn_threshold). The rows of one partition
+ * go together (one mutation, applied at once on each replica, with no batchlog); the small
+ * partitions (a visitor's day, an event id, a digest) share batches, to save a request each.
  */
 const BATCH_BYTES = 4_096;
+const PARTITIONS_PER_BATCH = 10;
 
 /**
  * The driver calls the store makes: every statement prepared, reads iterated across pages, and
@@ -56,17 +57,45 @@ export class CqlSession {
   }
 
   /**
-   * Writes groups of statements as unlogged batches of bounded size: a group is one partition, or
-   * a few one-row partitions of idempotent rows (see BATCH_BYTES).
+   * Writes groups of statements, one group per partition, as unlogged batches of bounded size
+   * (see BATCH_BYTES). Only for rows that are idempotent on their own: a batch across partitions
+   * is applied partition by partition, and one cut short is written again by the replay.
    */
   async writePartitions(groups: Iterable<readonly Statement[]>): Promise<void> {
-    const chunks: Statement[][] = [];
-    for (const group of groups) chunks.push(...chunkBySize(group));
-    await this.map(chunks, async (chunk) => {
+    await this.map(packPartitions(groups), async (chunk) => {
       if (chunk.length === 1) await this.execute(chunk[0]!.query, chunk[0]!.params);
       else await this.client.batch(chunk, { prepare: true, logged: false });
     });
   }
+}
+
+/**
+ * Cuts each partition's statements into chunks of at most BATCH_BYTES; the last (or only) chunk of
+ * each partition shares a batch with those of up to nine other partitions.
+ */
+export function packPartitions(groups: Iterable<readonly Statement[]>): Statement[][] {
+  const chunks: Statement[][] = [];
+  let shared: Statement[] = [];
+  let sharedBytes = 0;
+  let sharedPartitions = 0;
+  for (const group of groups) {
+    const own = chunkBySize(group);
+    const last = own.pop();
+    if (last === undefined) continue;
+    chunks.push(...own);
+    const bytes = last.reduce((sum, statement) => sum + estimateBytes(statement), 0);
+    if (sharedPartitions === PARTITIONS_PER_BATCH || sharedBytes + bytes > BATCH_BYTES) {
+      if (shared.length > 0) chunks.push(shared);
+      shared = [];
+      sharedBytes = 0;
+      sharedPartitions = 0;
+    }
+    shared.push(...last);
+    sharedBytes += bytes;
+    sharedPartitions++;
+  }
+  if (shared.length > 0) chunks.push(shared);
+  return chunks;
 }
 
 function chunkBySize(statements: readonly Statement[]): Statement[][] {
