@@ -32,7 +32,7 @@ export function tablesV1(ks: string): string[] {
        site_id text, visitor_id text, day timestamp,
        PRIMARY KEY ((site_id, visitor_id), day)
      ) WITH CLUSTERING ORDER BY (day DESC)`,
-    // A page's events of one UTC day, in time order (drill-downs and exports).
+    // A page's events of one UTC day, in time order (a page's counts); body as in events_by_site.
     `CREATE TABLE IF NOT EXISTS ${ks}.events_by_page (
        site_id text, page text, day timestamp, ts timestamp, event_id text, body text,
        PRIMARY KEY ((site_id, page, day), ts, event_id)

@@ -1,9 +1,10 @@
 import { HyperLogLog } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, GroupAggregate } from '../../domain/stats/aggregate-plan.js';
-import { PAGE_VIEW, type TrackedEvent } from '../../domain/tracked-event.js';
+import { PAGE_VIEW } from '../../domain/tracked-event.js';
 import { DAY_MS, dayOf } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
 import { numberOf, textOf } from './cassandra-values.js';
+import { decodePageBody } from './scan-body.js';
 import type { CqlSession } from './cql-session.js';
 
 /**
@@ -35,7 +36,7 @@ export function createPageEvents(cql: CqlSession, st: Statements) {
       let read = 0;
       for (const row of perDay.flat()) {
         read++;
-        const event = JSON.parse(textOf(row.get('body'))) as TrackedEvent;
+        const event = decodePageBody(plan.siteId, textOf(row.get('body')));
         if (!plan.includeBots && event.is_bot) continue;
         const bucket = byDay ? Math.floor(event.timestamp / DAY_MS) * DAY_MS : 0;
         let b = buckets.get(bucket);

@@ -56,6 +56,7 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         const ttl = ttlSeconds(event.timestamp, retentionMs, now);
         const day = dayOf(event.timestamp);
         const body = JSON.stringify(event);
+        const scan = encodeScanBody(event);
         const ts = new Date(event.timestamp);
         add(`visitor\0${event.site_id}\0${event.visitor_id}\0${day}`, {
           query: st.insertVisitorEvent,
@@ -63,20 +64,12 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
         });
         add(`page\0${event.site_id}\0${event.page}\0${day}`, {
           query: st.insertPageEvent,
-          params: [event.site_id, event.page, new Date(day), ts, event.event_id, body, ttl],
+          params: [event.site_id, event.page, new Date(day), ts, event.event_id, scan, ttl],
         });
         const shard = shardOf(event.visitor_id);
         add(`site\0${event.site_id}\0${day}\0${shard}`, {
           query: st.insertSiteEvent,
-          params: [
-            event.site_id,
-            new Date(day),
-            shard,
-            ts,
-            event.event_id,
-            encodeScanBody(event),
-            ttl,
-          ],
+          params: [event.site_id, new Date(day), shard, ts, event.event_id, scan, ttl],
         });
         siteDays.set(`${event.site_id}\0${day}`, { site: event.site_id, day });
         days.set(`${event.site_id}\0${event.visitor_id}\0${day}`, {

@@ -1,7 +1,7 @@
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 
 /**
- * The body of an events_by_site row: only what the general query reads (the event's own values
+ * The body of an events_by_site and an events_by_page row: only what the general query reads (the event's own values
  * and what its visit's attributes are worked out from), as a JSON array in a fixed order. Queries
  * parse every row of a range, and an array without keys is about half the bytes and half the
  * parse of the full event; the visitor timeline reads the full event from events_by_visitor.
@@ -79,4 +79,12 @@ export function decodeScanBody(siteId: string, body: string): TrackedEvent {
     ip_prefix: null,
     is_bot: v[6] === true,
   };
+}
+
+/**
+ * An events_by_page body: the scan body, or, in a row written before 2026-12-02, the full event
+ * as a JSON object (the same column; rows age out with the raw-event retention).
+ */
+export function decodePageBody(siteId: string, body: string): TrackedEvent {
+  return body.startsWith('[') ? decodeScanBody(siteId, body) : (JSON.parse(body) as TrackedEvent);
 }
