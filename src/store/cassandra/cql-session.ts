@@ -82,37 +82,39 @@ export function packPartitions(groups: Iterable<readonly Statement[]>): Statemen
     const own = chunkBySize(group);
     const last = own.pop();
     if (last === undefined) continue;
-    chunks.push(...own);
-    const bytes = last.reduce((sum, statement) => sum + estimateBytes(statement), 0);
-    if (sharedPartitions === PARTITIONS_PER_BATCH || sharedBytes + bytes > BATCH_BYTES) {
+    for (const chunk of own) chunks.push(chunk.statements);
+    if (sharedPartitions === PARTITIONS_PER_BATCH || sharedBytes + last.bytes > BATCH_BYTES) {
       if (shared.length > 0) chunks.push(shared);
       shared = [];
       sharedBytes = 0;
       sharedPartitions = 0;
     }
-    shared.push(...last);
-    sharedBytes += bytes;
+    shared.push(...last.statements);
+    sharedBytes += last.bytes;
     sharedPartitions++;
   }
   if (shared.length > 0) chunks.push(shared);
   return chunks;
 }
 
-function chunkBySize(statements: readonly Statement[]): Statement[][] {
-  const chunks: Statement[][] = [];
-  let chunk: Statement[] = [];
-  let bytes = 0;
+interface Chunk {
+  statements: Statement[];
+  bytes: number;
+}
+
+function chunkBySize(statements: readonly Statement[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let chunk: Chunk = { statements: [], bytes: 0 };
   for (const statement of statements) {
     const size = estimateBytes(statement);
-    if (chunk.length > 0 && bytes + size > BATCH_BYTES) {
+    if (chunk.statements.length > 0 && chunk.bytes + size > BATCH_BYTES) {
       chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
+      chunk = { statements: [], bytes: 0 };
     }
-    chunk.push(statement);
-    bytes += size;
+    chunk.statements.push(statement);
+    chunk.bytes += size;
   }
-  if (chunk.length > 0) chunks.push(chunk);
+  if (chunk.statements.length > 0) chunks.push(chunk);
   return chunks;
 }
 

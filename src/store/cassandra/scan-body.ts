@@ -1,10 +1,11 @@
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 
 /**
- * The body of an events_by_site and an events_by_page row: only what the general query reads (the event's own values
- * and what its visit's attributes are worked out from), as a JSON array in a fixed order. Queries
- * parse every row of a range, and an array without keys is about half the bytes and half the
- * parse of the full event; the visitor timeline reads the full event from events_by_visitor.
+ * The body of an events_by_site and an events_by_page row: only what the general query reads
+ * (the event's own values and what its visit's attributes are worked out from), as a JSON array
+ * in a fixed order. Queries parse every row of a range, and an array without keys is about half
+ * the bytes and half the parse of the full event; the visitor timeline reads the full event from
+ * events_by_visitor.
  */
 const FIELDS = [
   'timestamp',
