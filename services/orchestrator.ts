@@ -137,15 +137,18 @@ async function startNodes(
 ): Promise<void> {
   const started = Date.now();
   const statuses = await Promise.all(nodes.map(nodeStatus));
-  if (statuses.every((s) => s.listening)) {
-    ctx.log(readyLine(driver.name, nodes, 'already running'));
-    return;
+  // A port that answers is not yet a node that serves (a broker still recovering its logs, a
+  // Cassandra node not yet in the ring), so a running service is probed before it is called ready.
+  const running = statuses.every((s) => s.listening);
+  if (!running) {
+    for (const status of statuses) if (!status.alive) await assertPortFree(status.node);
+    await driver.install();
   }
-  for (const status of statuses) if (!status.alive) await assertPortFree(status.node);
-  await driver.install();
   const start = driver.startOrder === 'together' ? startTogether : startOneByOne;
   try {
-    const detail = await start(ctx, driver, statuses, cluster);
+    const detail = running
+      ? `already running, ${await probeUntilReady(driver, nodes, cluster, started + driver.readyTimeoutMs)}`
+      : await start(ctx, driver, statuses, cluster);
     ctx.log(readyLine(driver.name, nodes, `${detail}, ${seconds(started)}`));
   } catch (error) {
     reportFailure(ctx, driver, await Promise.all(nodes.map(nodeStatus)));
