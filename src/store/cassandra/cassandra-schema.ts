@@ -1,11 +1,11 @@
 import { types, type Client } from 'cassandra-driver';
 import { checkKeyspaceName } from './cassandra-options.js';
 import { settingsTables } from './cassandra-settings-store.js';
-import { tablesV1, tablesV3, tablesV4 } from './cassandra-tables.js';
+import { tablesV1, tablesV3, tablesV4, tablesV5 } from './cassandra-tables.js';
 import { numberOf, textOf } from './cassandra-values.js';
 
 /**
- * Versioned migrations of the Cassandra store. Each statement is idempotent (IF NOT EXISTS), so a
+ * Versioned migrations of the Cassandra store. Each statement is idempotent (IF [NOT] EXISTS), so a
  * migration cut short is simply run again; a version is recorded in schema_migrations only once
  * all its statements are in and the cluster agrees on the schema. Run them from one place (the
  * `migrate` command): concurrent DDL from several processes can leave nodes disagreeing.
@@ -32,6 +32,12 @@ const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: 'dedupe window digests per log partition (the writer reads nothing per event)',
     statements: tablesV4,
+  },
+  {
+    version: 5,
+    description:
+      'drop the aggregate tables no longer written or read (counters, sketches, sessions)',
+    statements: tablesV5,
   },
 ];
 

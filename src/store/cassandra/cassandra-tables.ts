@@ -112,3 +112,12 @@ export function tablesV4(ks: string): string[] {
      ) WITH ${RAW}`,
   ];
 }
+
+/**
+ * Version 5: the aggregate tables of the old write path go (counters, sketches, sessions). The
+ * writer has not written them and no query has read them since version 4; a keyspace that held
+ * them keeps a snapshot of their files (Cassandra's auto_snapshot) until `nodetool clearsnapshot`.
+ */
+export function tablesV5(ks: string): string[] {
+  return ['counters', 'sketches', 'sessions'].map((table) => `DROP TABLE IF EXISTS ${ks}.${table}`);
+}

@@ -6,8 +6,7 @@ import { shardOf } from './site-shards.js';
  * Erasure of one visitor (privacy requests). visitor_days names the day partitions of the visitor's
  * timeline; each event found there also sits in events_by_page (same UTC day, its page read from
  * the stored body), in events_by_site (same day, the visitor's shard) and in events_by_id.
- * Sessions are one partition per visitor. Counters and sketches stay: they are anonymous counts
- * (queries no longer read them). Deletes are idempotent, so a failed erasure is simply retried.
+ * Deletes are idempotent, so a failed erasure is simply retried.
  */
 export function createVisitorErasure(cql: CqlSession, keyspace: string) {
   const ks = checkKeyspaceName(keyspace);
@@ -19,7 +18,6 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string) {
     deleteEventId: `DELETE FROM ${ks}.events_by_id WHERE event_id = ?`,
     deleteVisitorDay: `DELETE FROM ${ks}.events_by_visitor WHERE site_id = ? AND visitor_id = ? AND day = ?`,
     deleteVisitorDays: `DELETE FROM ${ks}.visitor_days WHERE site_id = ? AND visitor_id = ?`,
-    deleteSessions: `DELETE FROM ${ks}.sessions WHERE site_id = ? AND visitor_id = ?`,
   };
 
   return async (siteId: string, visitorId: string): Promise<number> => {
@@ -52,7 +50,6 @@ export function createVisitorErasure(cql: CqlSession, keyspace: string) {
       await cql.execute(st.deleteVisitorDay, [siteId, visitorId, day]);
       return events.length;
     });
-    await cql.execute(st.deleteSessions, [siteId, visitorId]);
     await cql.execute(st.deleteVisitorDays, [siteId, visitorId]);
     return counts.reduce((sum, n) => sum + n, 0);
   };
