@@ -77,6 +77,15 @@ export function decodeEvent(value: Uint8Array): DecodeResult {
   return { ok: false, reason: `${where} ${first?.message ?? 'is not a valid event'}` };
 }
 
+/**
+ * An event this system stored as JSON (eventJson's text, or JSON.stringify's from before, with or
+ * without the fields added later), back in its full shape: the missing fields are null. Not for
+ * text from outside: it is not checked against the schema (decodeEvent is).
+ */
+export function storedEvent(text: string): TrackedEvent {
+  return canonical(JSON.parse(text) as WireEvent);
+}
+
 /** A record as the wire schema admits it: the fields that may be null may also be missing. */
 type WireEvent = Partial<TrackedEvent> &
   Pick<

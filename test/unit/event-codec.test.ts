@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, eventJson } from '../../src/domain/event-codec.js';
+import { decodeEvent, encodeEvent, eventJson, storedEvent } from '../../src/domain/event-codec.js';
 import {
   ADDED_FIELDS,
   TrackedEventSchema,
@@ -99,6 +99,20 @@ describe('event codec', () => {
     for (const field of ADDED_FIELDS) delete old[field];
     const decoded = decodeEvent(Buffer.from(JSON.stringify(old)));
     expect(decoded).toEqual({ ok: true, event });
+  });
+
+  it('gives a stored body back in full: eventJson text, JSON.stringify text, and text from before the added fields', () => {
+    const sparse = makeEvent();
+    expect(storedEvent(eventJson(sparse))).toEqual(sparse);
+    expect(storedEvent(eventJson(FULL))).toEqual(FULL);
+    expect(storedEvent(JSON.stringify(FULL))).toEqual(FULL);
+    const old: Record<string, unknown> = { ...sparse };
+    for (const field of ADDED_FIELDS) delete old[field];
+    expect(storedEvent(JSON.stringify(old))).toEqual(sparse);
+    // Every field present, whatever the text held.
+    expect(Object.keys(storedEvent(eventJson(sparse))).sort()).toEqual(
+      Object.keys(TrackedEventSchema.properties).sort(),
+    );
   });
 
   it('reads a value that is a view into a larger buffer (a record batch)', () => {

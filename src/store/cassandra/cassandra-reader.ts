@@ -1,5 +1,5 @@
 import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analytics-query.js';
-import type { TrackedEvent } from '../../domain/tracked-event.js';
+import { storedEvent } from '../../domain/event-codec.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { DAY_MS, dayOf } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
@@ -76,7 +76,7 @@ export function createCassandraReader(cql: CqlSession, st: Statements): Cassandr
       const page = found.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        events: page.map((e) => JSON.parse(e.body) as TrackedEvent),
+        events: page.map((e) => storedEvent(e.body)),
         nextCursor: found.length > query.limit && last ? encodeCursor(last.ts, last.eventId) : null,
       };
     },

@@ -1,4 +1,5 @@
-import { ADDED_FIELDS, type TrackedEvent } from '../../domain/tracked-event.js';
+import { storedEvent } from '../../domain/event-codec.js';
+import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { VISIT_GAP_MS } from '../../domain/visits.js';
 import { dayOf, DAY_MS } from './bucket-partitions.js';
 import type { Statements } from './cassandra-statements.js';
@@ -27,13 +28,6 @@ function shardsWithin(budget: number, rowsOfFirst: number): number {
   let shards = SITE_SHARDS;
   while (shards > 1 && rowsOfFirst * shards > budget) shards /= 2;
   return shards;
-}
-
-/** A stored body as an event; bodies written before a field existed get it as null. */
-function eventOf(body: string): TrackedEvent {
-  const event = JSON.parse(body) as TrackedEvent;
-  for (const field of ADDED_FIELDS) event[field] ??= null;
-  return event;
 }
 
 /** The UTC days (their start) that overlap [from, to). */
@@ -67,7 +61,7 @@ export function createRawEventScan(cql: CqlSession, st: Statements) {
         ]),
       ),
     );
-    return perDay.flat().map((row) => eventOf(textOf(row.get('body'))));
+    return perDay.flat().map((row) => storedEvent(textOf(row.get('body'))));
   };
 
   /** Adds the visitor's events that share a visit with theirs across the range's edges. */

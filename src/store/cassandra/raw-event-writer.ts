@@ -1,5 +1,6 @@
 import { bloomDigest, type BloomDigest } from '../../domain/bloom-filter.js';
 import type { DedupeWindow } from '../../domain/dedupe-window.js';
+import { eventJson } from '../../domain/event-codec.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import { dayOf, DAY_MS } from './bucket-partitions.js';
 import { encodeScanBody } from './scan-body.js';
@@ -55,7 +56,8 @@ export function createRawEventWriter(cql: CqlSession, st: Statements, retentionM
       for (const event of events) {
         const ttl = ttlSeconds(event.timestamp, retentionMs, now);
         const day = dayOf(event.timestamp);
-        const body = JSON.stringify(event);
+        // The full event for the visitor timeline, without its null fields (storedEvent restores them).
+        const body = eventJson(event);
         const scan = encodeScanBody(event);
         const ts = new Date(event.timestamp);
         add(`visitor\0${event.site_id}\0${event.visitor_id}\0${day}`, {
