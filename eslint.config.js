@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      '.baseline/',
       'coverage/',
       'node_modules/',
       '.services/',
