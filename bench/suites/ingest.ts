@@ -132,14 +132,16 @@ export async function ingestSuite(
       const data = tempDir('clickstream-bench-');
       const baselineData = tempDir('clickstream-bench-baseline-');
       const server = await startClickstream(env(setup.env, data.path));
-      const baseline = context.baselineDist
-        ? await startClickstream(
+      let baseline: Child | null = null;
+      try {
+        // Inside the try: a baseline that fails to start must not leave this build running
+        // (its piped output kept the bench from ever exiting).
+        if (context.baselineDist)
+          baseline = await startClickstream(
             env(setup.baselineEnv ?? setup.env, baselineData.path),
             [],
             context.baselineDist,
-          )
-        : null;
-      try {
+          );
         await warmUp(mode, [bare, baseline, server]);
         for (const concurrency of mode.concurrency)
           rows.push(await measure(mode, concurrency, seconds, bare, server, baseline));

@@ -76,13 +76,14 @@ async function startChild(
   const exited = once(child, 'exit');
   createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${args.at(-1)} did not start in 60 s:\n${logs.join('\n')}`)),
-      60_000,
-    );
-    void exited.then(() =>
-      reject(new Error(`${args.at(-1)} exited before listening:\n${logs.join('\n')}`)),
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.at(-1)} did not start in 60 s:\n${logs.join('\n')}`));
+    }, 60_000);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${args.at(-1)} exited before listening:\n${logs.join('\n')}`));
+    });
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (logs.length < 200) logs.push(line);
       const found = findUrl(line);
