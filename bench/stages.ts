@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createTraffic } from '../src/cli/loadgen/traffic.js';
-import { CounterAccumulator, countEvents, sketchVisitors } from '../src/domain/counters.js';
 import { decodeEvent, encodeEvent, logKey } from '../src/domain/event-codec.js';
 import type { TrackedEvent } from '../src/domain/tracked-event.js';
 import { SqliteLog } from '../src/event-log/sqlite/sqlite-log.js';
@@ -14,7 +13,7 @@ import { createMmdbGeoLocator } from '../src/ingest/geo-locator.js';
 import { createIngestService } from '../src/ingest/ingest-service.js';
 import { validateInput } from '../src/ingest/validate-input.js';
 import { createVisitorHasher } from '../src/ingest/visitor-id.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { DuckDbStore } from '../src/store/duckdb/duckdb-store.js';
 import { markdownTable, num } from './support/markdown.js';
 
 /**
@@ -141,22 +140,12 @@ try {
   });
   await log.close();
 
-  await stage(
-    'countEvents (5,000 per batch)',
-    () => {
-      for (let i = 0; i < N; i += 5000)
-        countEvents(events.slice(i, i + 5000), new CounterAccumulator());
-    },
-    0,
-  );
-  await stage(
-    'sketchVisitors (5,000 per batch)',
-    () => {
-      for (let i = 0; i < N; i += 5000) sketchVisitors(events.slice(i, i + 5000));
-    },
-    0,
-  );
-  const store = new SqliteStore({ path: join(dir, 'store.db'), rawEventRetentionMs: 0 });
+  const store = await DuckDbStore.open({
+    path: join(dir, 'store.duckdb'),
+    rawEventRetentionMs: 0,
+    dedupeWindowMs: 86_400_000,
+    visitorSecret: 'bench',
+  });
   for (const size of [5000, 300, 30]) {
     let offset = 0;
     const slice = events.slice(0, size === 5000 ? N : Math.min(N, size * 100));
@@ -168,7 +157,7 @@ try {
         events: slice.slice(i, i + size),
       });
     rows.push([
-      `SqliteStore.commit (${size} per batch)`,
+      `DuckDbStore.commit (${size} per batch)`,
       num(((cpuMs() - started) * 1000) / slice.length, 2),
     ]);
     events = events.map((e) => ({ ...e, event_id: `${e.event_id}-${size}` }));

@@ -50,7 +50,7 @@ export function createStoreMetrics(registry: Registry): StoreObserver {
 }
 
 /**
- * The store ports with metrics around them: the same contract, so SqliteStore and CassandraStore
+ * The store ports with metrics around them: the same contract, so DuckDbStore and CassandraStore
  * are measured alike. A batch commit writes several tables in one batch or transaction, so the
  * port call — not the table — is the unit an operator can act on.
  */

@@ -1,7 +1,7 @@
 import type { TrackedEvent } from '../domain/tracked-event.js';
 
 /**
- * The write side of the store. Adapters: SqliteStore (embedded) and CassandraStore.
+ * The write side of the store. Adapters: DuckDbStore (embedded) and CassandraStore.
  * Contract: a batch's raw events, the aggregates they change and the partition's checkpoint are
  * written together, so committing the same batch twice — a replay after a crash — changes nothing.
  */
