@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADDED_FIELDS } from '../../src/domain/tracked-event.js';
 import {
   decodePageBody,
   decodeScanBody,
@@ -45,5 +46,12 @@ describe('scan body (events_by_site and events_by_page rows)', () => {
   it('reads an events_by_page row in either form: the scan body, or the full event of older rows', () => {
     expect(queried(decodePageBody('site-a', encodeScanBody(event)))).toEqual(queried(event));
     expect(decodePageBody('site-a', JSON.stringify(event))).toEqual(event);
+    // A row from before the added fields: they come back null, not missing.
+    const old: Record<string, unknown> = { ...event };
+    for (const field of ADDED_FIELDS) delete old[field];
+    expect(decodePageBody('site-a', JSON.stringify(old))).toEqual({
+      ...event,
+      ...Object.fromEntries(ADDED_FIELDS.map((field) => [field, null])),
+    });
   });
 });

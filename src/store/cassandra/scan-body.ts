@@ -1,3 +1,4 @@
+import { storedEvent } from '../../domain/event-codec.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 
 /**
@@ -87,5 +88,5 @@ export function decodeScanBody(siteId: string, body: string): TrackedEvent {
  * as a JSON object (the same column; rows age out with the raw-event retention).
  */
 export function decodePageBody(siteId: string, body: string): TrackedEvent {
-  return body.startsWith('[') ? decodeScanBody(siteId, body) : (JSON.parse(body) as TrackedEvent);
+  return body.startsWith('[') ? decodeScanBody(siteId, body) : storedEvent(body);
 }
