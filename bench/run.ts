@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { endToEndSuite } from './suites/end-to-end.js';
 import { freshnessSuite } from './suites/freshness.js';
 import { ingestSuite } from './suites/ingest.js';
+import { lowTrafficSuite } from './suites/low-traffic.js';
 import { querySuite } from './suites/queries.js';
 import { scaledSuites } from './suites/scaled.js';
 import { describeMachine } from './support/machine.js';
@@ -14,6 +15,7 @@ const SUITES: Record<string, (context: SuiteContext) => Promise<SuiteReport[]>> 
   ingest: async (c) => [await ingestSuite(c)],
   'end-to-end': async (c) => [await endToEndSuite(c)],
   freshness: async (c) => [await freshnessSuite(c)],
+  'low-traffic': async (c) => [await lowTrafficSuite(c)],
   queries: async (c) => [await querySuite(c)],
   scaled: (c) => scaledSuites(c),
   'ingest-scaled': (c) => scaledSuites(c, ['ingest']),
@@ -24,7 +26,8 @@ const SUITES: Record<string, (context: SuiteContext) => Promise<SuiteReport[]>> 
  * `npm run bench [-- --quick] [-- --suite ingest,freshness,queries,scaled]`: runs the suites one after the other
  * (never two at once: they would measure each other), prints Markdown and writes bench/results/.
  * Ingest suites: `--modes single,batch,single-ingest,batch-ingest` picks rows; `--baseline DIST`
- * measures another build (e.g. a copy of dist/ from before a change) row by row in the same run.
+ * measures another build (e.g. a copy of dist/ from before a change) row by row in the same run
+ * (the ingest and low-traffic suites).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,7 +44,14 @@ async function main(): Promise<void> {
   // suites need their own minutes, so they run in the full mode or when named with --suite.
   const names = values.suite
     ? values.suite.split(',')
-    : ['ingest', 'end-to-end', 'freshness', 'queries', ...(values.quick ? [] : ['scaled'])];
+    : [
+        'ingest',
+        'end-to-end',
+        'freshness',
+        'low-traffic',
+        'queries',
+        ...(values.quick ? [] : ['scaled']),
+      ];
   const unknown = names.filter((n) => !(n in SUITES));
   if (unknown.length)
     throw new Error(

@@ -66,9 +66,13 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
       observer.observe(operation, (performance.now() - started) / 1000, failed);
     }
   };
+  const together = store.commitTogether?.bind(store);
   return {
     kind: store.kind,
     commit: (batch) => timed('commit', () => store.commit(batch)),
+    ...(together && {
+      commitTogether: (batches) => timed('commit', () => together(batches)),
+    }),
     eraseVisitor: (siteId, visitorId) =>
       timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../domain/tracked-event.js';
 import type { EventLog, LogConsumer, PartitionBatch } from '../ports/event-log.js';
-import type { EventStore } from '../ports/event-store.js';
+import type { CommitResult, EventStore, StoreBatch } from '../ports/event-store.js';
 import type { ProcessorObserver } from './processor-observer.js';
 import { createDecodeStep } from './steps/decode-step.js';
 
@@ -19,7 +19,8 @@ export interface Processor {
 
 /**
  * Reads the log in micro-batches per partition and commits each to the store together with the
- * partition's checkpoint. It resumes from the store's checkpoint, so the log's own committed
+ * partition's checkpoint (or, where both the log and the store offer it, a pass's batches of
+ * several partitions in one store transaction). It resumes from the store's checkpoint, so the log's own committed
  * offset is only a hint (for lag) and a crash between the two commits replays nothing twice.
  */
 export async function startProcessor(
@@ -31,7 +32,8 @@ export async function startProcessor(
 ): Promise<Processor> {
   const decode = createDecodeStep();
 
-  const handle = async (batch: PartitionBatch): Promise<void> => {
+  /** A batch's events, its undecodable records parked in the dead-letter queue. */
+  const eventsOf = async (batch: PartitionBatch): Promise<[TrackedEvent[], number]> => {
     const events: TrackedEvent[] = [];
     let deadLettered = 0;
     for (const record of batch.records) {
@@ -46,24 +48,37 @@ export async function startProcessor(
         );
       }
     }
+    return [events, deadLettered];
+  };
+
+  const commit = async (
+    batches: PartitionBatch[],
+    write: (batches: StoreBatch[]) => Promise<CommitResult>,
+  ): Promise<void> => {
+    const toStore: StoreBatch[] = [];
+    let deadLettered = 0;
+    for (const batch of batches) {
+      const [events, parked] = await eventsOf(batch);
+      toStore.push({ partition: batch.partition, nextOffset: batch.nextOffset, events });
+      deadLettered += parked;
+    }
     const started = performance.now();
-    const committed = await store.commit({
-      partition: batch.partition,
-      nextOffset: batch.nextOffset,
-      events,
-    });
+    const committed = await write(toStore);
     observer.batch(
       { stored: committed.stored, duplicate: committed.duplicates, dead_lettered: deadLettered },
       (performance.now() - started) / 1000,
     );
     if (options.crashAfterStoreCommit) process.kill(process.pid, 'SIGKILL');
   };
+  // A store with a dear commit (DuckDB) takes a pass's partitions in one transaction.
+  const commitTogether = store.commitTogether?.bind(store);
 
   const consumer: LogConsumer = await log.consume({
     groupId: options.groupId,
     maxBatchRecords: options.batchSize,
     resumeFrom: (partition) => store.checkpoint(partition),
-    handle,
+    handle: (batch) => commit([batch], ([one]) => store.commit(one!)),
+    ...(commitTogether && { handleTogether: (batches) => commit(batches, commitTogether) }),
   });
   const lagTimer = setInterval(() => {
     consumer.lag().then(

@@ -135,3 +135,91 @@ describe('DuckDbStore daily rollups', () => {
     }
   }, 120_000);
 });
+
+describe('DuckDbStore commitTogether', () => {
+  it("commits a pass of several partitions in one transaction with the same answers as one commit per partition, and skips a batch whose partition's checkpoint is past it", async () => {
+    const open = () =>
+      DuckDbStore.open({
+        path: join(mkdtempSync(join(tmpdir(), 'clickstream-together-')), 'store.duckdb'),
+        rawEventRetentionMs: 0,
+        dedupeWindowMs: 86_400_000,
+        visitorSecret: 's',
+      });
+    const [separate, together] = [await open(), await open()];
+    try {
+      const minute = 60_000;
+      const t0 = Date.now() - 6 * 3_600_000;
+      // Two sites, visitors on several partitions, visits that go on across passes.
+      const events = Array.from({ length: 1200 }, (_, i) =>
+        makeEvent({
+          site_id: i % 5 === 0 ? 'other-site' : 'test-site',
+          visitor_id: `v${(i * 11) % 90}`,
+          page: `/p${(i * 7) % 13}`,
+          timestamp: t0 + i * 17_000 + ((i * 7919) % 5) * minute,
+          is_bot: i % 29 === 0,
+          event_type: i % 4 === 0 ? 'click' : 'page_view',
+        }),
+      );
+      const partitionOf = (visitorId: string) => Number(visitorId.slice(1)) % 4;
+      const offsets = [0, 0, 0, 0];
+      for (let i = 0; i < events.length; i += 100) {
+        const pass = [0, 1, 2, 3]
+          .map((partition) => {
+            const slice = events
+              .slice(i, i + 100)
+              .filter((e) => partitionOf(e.visitor_id) === partition);
+            offsets[partition]! += slice.length;
+            return { partition, nextOffset: offsets[partition]!, events: slice };
+          })
+          .filter((b) => b.events.length > 0);
+        for (const batch of pass) await separate.commit(batch);
+        expect(await together.commitTogether(pass)).toEqual({ stored: 100, duplicates: 0 });
+      }
+      for (const p of [0, 1, 2, 3])
+        expect(await together.checkpoint(p)).toBe(await separate.checkpoint(p));
+      const ask = (store: DuckDbStore, site: string, query: Record<string, unknown>) =>
+        createStatsEngine({
+          reader: store,
+          goals: async () => [],
+          timezoneOf: () => 'UTC',
+          maxRangeDays: 400,
+        }).run(parseStatsRequest({ site_id: site, date_range: 'day', ...query }));
+      const metrics = [
+        'visitors',
+        'visits',
+        'pageviews',
+        'events',
+        'bounce_rate',
+        'visit_duration',
+      ];
+      for (const site of ['test-site', 'other-site']) {
+        for (const extra of [
+          {},
+          { dimensions: ['event:page'], metrics: ['visitors', 'pageviews', 'events'] },
+          { dimensions: ['visit:entry_page'] },
+          { include: { bots: true } },
+        ]) {
+          const query = { metrics, ...extra };
+          const [a, b] = [await ask(separate, site, query), await ask(together, site, query)];
+          expect(b.answer.results, `${site} ${JSON.stringify(query)}`).toEqual(a.answer.results);
+          expect(a.answer.results.length).toBeGreaterThan(0);
+        }
+      }
+      // A replayed pass changes nothing; a pass whose first batch was committed stores only the rest.
+      const late = makeEvent({ visitor_id: 'v1', timestamp: t0 + 5 * minute });
+      const replay = [
+        { partition: 1, nextOffset: offsets[1]!, events: [events[1]!] },
+        { partition: 2, nextOffset: offsets[2]! + 1, events: [late] },
+      ];
+      expect(await together.commitTogether(replay)).toEqual({ stored: 1, duplicates: 1 });
+      expect(await together.commitTogether(replay)).toEqual({ stored: 0, duplicates: 2 });
+      expect(await together.checkpoint(2)).toBe(offsets[2]! + 1);
+      const [total] = (await ask(together, 'test-site', { metrics: ['events'] })).answer.results;
+      const [before] = (await ask(separate, 'test-site', { metrics: ['events'] })).answer.results;
+      expect(total!.metrics[0]).toBe(Number(before!.metrics[0]) + 1);
+    } finally {
+      await separate.close();
+      await together.close();
+    }
+  }, 120_000);
+});

@@ -93,6 +93,49 @@ describe('SqliteLog record batches', { timeout: 60_000 }, () => {
     ).toBe(true);
   });
 
+  it('hands a pass over several partitions to handleTogether in one call, redelivers it whole when it fails, and commits the offsets after it', async () => {
+    const path = newPath();
+    const log = openLog(path);
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const partitions = new Set(keys.map((k) => partitionFor(k, 4)));
+    expect(partitions.size).toBeGreaterThan(1);
+    await log.append(keys.map((key, n) => ({ key, value: value(n) })));
+    const calls: PartitionBatch[][] = [];
+    const consumer = await log.consume({
+      groupId: 'together',
+      resumeFrom: () => Promise.resolve(null),
+      handle: () =>
+        Promise.reject(new Error('handle must not be called when handleTogether is given')),
+      handleTogether: async (batches) => {
+        calls.push(batches);
+        if (calls.length === 1) throw new Error('store is down');
+      },
+    });
+    await eventually(
+      async () => calls.length,
+      (n) => n >= 2,
+    );
+    await consumer.close();
+    // The failed pass comes back whole: the same partitions, the same records, nothing skipped.
+    expect(calls[1]!.map((b) => [b.partition, b.nextOffset])).toEqual(
+      calls[0]!.map((b) => [b.partition, b.nextOffset]),
+    );
+    expect(calls[1]!.map((b) => b.partition).sort()).toEqual([...partitions].sort());
+    const seen = calls[1]!.flatMap((b) => b.records.map((r) => JSON.parse(r.value.toString()).n));
+    expect(seen.sort((x, y) => x - y)).toEqual(keys.map((_, n) => n));
+    // Only the pass that succeeded moved the group's offsets, and it moved all of them.
+    const db = new Database(path, { readonly: true });
+    const offsets = db
+      .prepare<[], { partition: number; offset: number }>(
+        "SELECT partition, offset FROM group_offsets WHERE group_id = 'together' ORDER BY partition",
+      )
+      .all();
+    db.close();
+    expect(offsets.map((o) => [o.partition, o.offset])).toEqual(
+      calls[1]!.map((b) => [b.partition, b.nextOffset]).sort((x, y) => x[0]! - y[0]!),
+    );
+  });
+
   it('gives two logs on one file (two processes) unique, consecutive offsets', async () => {
     const path = newPath();
     const a = openLog(path);

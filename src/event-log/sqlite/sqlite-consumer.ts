@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ConsumeOptions, LogConsumer, LogRecord } from '../../ports/event-log.js';
+import type {
+  ConsumeOptions,
+  LogConsumer,
+  LogRecord,
+  PartitionBatch,
+} from '../../ports/event-log.js';
 import { abortableSleep as sleep } from '../abortable-sleep.js';
 import { unframeBatch, type BatchRow } from './record-batch.js';
 
@@ -119,23 +124,32 @@ export class SqliteConsumer implements LogConsumer {
 
   /**
    * One pass over the partitions: 'idle' when nothing was there, 'behind' when a partition filled
-   * a whole batch (more is waiting), else 'caught-up'. The pass's offsets are committed together
-   * in one transaction (one fsync), after their batches were handled.
+   * a whole batch (more is waiting), else 'caught-up'. With `handleTogether` the pass's batches go
+   * to the handler in one call. The pass's offsets are committed together in one transaction (one
+   * fsync), after their batches were handled.
    */
   private async pollOnce(): Promise<'idle' | 'caught-up' | 'behind'> {
     const max = this.options.maxBatchRecords ?? 5_000;
     const handled: Array<[partition: number, nextOffset: number]> = [];
     let behind = false;
+    const together = this.options.handleTogether?.bind(this.options);
     try {
+      const batches: PartitionBatch[] = [];
       for (const [partition, position] of this.positions) {
         if (this.abort.signal.aborted) break;
         const records = this.read(partition, position, max);
         if (records.length === 0) continue;
-        const nextOffset = records.at(-1)!.offset + 1;
-        await this.options.handle({ partition, records, nextOffset });
-        this.positions.set(partition, nextOffset);
-        handled.push([partition, nextOffset]);
+        const batch = { partition, records, nextOffset: records.at(-1)!.offset + 1 };
         behind ||= records.length === max;
+        if (together) batches.push(batch);
+        else {
+          await this.options.handle(batch);
+          this.handled(batch, handled);
+        }
+      }
+      if (together && batches.length > 0) {
+        await together(batches);
+        for (const batch of batches) this.handled(batch, handled);
       }
     } finally {
       // An ephemeral (latest) reader keeps no offsets: it must not hold back retention.
@@ -143,6 +157,11 @@ export class SqliteConsumer implements LogConsumer {
         await this.deps.commitOffsets(this.options.groupId, handled);
     }
     return handled.length === 0 ? 'idle' : behind ? 'behind' : 'caught-up';
+  }
+
+  private handled(batch: PartitionBatch, handled: Array<[number, number]>): void {
+    this.positions.set(batch.partition, batch.nextOffset);
+    handled.push([batch.partition, batch.nextOffset]);
   }
 
   /** Up to `max` records of a partition from `position` on, in offset order. */

@@ -73,58 +73,56 @@ export function rollupDeltas(
   return rows;
 }
 
-/** Adds deltas to the stored rows (read, merge, replace), inside the caller's transaction. */
+/**
+ * Adds deltas to the stored rows (read, merge, replace), inside the caller's transaction: one read,
+ * one delete and one append for all the batch's sites (each statement has a fixed cost of a
+ * millisecond or more, which small commits feel).
+ */
 export async function writeRollups(
   connection: DuckDBConnection,
   deltas: ReadonlyMap<string, RollupRow>,
 ): Promise<void> {
   if (deltas.size === 0) return;
-  const bySite = new Map<string, RollupRow[]>();
-  for (const row of deltas.values()) {
-    const list = bySite.get(row.siteId);
-    if (list) list.push(row);
-    else bySite.set(row.siteId, [row]);
+  const rows = [...deltas.values()];
+  const p = new Params();
+  const stored = await connection.runAndReadAll(
+    `SELECT site_id, dimension, value, day, is_bot, events, pageviews, sketch FROM daily_rollups
+      WHERE site_id IN (${p.list([...new Set(rows.map((r) => r.siteId))])})
+        AND day IN (${[...new Set(rows.map((r) => r.day))].map(int).join(', ')})
+        AND value IN (${p.list([...new Set(rows.map((r) => r.value))])})`,
+    p.values,
+  );
+  const merged = new Map<string, RollupRow>();
+  for (const [site, dimension, value, day, isBot, events, pageviews, sketch] of stored.getRows()) {
+    const key = keyOf({
+      siteId: String(site),
+      dimension: dimension as RollupDimension,
+      value: String(value),
+      day: Number(day),
+      isBot: isBot === true,
+    });
+    const delta = deltas.get(key);
+    if (!delta) continue;
+    const bytes = (sketch as { bytes: Uint8Array }).bytes;
+    merged.set(key, {
+      ...delta,
+      events: delta.events + Number(events),
+      pageviews: delta.pageviews + Number(pageviews),
+      sketch: mergedSketch(bytes, delta.sketch),
+    });
   }
-  for (const [site, rows] of bySite) {
-    const p = new Params();
-    const where = `site_id = ${p.bind(site)} AND day IN (${[...new Set(rows.map((r) => r.day))].map(int).join(', ')})
-      AND value IN (${p.list([...new Set(rows.map((r) => r.value))])})`;
-    const stored = await connection.runAndReadAll(
-      `SELECT dimension, value, day, is_bot, events, pageviews, sketch FROM daily_rollups WHERE ${where}`,
-      p.values,
+  const touched = rows.filter((r) => merged.has(keyOf(r)));
+  if (touched.length > 0) {
+    const d = new Params();
+    await connection.run(
+      `DELETE FROM daily_rollups WHERE (site_id, dimension, value, day, is_bot) IN (${touched.map((r) => `(${d.bind(r.siteId)}, ${d.bind(r.dimension)}, ${d.bind(r.value)}, ${int(r.day)}, ${r.isBot})`).join(', ')})`,
+      d.values,
     );
-    const merged = new Map<string, RollupRow>();
-    for (const [dimension, value, day, isBot, events, pageviews, sketch] of stored.getRows()) {
-      const key = keyOf({
-        siteId: site,
-        dimension: dimension as RollupDimension,
-        value: String(value),
-        day: Number(day),
-        isBot: isBot === true,
-      });
-      const delta = deltas.get(key);
-      if (!delta) continue;
-      const bytes = (sketch as { bytes: Uint8Array }).bytes;
-      merged.set(key, {
-        ...delta,
-        events: delta.events + Number(events),
-        pageviews: delta.pageviews + Number(pageviews),
-        sketch: mergedSketch(bytes, delta.sketch),
-      });
-    }
-    const touched = rows.filter((r) => merged.has(keyOf(r)));
-    if (touched.length > 0) {
-      const d = new Params();
-      await connection.run(
-        `DELETE FROM daily_rollups WHERE site_id = ${d.bind(site)} AND (dimension, value, day, is_bot) IN (${touched.map((r) => `(${d.bind(r.dimension)}, ${d.bind(r.value)}, ${int(r.day)}, ${r.isBot})`).join(', ')})`,
-        d.values,
-      );
-    }
-    const appender = await connection.createAppender('daily_rollups');
-    for (const row of rows) appendRollup(appender, merged.get(keyOf(row)) ?? row);
-    appender.flushSync();
-    appender.closeSync();
   }
+  const appender = await connection.createAppender('daily_rollups');
+  for (const row of rows) appendRollup(appender, merged.get(keyOf(row)) ?? row);
+  appender.flushSync();
+  appender.closeSync();
 }
 
 function mergedSketch(stored: Uint8Array, delta: HyperLogLog): HyperLogLog {

@@ -120,6 +120,11 @@ export class DuckDbStore
     return this.serial(() => this.write.write(batch));
   }
 
+  /** One transaction for a pass's batches of several partitions: one commit's fixed cost, not one per partition. */
+  commitTogether(batches: readonly StoreBatch[]): Promise<CommitResult> {
+    return this.serial(() => this.write.writeTogether(batches));
+  }
+
   /** Stores events that come from elsewhere than the log (a migration): no checkpoint moves. */
   importEvents(events: readonly TrackedEvent[]): Promise<CommitResult> {
     return this.serial(() => this.write.write({ partition: null, events }));

@@ -42,8 +42,10 @@ interface VisitorGroup {
 }
 
 /**
- * Commits a micro-batch in one DuckDB transaction: the new events, the visits they change and the
- * partition's checkpoint, so a replay after a crash finds either all of it or none of it.
+ * Commits a micro-batch — or one pass's batches of several partitions — in one DuckDB transaction:
+ * the new events, the visits they change and the partitions' checkpoints, so a replay after a
+ * crash finds either all of it or none of it. A commit's fixed cost (some twenty statements,
+ * ~50 ms of CPU on a 2-core machine) is paid once per pass, not once per partition.
  *
  * - Duplicates: an event_id seen before (a client's retry) is stored once. The dedupe window in
  *   memory says "certainly new" for almost every event; only a "maybe" is checked against the
@@ -79,13 +81,13 @@ export function createDuckDbWriter(
     return who;
   };
 
-  const checkpointOf = async (partition: number): Promise<number | null> => {
+  const checkpointsOf = async (partitions: readonly number[]): Promise<Map<number, number>> => {
     const rows = (
       await connection.runAndReadAll(
-        `SELECT next_offset FROM checkpoints WHERE log_partition = ${int(partition)}`,
+        `SELECT log_partition, next_offset FROM checkpoints WHERE log_partition IN (${partitions.map(int).join(', ')})`,
       )
     ).getRows();
-    return rows.length === 0 ? null : Number(rows[0]![0]);
+    return new Map(rows.map(([partition, offset]) => [Number(partition), Number(offset)]));
   };
 
   /** First copies of the batch's ids that neither the window nor the table has seen. */
@@ -156,15 +158,40 @@ export function createDuckDbWriter(
     return found;
   };
 
-  const write = async (batch: BatchToWrite): Promise<CommitResult> => {
-    if (batch.partition !== null) {
-      const done = await checkpointOf(batch.partition);
-      if (done !== null && done >= batch.nextOffset)
-        return { stored: 0, duplicates: batch.events.length };
+  /** Batches not committed before (by their partition's checkpoint), and how many events the others held. */
+  const notYetCommitted = async (
+    batches: readonly StoreBatch[],
+  ): Promise<{ todo: StoreBatch[]; replayed: number }> => {
+    const done = await checkpointsOf(batches.map((b) => b.partition));
+    const todo: StoreBatch[] = [];
+    let replayed = 0;
+    for (const batch of batches) {
+      const at = done.get(batch.partition);
+      if (at !== undefined && at >= batch.nextOffset) replayed += batch.events.length;
+      else todo.push(batch);
     }
+    return { todo, replayed };
+  };
+
+  const write = (batch: BatchToWrite): Promise<CommitResult> =>
+    batch.partition === null ? writeEvents(batch.events, []) : writeTogether([batch]);
+
+  const writeTogether = async (batches: readonly StoreBatch[]): Promise<CommitResult> => {
+    const { todo, replayed } = await notYetCommitted(batches);
+    if (todo.length === 0) return { stored: 0, duplicates: replayed };
+    const events = todo.length === 1 ? todo[0]!.events : todo.flatMap((b) => b.events);
+    const result = await writeEvents(events, todo);
+    return { stored: result.stored, duplicates: result.duplicates + replayed };
+  };
+
+  /** The events and the checkpoints of the batches they came from, in one transaction. */
+  const writeEvents = async (
+    events: readonly TrackedEvent[],
+    checkpoints: readonly StoreBatch[],
+  ): Promise<CommitResult> => {
     hot ??= await loadHot();
     const visits = hot;
-    const fresh = await freshEvents(batch.events);
+    const fresh = await freshEvents(events);
     const groups: VisitorGroup[] = byVisitor(fresh).map((events) => {
       const { site_id: siteId, visitor_id: visitorId } = events[0]!;
       const who = identityOf(siteId, visitorId);
@@ -260,9 +287,10 @@ export function createDuckDbWriter(
           p.values,
         );
       }
-      if (batch.partition !== null) {
+      if (checkpoints.length > 0) {
+        const at = int(Date.now());
         await connection.run(
-          `INSERT OR REPLACE INTO checkpoints VALUES (${int(batch.partition)}, ${int(batch.nextOffset)}, ${int(Date.now())})`,
+          `INSERT OR REPLACE INTO checkpoints VALUES ${checkpoints.map((c) => `(${int(c.partition)}, ${int(c.nextOffset)}, ${at})`).join(', ')}`,
         );
       }
       await connection.run('COMMIT');
@@ -278,10 +306,11 @@ export function createDuckDbWriter(
       window.add(digests.get(event.event_id) ?? event.event_id, event.received_at);
     digests.clear();
     committed(fresh);
-    return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
+    return { stored: fresh.length, duplicates: events.length - fresh.length };
   };
   return {
     write,
+    writeTogether,
     /** After rows were deleted behind the writer's back (erasure, retention): reload the hot visits. */
     invalidate(): void {
       hot = null;
@@ -289,26 +318,19 @@ export function createDuckDbWriter(
   };
 }
 
-/** Removes the stored rows of visits that changed or merged; a late batch may touch cooled ones too. */
+/** Removes the stored rows of visits that changed or merged (one statement per table); a late batch may touch cooled ones too. */
 async function deleteVisits(
   connection: DuckDBConnection,
   gone: ReadonlyArray<{ site: string; visitId: string }>,
   includeCooled: boolean,
 ): Promise<void> {
-  const bySite = new Map<string, string[]>();
-  for (const { site, visitId } of gone) {
-    const list = bySite.get(site);
-    if (list) list.push(visitId);
-    else bySite.set(site, [visitId]);
-  }
-  for (const [site, visitIds] of bySite) {
-    for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
-      const p = new Params();
-      await connection.run(
-        `DELETE FROM ${table} WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`,
-        p.values,
-      );
-    }
+  if (gone.length === 0) return;
+  for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
+    const p = new Params();
+    await connection.run(
+      `DELETE FROM ${table} WHERE (site_id, visit_id) IN (${gone.map((g) => `(${p.bind(g.site)}, ${p.bind(g.visitId)})`).join(', ')})`,
+      p.values,
+    );
   }
 }
 
