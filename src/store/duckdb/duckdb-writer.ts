@@ -324,13 +324,21 @@ async function deleteVisits(
   gone: ReadonlyArray<{ site: string; visitId: string }>,
   includeCooled: boolean,
 ): Promise<void> {
-  if (gone.length === 0) return;
-  for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
-    const p = new Params();
-    await connection.run(
-      `DELETE FROM ${table} WHERE (site_id, visit_id) IN (${gone.map((g) => `(${p.bind(g.site)}, ${p.bind(g.visitId)})`).join(', ')})`,
-      p.values,
-    );
+  const bySite = new Map<string, string[]>();
+  for (const { site, visitId } of gone) {
+    const list = bySite.get(site);
+    if (list) list.push(visitId);
+    else bySite.set(site, [visitId]);
+  }
+  // One statement per site and table: a tuple IN over (site_id, visit_id) was slower on big batches.
+  for (const [site, visitIds] of bySite) {
+    for (const table of includeCooled ? ['visits_hot', 'visits'] : ['visits_hot']) {
+      const p = new Params();
+      await connection.run(
+        `DELETE FROM ${table} WHERE site_id = ${p.bind(site)} AND visit_id IN (${p.list(visitIds)})`,
+        p.values,
+      );
+    }
   }
 }
 
