@@ -35,10 +35,10 @@ export interface ConsumeOptions {
   /** Processes one partition's batch; its offset is committed to the log only after it resolves. */
   handle(batch: PartitionBatch): Promise<void>;
   /**
-   * Optional: processes one pass's batches of several partitions at once (their offsets are
-   * committed only after it resolves). An adapter that reads its partitions in passes (SqliteLog)
-   * calls it instead of `handle` when given; one that gets partitions' batches independently
-   * (KafkaLog) keeps calling `handle`.
+   * Optional: processes batches of several partitions at once, together at most `maxBatchRecords`
+   * records (their offsets are committed only after it resolves). An adapter that reads its
+   * partitions in passes (SqliteLog) calls it instead of `handle` when given; one that gets
+   * partitions' batches independently (KafkaLog) keeps calling `handle`.
    */
   handleTogether?(batches: PartitionBatch[]): Promise<void>;
   maxBatchRecords?: number;

@@ -136,6 +136,31 @@ describe('SqliteLog record batches', { timeout: 60_000 }, () => {
     );
   });
 
+  it('puts batches together only up to maxBatchRecords, so a busy log hands over no larger unit of work than before', async () => {
+    const log = openLog(newPath());
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    // Two records on each of the four partitions.
+    expect(keys.map((k) => partitionFor(k, 4))).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+    await log.append(keys.map((key, n) => ({ key, value: value(n) })));
+    const calls: PartitionBatch[][] = [];
+    const consumer = await log.consume({
+      groupId: 'together-capped',
+      maxBatchRecords: 4,
+      resumeFrom: () => Promise.resolve(null),
+      handle: () => Promise.reject(new Error('not called')),
+      handleTogether: async (batches) => void calls.push(batches),
+    });
+    await eventually(
+      async () => calls.flat().reduce((n, b) => n + b.records.length, 0),
+      (n) => n >= keys.length,
+    );
+    await consumer.close();
+    expect(calls.map((c) => c.map((b) => b.partition))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
   it('gives two logs on one file (two processes) unique, consecutive offsets', async () => {
     const path = newPath();
     const a = openLog(path);

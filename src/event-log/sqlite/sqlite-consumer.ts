@@ -125,7 +125,7 @@ export class SqliteConsumer implements LogConsumer {
   /**
    * One pass over the partitions: 'idle' when nothing was there, 'behind' when a partition filled
    * a whole batch (more is waiting), else 'caught-up'. With `handleTogether` the pass's batches go
-   * to the handler in one call. The pass's offsets are committed together in one transaction (one
+   * to the handler together, as many in one call as add up to at most `maxBatchRecords`. The pass's offsets are committed together in one transaction (one
    * fsync), after their batches were handled.
    */
   private async pollOnce(): Promise<'idle' | 'caught-up' | 'behind'> {
@@ -133,24 +133,34 @@ export class SqliteConsumer implements LogConsumer {
     const handled: Array<[partition: number, nextOffset: number]> = [];
     let behind = false;
     const together = this.options.handleTogether?.bind(this.options);
+    // Batches go together while they add up to at most `max` records: a quiet log's partitions in
+    // one call, a busy log's full batches one by one (as large a unit of work as before).
+    let group: PartitionBatch[] = [];
+    let grouped = 0;
+    const handOver = async (): Promise<void> => {
+      if (group.length === 0) return;
+      await together!(group);
+      for (const batch of group) this.handled(batch, handled);
+      group = [];
+      grouped = 0;
+    };
     try {
-      const batches: PartitionBatch[] = [];
       for (const [partition, position] of this.positions) {
         if (this.abort.signal.aborted) break;
         const records = this.read(partition, position, max);
         if (records.length === 0) continue;
         const batch = { partition, records, nextOffset: records.at(-1)!.offset + 1 };
         behind ||= records.length === max;
-        if (together) batches.push(batch);
-        else {
+        if (together) {
+          if (grouped + records.length > max) await handOver();
+          group.push(batch);
+          grouped += records.length;
+        } else {
           await this.options.handle(batch);
           this.handled(batch, handled);
         }
       }
-      if (together && batches.length > 0) {
-        await together(batches);
-        for (const batch of batches) this.handled(batch, handled);
-      }
+      await handOver();
     } finally {
       // An ephemeral (latest) reader keeps no offsets: it must not hold back retention.
       if (handled.length > 0 && this.options.startAt !== 'latest')
