@@ -23,6 +23,20 @@ describeStoreContract('DuckDbStore', async () => {
   };
 });
 
+describeStoreContract('DuckDbStore, small commits moved into the shards often', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'clickstream-store-')), 'store.duckdb');
+  return {
+    open: () =>
+      DuckDbStore.open({
+        path,
+        rawEventRetentionMs: 0,
+        dedupeWindowMs: 86_400_000,
+        visitorSecret: 'contract-test-secret',
+        recentEvents: { smallCommitEvents: 3, moveRows: 7 },
+      }),
+  };
+});
+
 describe('DuckDbStore unavailable', () => {
   it('answers STORE_UNAVAILABLE (HTTP 503), not a 500, once it is closing', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'clickstream-store-')), 'store.duckdb');

@@ -19,9 +19,15 @@ import { funnelDuckDb, propertyKeysDuckDb, visitStepsDuckDb } from './duckdb-fun
 import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
-import { eventTable, migrateDuckDb, shardNumbers } from './duckdb-schema.js';
+import {
+  eventTablesOf,
+  migrateDuckDb,
+  RECENT_EVENTS,
+  shardNumbers,
+  visitorEventRows,
+} from './duckdb-schema.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
-import { createDuckDbWriter } from './duckdb-writer.js';
+import { createDuckDbWriter, type RecentEventsOptions } from './duckdb-writer.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,6 +52,11 @@ export interface DuckDbStoreOptions {
   /** Answer what the daily rollups can from them (default); false reads raw events only (tests compare both). */
   rollups?: boolean;
   expiryIntervalMs?: number;
+  /**
+   * Commits of at most `smallCommitEvents` events append to one recent-events table, moved into
+   * the 16 shards once it holds `moveRows` (defaults 2,000 and 20,000; tests make them small).
+   */
+  recentEvents?: RecentEventsOptions;
 }
 
 /**
@@ -103,8 +114,12 @@ export class DuckDbStore
       const keyOf = createVisitorKeyer(options.visitorSecret);
       // The writer reports each commit's events to the store it belongs to, made just below.
       const owner: { store?: DuckDbStore } = {};
-      const write = createDuckDbWriter(writer, window, keyOf, (events) =>
-        owner.store?.counted(events),
+      const write = createDuckDbWriter(
+        writer,
+        window,
+        keyOf,
+        (events) => owner.store?.counted(events),
+        options.recentEvents,
       );
       owner.store = new DuckDbStore(instance, writer, write, keyOf, options);
       return owner.store;
@@ -233,7 +248,7 @@ export class DuckDbStore
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const p = new Params();
     const rows = await this.read(
-      `SELECT ${EVENT_COLUMNS} FROM ${eventTable(HyperLogLog.position(query.visitorId).index)} WHERE site_id = ${p.bind(query.siteId)} AND visitor_key = ${uhugeint(this.keyOf(query.siteId, query.visitorId))}
+      `SELECT ${EVENT_COLUMNS} FROM ${visitorEventRows(HyperLogLog.position(query.visitorId).index)} WHERE site_id = ${p.bind(query.siteId)} AND visitor_key = ${uhugeint(this.keyOf(query.siteId, query.visitorId))}
        ${after ? `AND (ts < ${int(after.ts)} OR (ts = ${int(after.ts)} AND event_id < ${p.bind(after.eventId)}))` : ''}
        ORDER BY ts DESC, event_id DESC LIMIT ${int(query.limit + 1)}`,
       p,
@@ -259,19 +274,23 @@ export class DuckDbStore
       const site = p.bind(siteId);
       await this.writer.run('BEGIN TRANSACTION');
       try {
-        const table = eventTable(HyperLogLog.position(visitorId).index);
+        const register = HyperLogLog.position(visitorId).index;
         const days = (
           await this.writer.runAndReadAll(
-            `SELECT DISTINCT ts // ${DAY_MS} FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key}`,
+            `SELECT DISTINCT ts // ${DAY_MS} FROM ${visitorEventRows(register)} WHERE site_id = ${site} AND visitor_key = ${key}`,
             p.values,
           )
         )
           .getRows()
           .map((r) => Number(r[0]));
-        const deleted = await this.writer.runAndReadAll(
-          `DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`,
-          p.values,
-        );
+        let deleted = 0;
+        for (const table of eventTablesOf(register))
+          deleted += (
+            await this.writer.runAndReadAll(
+              `DELETE FROM ${table} WHERE site_id = ${site} AND visitor_key = ${key} RETURNING 1`,
+              p.values,
+            )
+          ).getRows().length;
         // The visitor leaves the counts of the days they were in: those days' rollups are recounted.
         await rebuildRollups(this.writer, siteId, days);
         await this.writer.run(
@@ -286,7 +305,7 @@ export class DuckDbStore
         this.write.invalidate();
         this.dayCounts = null;
         await this.writer.run('CHECKPOINT');
-        return deleted.getRows().length;
+        return deleted;
       } catch (error) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw error;
@@ -298,8 +317,8 @@ export class DuckDbStore
   async expire(now: number): Promise<void> {
     const cutoff = now - this.options.rawEventRetentionMs;
     await this.serial(async () => {
-      for (const n of shardNumbers())
-        await this.writer.run(`DELETE FROM events_${n} WHERE ts < ${int(cutoff)}`);
+      for (const table of [...shardNumbers().map((n) => `events_${n}`), RECENT_EVENTS])
+        await this.writer.run(`DELETE FROM ${table} WHERE ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cutoff)}`);
       this.write.invalidate();

@@ -22,7 +22,13 @@ import {
 } from './duckdb-rows.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
 import { rollupDeltas, writeRollups } from './daily-rollups.js';
-import { eventTable } from './duckdb-schema.js';
+import {
+  eventTable,
+  eventTablesOf,
+  RECENT_EVENTS,
+  SHARD_BITS,
+  shardNumbers,
+} from './duckdb-schema.js';
 import { HotVisits } from './hot-visits.js';
 
 /** How long after its last event a visit stays in `visits_hot` (by event time). */
@@ -63,8 +69,11 @@ export function createDuckDbWriter(
   window: DedupeWindow,
   keyOf: VisitorKeyer,
   committed: (events: readonly TrackedEvent[]) => void = () => undefined,
+  recent: RecentEventsOptions = { smallCommitEvents: 2_000, moveRows: 20_000 },
 ) {
   let hot: HotVisits | null = null;
+  /** Rows in the recent-events table, as of the last commit; null when it must be counted again. */
+  let recentRows: number | null = null;
   /** The batch's id digests, hashed once for the window's lookup and reused when it records them. */
   const digests = new Map<string, BloomDigest>();
   const identities = new Map<string, VisitorIdentity>();
@@ -243,13 +252,19 @@ export function createDuckDbWriter(
 
     await connection.run('BEGIN TRANSACTION');
     try {
+      // A small commit appends to one table; a big one straight to the shards. The recent events
+      // move into their shards in bulk once there are enough of them.
+      const small = fresh.length <= recent.smallCommitEvents;
+      recentRows ??= await countRecent(connection);
       const byShard = new Map<string, TrackedEvent[]>();
-      for (const event of fresh) {
-        const table = eventTable(identityOf(event.site_id, event.visitor_id).position.index);
-        const list = byShard.get(table);
-        if (list) list.push(event);
-        else byShard.set(table, [event]);
-      }
+      if (small && fresh.length > 0) byShard.set(RECENT_EVENTS, [...fresh]);
+      else
+        for (const event of fresh) {
+          const table = eventTable(identityOf(event.site_id, event.visitor_id).position.index);
+          const list = byShard.get(table);
+          if (list) list.push(event);
+          else byShard.set(table, [event]);
+        }
       for (const [table, events] of byShard) {
         const rows = await connection.createAppender(table);
         for (const event of events)
@@ -261,6 +276,11 @@ export function createDuckDbWriter(
           );
         rows.flushSync();
         rows.closeSync();
+      }
+      let recentAfter = recentRows + (small ? fresh.length : 0);
+      if (recentAfter >= recent.moveRows) {
+        await moveRecentEvents(connection);
+        recentAfter = 0;
       }
       for (const r of rewrites) await rewriteVisitEvents(connection, r.visit, r.who, r.ids);
       await writeRollups(
@@ -294,9 +314,11 @@ export function createDuckDbWriter(
         );
       }
       await connection.run('COMMIT');
+      recentRows = recentAfter;
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
       hot = null;
+      recentRows = null;
       throw error;
     }
     for (const g of gone) visits.remove(g.cacheKey, g.visitId);
@@ -314,6 +336,7 @@ export function createDuckDbWriter(
     /** After rows were deleted behind the writer's back (erasure, retention): reload the hot visits. */
     invalidate(): void {
       hot = null;
+      recentRows = null;
     },
   };
 }
@@ -355,11 +378,31 @@ async function rewriteVisitEvents(
     `visit_entry_page = ${p.bind(visit.entry?.page ?? '(none)')}`,
     ...VISIT_ATTRIBUTE_NAMES.map((name) => `visit_${name} = ${p.bind(visit.attributes[name])}`),
   ];
-  await connection.run(
-    `UPDATE ${eventTable(who.position.index)} SET ${assignments.join(', ')} WHERE site_id = ${p.bind(visit.siteId)} AND visitor_key = ${uhugeint(who.key)}
-       AND ts >= ${int(visit.first.ts)} AND ts <= ${int(visit.last.ts)} AND visit_id IN (${p.list(visitIds)})`,
-    p.values,
-  );
+  const rows = `SET ${assignments.join(', ')} WHERE site_id = ${p.bind(visit.siteId)} AND visitor_key = ${uhugeint(who.key)}
+       AND ts >= ${int(visit.first.ts)} AND ts <= ${int(visit.last.ts)} AND visit_id IN (${p.list(visitIds)})`;
+  for (const table of eventTablesOf(who.position.index))
+    await connection.run(`UPDATE ${table} ${rows}`, p.values);
+}
+
+export interface RecentEventsOptions {
+  /** Commits of at most this many events append to the recent-events table; bigger ones fill most shards anyway and append to them. */
+  smallCommitEvents: number;
+  /** The recent events move into their shards once they are this many (in the commit that reaches it). */
+  moveRows: number;
+}
+
+async function countRecent(connection: DuckDBConnection): Promise<number> {
+  const rows = (await connection.runAndReadAll(`SELECT count(*) FROM ${RECENT_EVENTS}`)).getRows();
+  return Number(rows[0]![0]);
+}
+
+/** Moves the recent events into their shards, in time order (what the shards' zone maps like). */
+async function moveRecentEvents(connection: DuckDBConnection): Promise<void> {
+  for (const n of shardNumbers())
+    await connection.run(
+      `INSERT INTO events_${n} SELECT * FROM ${RECENT_EVENTS} WHERE hll_reg >> ${SHARD_BITS} = ${n} ORDER BY ts`,
+    );
+  await connection.run(`DELETE FROM ${RECENT_EVENTS}`);
 }
 
 function firstEventBySite(events: readonly TrackedEvent[]): Map<string, number> {
