@@ -6,36 +6,33 @@ import { parseStatsRequest } from '../../src/domain/stats/parse-request.js';
 import { toErrorBody } from '../../src/http/error-handler.js';
 import { createStatsEngine } from '../../src/query/stats/stats-engine.js';
 import { isUnavailable } from '../../src/store/duckdb/duckdb-errors.js';
-import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
+import { DuckDbStore, type DuckDbStoreOptions } from '../../src/store/duckdb/duckdb-store.js';
 import { makeEvent } from '../support/events.js';
 import { describeStoreContract } from './store.contract.js';
 
-describeStoreContract('DuckDbStore', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'clickstream-store-')), 'store.duckdb');
-  return {
-    open: () =>
-      DuckDbStore.open({
-        path,
-        rawEventRetentionMs: 0,
-        dedupeWindowMs: 86_400_000,
-        visitorSecret: 'contract-test-secret',
-      }),
+/** A store in a fresh folder, reopened on the same file. */
+const contractStore =
+  (options: Partial<DuckDbStoreOptions> = {}) =>
+  async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'clickstream-store-')), 'store.duckdb');
+    return {
+      open: () =>
+        DuckDbStore.open({
+          path,
+          rawEventRetentionMs: 0,
+          dedupeWindowMs: 86_400_000,
+          visitorSecret: 'contract-test-secret',
+          ...options,
+        }),
+    };
   };
-});
 
-describeStoreContract('DuckDbStore, small commits moved into the shards often', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'clickstream-store-')), 'store.duckdb');
-  return {
-    open: () =>
-      DuckDbStore.open({
-        path,
-        rawEventRetentionMs: 0,
-        dedupeWindowMs: 86_400_000,
-        visitorSecret: 'contract-test-secret',
-        recentEvents: { smallCommitEvents: 3, moveRows: 7 },
-      }),
-  };
-});
+describeStoreContract('DuckDbStore', contractStore());
+
+describeStoreContract(
+  'DuckDbStore, small commits moved into the shards often',
+  contractStore({ recentEvents: { smallCommitEvents: 3, moveRows: 7 } }),
+);
 
 describe('DuckDbStore unavailable', () => {
   it('answers STORE_UNAVAILABLE (HTTP 503), not a 500, once it is closing', async () => {
@@ -191,6 +188,8 @@ describe('DuckDbStore commitTogether', () => {
       }
       for (const p of [0, 1, 2, 3])
         expect(await together.checkpoint(p)).toBe(await separate.checkpoint(p));
+      // An explicit range: 'day' would miss the events when the test runs soon after midnight.
+      const range = [new Date(t0 - minute).toISOString(), new Date().toISOString()];
       const ask = (store: DuckDbStore, site: string, query: Record<string, unknown>) =>
         createStatsEngine({
           reader: store,
@@ -198,8 +197,6 @@ describe('DuckDbStore commitTogether', () => {
           timezoneOf: () => 'UTC',
           maxRangeDays: 400,
         }).run(parseStatsRequest({ site_id: site, date_range: range, ...query }));
-      // An explicit range: 'day' would miss the events when the test runs soon after midnight.
-      const range = [new Date(t0 - minute).toISOString(), new Date().toISOString()];
       const metrics = [
         'visitors',
         'visits',

@@ -125,8 +125,9 @@ export class SqliteConsumer implements LogConsumer {
   /**
    * One pass over the partitions: 'idle' when nothing was there, 'behind' when a partition filled
    * a whole batch (more is waiting), else 'caught-up'. With `handleTogether` the pass's batches go
-   * to the handler together, as many in one call as add up to at most `maxBatchRecords`. The pass's offsets are committed together in one transaction (one
-   * fsync), after their batches were handled.
+   * to the handler together, as many in one call as add up to at most `maxBatchRecords`. The
+   * pass's offsets are committed together in one transaction (one fsync), after their batches
+   * were handled.
    */
   private async pollOnce(): Promise<'idle' | 'caught-up' | 'behind'> {
     const max = this.options.maxBatchRecords ?? 5_000;

@@ -64,6 +64,11 @@ export function eventTable(hllRegister: number): string {
  */
 export const RECENT_EVENTS = 'events_recent';
 
+/** Every table that holds events: the shards and the recent events. */
+export function allEventTables(): string[] {
+  return [...shardNumbers().map((n) => `events_${n}`), RECENT_EVENTS];
+}
+
 /** The tables that may hold a visitor's rows: their shard, and the recent events not yet moved. */
 export function eventTablesOf(hllRegister: number): [shard: string, recent: string] {
   return [eventTable(hllRegister), RECENT_EVENTS];
@@ -130,7 +135,7 @@ CREATE TABLE sites (site_id VARCHAR PRIMARY KEY, first_event_at BIGINT NOT NULL)
 CREATE TABLE store_state (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);`,
   // The recent events of small commits, not yet moved into their shards, are part of `events`.
   `CREATE TABLE ${RECENT_EVENTS} AS SELECT * FROM events_0 LIMIT 0;
-CREATE OR REPLACE VIEW events AS ${[...shardNumbers().map((n) => `events_${n}`), RECENT_EVENTS]
+CREATE OR REPLACE VIEW events AS ${allEventTables()
     .map((table) => `SELECT * FROM ${table}`)
     .join(' UNION ALL ')}`,
 ];

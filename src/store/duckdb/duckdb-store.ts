@@ -19,13 +19,7 @@ import { funnelDuckDb, propertyKeysDuckDb, visitStepsDuckDb } from './duckdb-fun
 import { asStoreError } from './duckdb-errors.js';
 import { EVENT_COLUMNS, eventOfRow } from './duckdb-events.js';
 import { createVisitorKeyer, type VisitorKeyer } from './duckdb-rows.js';
-import {
-  eventTablesOf,
-  migrateDuckDb,
-  RECENT_EVENTS,
-  shardNumbers,
-  visitorEventRows,
-} from './duckdb-schema.js';
+import { allEventTables, eventTablesOf, migrateDuckDb, visitorEventRows } from './duckdb-schema.js';
 import { int, Params, uhugeint } from './duckdb-sql.js';
 import { createDuckDbWriter, type RecentEventsOptions } from './duckdb-writer.js';
 
@@ -317,7 +311,7 @@ export class DuckDbStore
   async expire(now: number): Promise<void> {
     const cutoff = now - this.options.rawEventRetentionMs;
     await this.serial(async () => {
-      for (const table of [...shardNumbers().map((n) => `events_${n}`), RECENT_EVENTS])
+      for (const table of allEventTables())
         await this.writer.run(`DELETE FROM ${table} WHERE ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits WHERE end_ts < ${int(cutoff)}`);
       await this.writer.run(`DELETE FROM visits_hot WHERE end_ts < ${int(cutoff)}`);

@@ -256,16 +256,18 @@ export function createDuckDbWriter(
       // move into their shards in bulk once there are enough of them.
       const small = fresh.length <= recent.smallCommitEvents;
       recentRows ??= await countRecent(connection);
-      const byShard = new Map<string, TrackedEvent[]>();
-      if (small && fresh.length > 0) byShard.set(RECENT_EVENTS, [...fresh]);
-      else
-        for (const event of fresh) {
-          const table = eventTable(identityOf(event.site_id, event.visitor_id).position.index);
-          const list = byShard.get(table);
-          if (list) list.push(event);
-          else byShard.set(table, [event]);
-        }
-      for (const [table, events] of byShard) {
+      const tableOf = (event: TrackedEvent): string =>
+        small
+          ? RECENT_EVENTS
+          : eventTable(identityOf(event.site_id, event.visitor_id).position.index);
+      const byTable = new Map<string, TrackedEvent[]>();
+      for (const event of fresh) {
+        const table = tableOf(event);
+        const list = byTable.get(table);
+        if (list) list.push(event);
+        else byTable.set(table, [event]);
+      }
+      for (const [table, events] of byTable) {
         const rows = await connection.createAppender(table);
         for (const event of events)
           appendEvent(
