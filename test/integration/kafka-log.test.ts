@@ -6,7 +6,8 @@ import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isClickstreamError } from '../../src/domain/errors.js';
 import { decodeEvent, encodeEvent, logKey } from '../../src/domain/event-codec.js';
-import { createKafkaLog, DLQ_HEADERS, KafkaLog } from '../../src/event-log/kafka/kafka-log.js';
+import { DLQ_HEADERS } from '../../src/event-log/kafka/kafka-dead-letters.js';
+import { createKafkaLog, KafkaLog } from '../../src/event-log/kafka/kafka-log.js';
 import type { KafkaLogOptions, KafkaTuning } from '../../src/event-log/kafka/kafka-options.js';
 import type {
   EventLog,

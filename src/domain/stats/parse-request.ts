@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { ClickstreamError } from '../errors.js';
+import { invalid, isRecord } from '../query-input.js';
 import { PROPERTY_KEY_PATTERN } from '../track-input.js';
 import { DATE_RANGE_SHORTCUTS, type DateRangeInput } from './date-range.js';
 import { hasGoalFilter } from './goals.js';
@@ -68,12 +68,6 @@ const TOP_LEVEL = new Set([
 const INCLUDE = new Set(['total_rows', 'time_labels', 'bots']);
 const PAGINATION = new Set(['limit', 'offset']);
 
-function invalid(field: string, message: string): never {
-  throw new ClickstreamError('INVALID_QUERY', message, { field });
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const describe = (value: unknown): string => JSON.stringify(value)?.slice(0, 60) ?? String(value);
 
 /** Checks a general query's JSON (docs/query.md) and names the first wrong field. */

@@ -1,10 +1,18 @@
 import { Consumer, IS_CONTROL, type KafkaRecord } from '@platformatic/kafka';
 import type { DeadLetter, DeadLetterQueue } from '../../ports/dead-letters.js';
 import type { AppendRecord } from '../../ports/event-log.js';
-import { DLQ_HEADERS } from './kafka-log.js';
 import { listOffsets } from './kafka-offsets.js';
 import type { KafkaLogOptions, KafkaTuning } from './kafka-options.js';
 import { baseClientOptions } from './kafka-options.js';
+
+/** Headers of a dead-lettered record: why it was parked and where it came from. */
+export const DLQ_HEADERS = {
+  reason: 'clickstream-dlq-reason',
+  topic: 'clickstream-source-topic',
+  partition: 'clickstream-source-partition',
+  offset: 'clickstream-source-offset',
+  timestamp: 'clickstream-source-timestamp',
+} as const;
 
 interface Parked extends DeadLetter {
   dlqPartition: number;

@@ -10,21 +10,12 @@ import type {
 import type { DeadLetterQueue } from '../../ports/dead-letters.js';
 import { AppendBatcher } from './kafka-append-batcher.js';
 import { KafkaConsumer } from './kafka-consumer.js';
-import { KafkaDeadLetters } from './kafka-dead-letters.js';
+import { DLQ_HEADERS, KafkaDeadLetters } from './kafka-dead-letters.js';
 import { logUnavailable } from './kafka-errors.js';
 import type { KafkaLogOptions, KafkaTuning } from './kafka-options.js';
 import { baseClientOptions, resolveTuning } from './kafka-options.js';
 import { DurableSender } from './kafka-producer.js';
 import { ensureTopics } from './kafka-topics.js';
-
-/** Headers of a dead-lettered record: why it was parked and where it came from. */
-export const DLQ_HEADERS = {
-  reason: 'clickstream-dlq-reason',
-  topic: 'clickstream-source-topic',
-  partition: 'clickstream-source-partition',
-  offset: 'clickstream-source-offset',
-  timestamp: 'clickstream-source-timestamp',
-} as const;
 
 /** Creates the topics when missing, then the log over them. */
 export async function createKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> {

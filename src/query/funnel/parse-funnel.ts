@@ -2,7 +2,7 @@ import { ClickstreamError, isClickstreamError } from '../../domain/errors.js';
 import { FUNNEL_LIMITS } from '../../domain/funnel.js';
 import { parseStatsRequest, type ParsedRequest } from '../../domain/stats/parse-request.js';
 import type { FilterExpr } from '../../domain/stats/query-model.js';
-import { invalid, isRecord } from '../settings/setting-input.js';
+import { invalid, isRecord } from '../../domain/query-input.js';
 
 export interface ParsedFunnel {
   /** The range, timezone, filters and bots, as the general query parses them. */

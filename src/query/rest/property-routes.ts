@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { lowerGoalFilters, type Goal } from '../../domain/stats/goals.js';
 import { parseStatsRequest } from '../../domain/stats/parse-request.js';
 import type { PropertyKeysReader } from '../../ports/property-keys.js';
-import { invalid, isRecord } from '../settings/setting-input.js';
+import { invalid, isRecord } from '../../domain/query-input.js';
 import type { StatsEngine } from '../stats/stats-engine.js';
 import { StatsRequestSchema } from './stats-routes.js';
 

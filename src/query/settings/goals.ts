@@ -1,15 +1,8 @@
 import { pagePathPattern, type Goal } from '../../domain/stats/goals.js';
 import { PROPERTY_KEY_PATTERN } from '../../domain/track-input.js';
 import type { SettingsStore } from '../../ports/settings-store.js';
-import {
-  invalid,
-  isRecord,
-  nameOf,
-  newId,
-  notFound,
-  objectBody,
-  sameName,
-} from './setting-input.js';
+import { invalid, isRecord } from '../../domain/query-input.js';
+import { nameOf, newId, notFound, objectBody, sameName } from './setting-input.js';
 
 /**
  * Goals per site (docs/settings-api.md): a page goal (`page_path`, `*` and `**` wildcards) or an

@@ -1,6 +1,7 @@
 import type { SettingsStore } from '../../ports/settings-store.js';
 import { parseSteps, stepFilters } from '../funnel/parse-funnel.js';
-import { invalid, nameOf, newId, notFound, objectBody, sameName } from './setting-input.js';
+import { invalid } from '../../domain/query-input.js';
+import { nameOf, newId, notFound, objectBody, sameName } from './setting-input.js';
 
 /** Funnel definitions saved per site for the dashboard: a name and 2 to 8 steps (filters). */
 export const MAX_FUNNELS_PER_SITE = 50;

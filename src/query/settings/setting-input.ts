@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ClickstreamError } from '../../domain/errors.js';
+import { invalid, isRecord } from '../../domain/query-input.js';
 
 /** Checks shared by the settings routes' bodies: each mistake is a 400 naming its field. */
 export const SITE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export function invalid(field: string, message: string): never {
-  throw new ClickstreamError('INVALID_QUERY', message, { field });
-}
-
 export function notFound(what: string): never {
   throw new ClickstreamError('NOT_FOUND', `no such ${what}`);
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The body as an object with only the known fields, and its site. */
 export function objectBody(

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { ClickstreamError } from '../../domain/errors.js';
 import type { SettingRecord, SettingsStore } from '../../ports/settings-store.js';
 import type { QueryAccess } from '../query-access.js';
-import { invalid, nameOf, notFound, objectBody } from './setting-input.js';
+import { invalid } from '../../domain/query-input.js';
+import { nameOf, notFound, objectBody } from './setting-input.js';
 
 /**
  * Read-only links to one site's dashboard (docs/settings-api.md). The token (192 random bits) is
