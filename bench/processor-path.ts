@@ -5,7 +5,7 @@ import pino from 'pino';
 import { encodeEvent, logKey } from '../src/domain/event-codec.js';
 import { SqliteLog } from '../src/event-log/sqlite/sqlite-log.js';
 import { startProcessor } from '../src/processor/processor.js';
-import type { EventStore } from '../src/ports/event-store.js';
+import type { Store } from '../src/ports/store-capabilities.js';
 import {
   createCassandraClient,
   type CassandraOptions,
@@ -48,7 +48,7 @@ for (const event of traffic) {
   }
 }
 if (batch.length) await log.append(batch);
-const store: EventStore =
+const store: Store =
   process.env.STORE === 'cassandra'
     ? await openCassandra()
     : await DuckDbStore.open({
@@ -92,7 +92,7 @@ if (cassandraPid !== null && cassandraBefore !== null) {
 await store.close();
 await log.close();
 
-async function openCassandra(): Promise<EventStore> {
+async function openCassandra(): Promise<Store> {
   const options: CassandraOptions = {
     contactPoints: (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(','),
     localDataCenter: 'datacenter1',

@@ -7,15 +7,13 @@ import type { Config } from '../config/config-schema.js';
 import { createMmdbGeoLocator, type GeoLocator } from '../ingest/geo-locator.js';
 import { createKafkaLog, type KafkaLog } from '../event-log/kafka/kafka-log.js';
 import { SqliteLog } from '../event-log/sqlite/sqlite-log.js';
-import type { AnalyticsReader } from '../ports/analytics-reader.js';
 import type { DeadLetterQueue } from '../ports/dead-letters.js';
 import type { EventLog } from '../ports/event-log.js';
-import type { EventStore } from '../ports/event-store.js';
 import { cassandraOptionsFrom } from '../store/cassandra/cassandra-options.js';
 import { openCassandraStore } from '../store/cassandra/cassandra-store.js';
 import { openMigratingSqliteStore } from '../store/duckdb/migrate-sqlite-store.js';
-import type { FunnelReader, VisitStepSource } from '../ports/funnel-reader.js';
-import type { PropertyKeysReader } from '../ports/property-keys.js';
+import type { FunnelReader } from '../ports/funnel-reader.js';
+import type { Store, StoreCapabilities } from '../ports/store-capabilities.js';
 import type { SettingsStore } from '../ports/settings-store.js';
 import { createScanFunnel } from '../query/funnel/scan-funnel.js';
 import { CassandraSettingsStore } from '../store/cassandra/cassandra-settings-store.js';
@@ -65,10 +63,7 @@ export async function createDeadLetterQueue(
   };
 }
 
-export async function createStore(
-  config: Config,
-  logger: Logger,
-): Promise<EventStore & AnalyticsReader> {
+export async function createStore(config: Config, logger: Logger): Promise<Store> {
   // `clickstream migrate` creates Cassandra's schema; the store only checks its version.
   if (config.STORE === 'cassandra') return openCassandraStore(cassandraOptionsFrom(config));
   // The embedded store keys visitors with a secret of its own, derived from the visitor secret.
@@ -139,17 +134,8 @@ export async function createSettingsStore(config: Config): Promise<SettingsStore
   return new CassandraSettingsStore(client, options.keyspace);
 }
 
-/** The store's own funnel (SQL), else one computed from its visits' step events, else none yet. */
-export function funnelReaderOf(store: object): FunnelReader | undefined {
-  if ('funnel' in store && typeof store.funnel === 'function') return store as FunnelReader;
-  if ('visitSteps' in store && typeof store.visitSteps === 'function')
-    return createScanFunnel(store as VisitStepSource);
-  return undefined;
-}
-
-/** The store's property-key listing, when it has one (the embedded store does). */
-export function propertyKeysOf(store: object): PropertyKeysReader | undefined {
-  return 'propertyKeys' in store && typeof store.propertyKeys === 'function'
-    ? (store as PropertyKeysReader)
-    : undefined;
+/** The store's own funnel (SQL), else one computed from its visits' step events, else none. */
+export function funnelReaderOf(capabilities: StoreCapabilities): FunnelReader | undefined {
+  if (capabilities.funnel) return capabilities.funnel;
+  return capabilities.visitSteps && createScanFunnel(capabilities.visitSteps);
 }

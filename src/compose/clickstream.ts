@@ -25,7 +25,6 @@ import {
   createSettingsStore,
   createStore,
   funnelReaderOf,
-  propertyKeysOf,
 } from './adapters.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
@@ -98,10 +97,10 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
           links: createSharedLinks(settingsStore),
           funnel: createFunnelService({
             stats,
-            reader: funnelReaderOf(rawStore),
+            reader: funnelReaderOf(store.capabilities),
             goals: goals.goals,
           }),
-          propertyKeys: propertyKeysOf(rawStore),
+          propertyKeys: store.capabilities.propertyKeys,
         }
       : undefined;
   const analytics = stats

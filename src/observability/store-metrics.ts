@@ -1,9 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { AnalyticsReader } from '../ports/analytics-reader.js';
-import type { EventStore } from '../ports/event-store.js';
+import type { Store } from '../ports/store-capabilities.js';
 import { LATENCY_SECONDS } from './metric-buckets.js';
-
-type Store = EventStore & AnalyticsReader;
 
 /** Every store call, named after the port method; `kind` lets a panel split writes from reads. */
 const OPERATIONS = {
@@ -66,13 +63,17 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
       observer.observe(operation, (performance.now() - started) / 1000, failed);
     }
   };
-  const together = store.commitTogether?.bind(store);
+  const together = store.capabilities.commitTogether;
   return {
     kind: store.kind,
+    // Funnels and property keys are the query's to time (they are not store traffic of their own).
+    capabilities: {
+      ...store.capabilities,
+      commitTogether: together && {
+        commitTogether: (batches) => timed('commit', () => together.commitTogether(batches)),
+      },
+    },
     commit: (batch) => timed('commit', () => store.commit(batch)),
-    ...(together && {
-      commitTogether: (batches) => timed('commit', () => together(batches)),
-    }),
     eraseVisitor: (siteId, visitorId) =>
       timed('erase_visitor', () => store.eraseVisitor(siteId, visitorId)),
     checkpoint: (partition) => timed('checkpoint', () => store.checkpoint(partition)),

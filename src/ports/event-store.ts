@@ -21,13 +21,6 @@ export interface CommitResult {
 
 export interface EventStore {
   commit(batch: StoreBatch): Promise<CommitResult>;
-  /**
-   * Optional: several partitions' batches in one transaction, each checkpoint moving with its
-   * events; a batch already committed is skipped as `commit` skips it. A store whose commit has a
-   * large fixed cost (DuckDB) offers it so a pass over a quiet log pays that cost once, not once
-   * per partition. A store that fences each partition's writer (Cassandra) does not.
-   */
-  commitTogether?(batches: readonly StoreBatch[]): Promise<CommitResult>;
   /** The offset to resume a partition from, or null when nothing was committed for it. */
   checkpoint(partition: number): Promise<number | null>;
   /**

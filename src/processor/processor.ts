@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../domain/tracked-event.js';
 import type { EventLog, LogConsumer, PartitionBatch } from '../ports/event-log.js';
-import type { CommitResult, EventStore, StoreBatch } from '../ports/event-store.js';
+import type { CommitResult, StoreBatch } from '../ports/event-store.js';
+import type { Store } from '../ports/store-capabilities.js';
 import type { ProcessorObserver } from './processor-observer.js';
 import { createDecodeStep } from './steps/decode-step.js';
 
@@ -11,6 +12,9 @@ export interface ProcessorOptions {
   /** Testing only: crash after the store commit and before the log offset commit. */
   crashAfterStoreCommit?: boolean;
 }
+
+/** What the processor uses of the store: commits, checkpoints and a pass committed together. */
+export type ProcessorStore = Pick<Store, 'commit' | 'checkpoint' | 'capabilities'>;
 
 export interface Processor {
   /** Resolves once the last micro-batch is committed and the consumer has left its group. */
@@ -25,7 +29,7 @@ export interface Processor {
  */
 export async function startProcessor(
   log: EventLog,
-  store: EventStore,
+  store: ProcessorStore,
   observer: ProcessorObserver,
   logger: Logger,
   options: ProcessorOptions,
@@ -71,14 +75,16 @@ export async function startProcessor(
     if (options.crashAfterStoreCommit) process.kill(process.pid, 'SIGKILL');
   };
   // A store with a dear commit (DuckDB) takes a pass's partitions in one transaction.
-  const commitTogether = store.commitTogether?.bind(store);
+  const together = store.capabilities.commitTogether;
 
   const consumer: LogConsumer = await log.consume({
     groupId: options.groupId,
     maxBatchRecords: options.batchSize,
     resumeFrom: (partition) => store.checkpoint(partition),
     handle: (batch) => commit([batch], ([one]) => store.commit(one!)),
-    ...(commitTogether && { handleTogether: (batches) => commit(batches, commitTogether) }),
+    ...(together && {
+      handleTogether: (batches) => commit(batches, (all) => together.commitTogether(all)),
+    }),
   });
   const lagTimer = setInterval(() => {
     consumer.lag().then(

@@ -19,6 +19,7 @@ import { eventually, makeEvent } from '../support/events.js';
 import { parseStatsRequest } from '../../src/domain/stats/parse-request.js';
 import { createStatsEngine } from '../../src/query/stats/stats-engine.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { describeCapabilityContract } from './store-capabilities.contract.js';
 import { describeStoreContract } from './store.contract.js';
 
 /**
@@ -72,6 +73,16 @@ describeStoreContract(
     await emptyKeyspace();
     return { open: () => openCassandraStore(options) };
   },
+  60_000,
+);
+
+describeCapabilityContract(
+  'CassandraStore',
+  async () => {
+    await emptyKeyspace();
+    return openCassandraStore(options);
+  },
+  ['visitSteps', 'propertyKeys'],
   60_000,
 );
 

@@ -8,6 +8,7 @@ import { createStatsEngine } from '../../src/query/stats/stats-engine.js';
 import { isUnavailable } from '../../src/store/duckdb/duckdb-errors.js';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../src/store/duckdb/duckdb-store.js';
 import { makeEvent } from '../support/events.js';
+import { describeCapabilityContract } from './store-capabilities.contract.js';
 import { describeStoreContract } from './store.contract.js';
 
 /** A store in a fresh folder, reopened on the same file. */
@@ -33,6 +34,13 @@ describeStoreContract(
   'DuckDbStore, small commits moved into the shards often',
   contractStore({ recentEvents: { smallCommitEvents: 3, moveRows: 7 } }),
 );
+
+describeCapabilityContract('DuckDbStore', async () => (await contractStore()()).open(), [
+  'commitTogether',
+  'funnel',
+  'visitSteps',
+  'propertyKeys',
+]);
 
 describe('DuckDbStore unavailable', () => {
   it('answers STORE_UNAVAILABLE (HTTP 503), not a 500, once it is closing', async () => {
@@ -184,7 +192,10 @@ describe('DuckDbStore commitTogether', () => {
           })
           .filter((b) => b.events.length > 0);
         for (const batch of pass) await separate.commit(batch);
-        expect(await together.commitTogether(pass)).toEqual({ stored: 100, duplicates: 0 });
+        expect(await together.capabilities.commitTogether!.commitTogether(pass)).toEqual({
+          stored: 100,
+          duplicates: 0,
+        });
       }
       for (const p of [0, 1, 2, 3])
         expect(await together.checkpoint(p)).toBe(await separate.checkpoint(p));
@@ -224,8 +235,14 @@ describe('DuckDbStore commitTogether', () => {
         { partition: 1, nextOffset: offsets[1]!, events: [events[1]!] },
         { partition: 2, nextOffset: offsets[2]! + 1, events: [late] },
       ];
-      expect(await together.commitTogether(replay)).toEqual({ stored: 1, duplicates: 1 });
-      expect(await together.commitTogether(replay)).toEqual({ stored: 0, duplicates: 2 });
+      expect(await together.capabilities.commitTogether!.commitTogether(replay)).toEqual({
+        stored: 1,
+        duplicates: 1,
+      });
+      expect(await together.capabilities.commitTogether!.commitTogether(replay)).toEqual({
+        stored: 0,
+        duplicates: 2,
+      });
       expect(await together.checkpoint(2)).toBe(offsets[2]! + 1);
       const [total] = (await ask(together, 'test-site', { metrics: ['events'] })).answer.results;
       const [before] = (await ask(separate, 'test-site', { metrics: ['events'] })).answer.results;

@@ -4,9 +4,8 @@ import { ClickstreamError } from '../../src/domain/errors.js';
 import { instrumentEventLog } from '../../src/observability/event-log-metrics.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { instrumentStore } from '../../src/observability/store-metrics.js';
-import type { AnalyticsReader } from '../../src/ports/analytics-reader.js';
 import type { EventLog } from '../../src/ports/event-log.js';
-import type { EventStore } from '../../src/ports/event-store.js';
+import type { Store } from '../../src/ports/store-capabilities.js';
 import { requireProgram } from './support/tools.js';
 
 async function sample(
@@ -33,13 +32,14 @@ function fakeLog(append: EventLog['append']): EventLog {
   };
 }
 
-function fakeStore(fail: boolean): EventStore & AnalyticsReader {
+function fakeStore(fail: boolean): Store {
   const maybe = async <T>(value: T) => {
     if (fail) throw new ClickstreamError('STORE_UNAVAILABLE', 'down');
     return value;
   };
   return {
     kind: 'fake',
+    capabilities: {},
     commit: () => maybe({ stored: 1, duplicates: 0 }),
     eraseVisitor: () => maybe(0),
     checkpoint: () => maybe(null),

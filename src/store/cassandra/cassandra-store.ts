@@ -7,9 +7,9 @@ import {
   type AggregatePlan,
   type AggregateResult,
 } from '../../domain/stats/aggregate-plan.js';
-import type { AnalyticsReader } from '../../ports/analytics-reader.js';
-import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
-import type { VisitSteps } from '../../ports/funnel-reader.js';
+import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
+import type { VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
+import type { Store, StoreCapabilities } from '../../ports/store-capabilities.js';
 import type { PropertyKeysReader } from '../../ports/property-keys.js';
 import { rollupShape } from '../rollup-shape.js';
 import { aggregateScan, propertyKeysScan, visitStepsScan } from '../scan/scan-aggregate.js';
@@ -35,7 +35,13 @@ import { createPageEvents } from './page-events.js';
  * The scaled-out store on Apache Cassandra. It owns its driver client and shuts it down on close.
  * Data model and the exactly-once scheme: cassandra-tables.ts and cassandra-writer.ts.
  */
-export class CassandraStore implements EventStore, AnalyticsReader {
+export class CassandraStore implements Store, VisitStepSource, PropertyKeysReader {
+  readonly kind = 'cassandra';
+  /**
+   * Funnels from the scan's visits (createScanFunnel), property keys from the same scan; no
+   * commitTogether: each partition's writer is fenced by its own checkpoint.
+   */
+  readonly capabilities: StoreCapabilities = { visitSteps: this, propertyKeys: this };
   private readonly st: Statements;
   private readonly cql: CqlSession;
   private readonly checkpoints: Checkpoints;
@@ -93,8 +99,6 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     return asStoreError(() => this.checkpoints.reset(partition, nextOffset));
   }
 
-  readonly kind = 'cassandra';
-
   /**
    * The general query: one page's counts and visitors from that page's own events (page-events.ts);
    * otherwise the range's raw events (and the rest of
@@ -118,7 +122,6 @@ export class CassandraStore implements EventStore, AnalyticsReader {
     });
   }
 
-  /** Funnels through createScanFunnel (src/compose/adapters.ts picks it up). */
   visitSteps(plan: FunnelPlan, each: (visit: VisitSteps) => void): Promise<{ rowsRead: number }> {
     return asStoreError(async () => {
       const { site, rowsRead } = await this.scanned(plan.siteId, plan.from, plan.to);

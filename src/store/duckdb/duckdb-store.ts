@@ -5,12 +5,16 @@ import type { VisitorEventsPage, VisitorEventsQuery } from '../../domain/analyti
 import { DedupeWindow } from '../../domain/dedupe-window.js';
 import { HLL_REGISTERS, HyperLogLog } from '../../domain/hyperloglog.js';
 import type { AggregatePlan, AggregateResult } from '../../domain/stats/aggregate-plan.js';
-import type { AnalyticsReader } from '../../ports/analytics-reader.js';
 import type { FunnelReader, VisitStepSource, VisitSteps } from '../../ports/funnel-reader.js';
 import type { PropertyKeysReader } from '../../ports/property-keys.js';
 import type { FunnelCounts, FunnelPlan } from '../../domain/funnel.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
-import type { CommitResult, EventStore, StoreBatch } from '../../ports/event-store.js';
+import type { CommitResult, StoreBatch } from '../../ports/event-store.js';
+import type {
+  Store,
+  StoreCapabilities,
+  TogetherCommitter,
+} from '../../ports/store-capabilities.js';
 import { decodeCursor, encodeCursor } from '../visitor-cursor.js';
 import { ClickstreamError } from '../../domain/errors.js';
 import { aggregateDuckDb } from './duckdb-aggregate.js';
@@ -59,9 +63,16 @@ export interface DuckDbStoreOptions {
  * checkpoint); queries run on their own connections and see committed data only.
  */
 export class DuckDbStore
-  implements EventStore, AnalyticsReader, FunnelReader, VisitStepSource, PropertyKeysReader
+  implements Store, TogetherCommitter, FunnelReader, VisitStepSource, PropertyKeysReader
 {
   readonly kind = 'duckdb';
+  /** Every ability of the ports: funnels in SQL (and the visits' steps, for the scan funnel's test). */
+  readonly capabilities: StoreCapabilities = {
+    commitTogether: this,
+    funnel: this,
+    visitSteps: this,
+    propertyKeys: this,
+  };
   private commits: Promise<unknown> = Promise.resolve();
   private readonly idle: DuckDBConnection[] = [];
   /** Events stored per site and UTC day, to size a query before it runs (null: to be read again). */
