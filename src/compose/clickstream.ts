@@ -26,6 +26,7 @@ import {
   createStore,
   funnelReaderOf,
 } from './adapters.js';
+import { withFailpoint } from './failpoints.js';
 import { resolveVisitorSecret } from './visitor-secret.js';
 
 export interface Clickstream {
@@ -138,13 +139,12 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
   if (roles.has('processor')) {
     processor = await startProcessor(
       log,
-      store,
+      withFailpoint(store, config.FAILPOINT),
       metrics.processor,
       logger.child({ component: 'processor' }),
       {
         groupId: config.PROCESSOR_GROUP_ID,
         batchSize: config.PROCESSOR_BATCH_SIZE,
-        crashAfterStoreCommit: config.FAILPOINT === 'crash-after-store-commit',
       },
     );
   }

@@ -9,8 +9,6 @@ import { createDecodeStep } from './steps/decode-step.js';
 export interface ProcessorOptions {
   groupId: string;
   batchSize: number;
-  /** Testing only: crash after the store commit and before the log offset commit. */
-  crashAfterStoreCommit?: boolean;
 }
 
 /** What the processor uses of the store: commits, checkpoints and a pass committed together. */
@@ -72,7 +70,6 @@ export async function startProcessor(
       { stored: committed.stored, duplicate: committed.duplicates, dead_lettered: deadLettered },
       (performance.now() - started) / 1000,
     );
-    if (options.crashAfterStoreCommit) process.kill(process.pid, 'SIGKILL');
   };
   // A store with a dear commit (DuckDB) takes a pass's partitions in one transaction.
   const together = store.capabilities.commitTogether;
