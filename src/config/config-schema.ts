@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { SITE_ID_CHARS, SiteId } from '../domain/site-id.js';
 
 /**
  * Every setting, with its environment variable, default and rule. One schema gives both the
@@ -8,7 +9,7 @@ const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 const Positive = (options: { maximum?: number; default: number; description: string }) =>
   Type.Integer({ minimum: 1, ...options });
 
-const SITE = '[a-z0-9][a-z0-9._-]{0,63}';
+const SITE = SITE_ID_CHARS;
 const ORIGIN = 'https?://[^/\\s|,]+';
 const API_KEY = '[A-Za-z0-9._~+/=-]{16,256}';
 
@@ -172,11 +173,11 @@ export const ConfigSchema = Type.Object({
     description:
       'Raw events older than this are deleted (queries answer from raw events, so this is how far back they reach; Cassandra rollups stay). 0 keeps them.',
   }),
-  DEFAULT_SITE_ID: Type.String({
-    pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+  DEFAULT_SITE_ID: {
+    ...SiteId,
     default: 'default',
     description: 'Site of events sent without site_id.',
-  }),
+  },
   TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
     description: 'Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed.',

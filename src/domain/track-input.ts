@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { SiteId } from './site-id.js';
 
 /**
  * What a tracker or a backend may send to `POST /track` (one event) or inside `POST /track/batch`.
@@ -50,7 +51,7 @@ export const TrackInputSchema = Type.Object(
     timestamp: Type.Optional(
       Type.Union([Type.String({ maxLength: 40 }), Type.Integer({ minimum: 0 })]),
     ),
-    site_id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' })),
+    site_id: Type.Optional(SiteId),
     session_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     referrer: Type.Optional(Type.String({ maxLength: 2048 })),
     title: Type.Optional(Type.String({ maxLength: 512 })),

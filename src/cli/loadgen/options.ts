@@ -1,3 +1,4 @@
+import { isSiteId } from '../../domain/site-id.js';
 import {
   durationFlag,
   integerFlag,
@@ -154,7 +155,8 @@ export function parseLoadgenOptions(
   const seed =
     get('seed') === undefined ? randomSeed() : integerFlag('seed', get('seed')!, 0, 0xffff_ffff);
   const sitePrefix = get('site-prefix') ?? `lg-${seed.toString(36)}-`;
-  if (!/^[a-z0-9][a-z0-9._-]{0,53}$/.test(sitePrefix)) {
+  // Site numbers take up to 10 digits after the prefix; every site must still be a SiteId.
+  if (!isSiteId(`${sitePrefix}${'9'.repeat(10)}`)) {
     throw new UsageError(
       `--site-prefix must be lower-case letters, digits and . _ - (at most 54), starting with a letter or digit, got "${sitePrefix}"`,
     );

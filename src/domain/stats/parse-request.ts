@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
 import { invalid, isRecord } from '../query-input.js';
+import { isSiteId, SITE_ID_RULE } from '../site-id.js';
 import { PROPERTY_KEY_PATTERN } from '../track-input.js';
 import { DATE_RANGE_SHORTCUTS, type DateRangeInput } from './date-range.js';
 import { hasGoalFilter } from './goals.js';
@@ -52,7 +53,6 @@ export const QUERY_LIMITS = {
   groups: 200_000,
 } as const;
 
-const SITE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const PROPERTY_KEY = new RegExp(PROPERTY_KEY_PATTERN);
 const TOP_LEVEL = new Set([
   'site_id',
@@ -76,8 +76,7 @@ export function parseStatsRequest(body: unknown): ParsedRequest {
   for (const key of Object.keys(body))
     if (!TOP_LEVEL.has(key)) invalid(key, 'is not a known field');
   const siteId = body.site_id;
-  if (typeof siteId !== 'string' || !SITE.test(siteId))
-    invalid('site_id', 'is required: 1 to 64 of a-z 0-9 . _ - (starting with a letter or digit)');
+  if (!isSiteId(siteId)) invalid('site_id', `is required: ${SITE_ID_RULE}`);
   const metrics = parseMetrics(body.metrics);
   const dateRange = parseDateRange(body.date_range);
   const timezone = parseTimezone(body.timezone);

@@ -1,4 +1,5 @@
 import { ClickstreamError } from '../../domain/errors.js';
+import { isSiteId, SITE_ID_RULE } from '../../domain/site-id.js';
 import { normalisePage } from '../analytics-service.js';
 import type { FeedFilter, TotalsQuery } from './live-subscribers.js';
 import { WINDOW_SECONDS } from './live-window.js';
@@ -17,7 +18,6 @@ export interface FeedArgs extends LiveArgs {
   page?: string | null | undefined;
 }
 
-const SITE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 
 export function toTotalsQuery(args: TotalsArgs, defaultSiteId: string): TotalsQuery {
@@ -62,8 +62,8 @@ export function integerIn(value: number, min: number, max: number, field: string
 
 function siteOf(args: LiveArgs, defaultSiteId: string): string {
   const site = args.siteId ?? defaultSiteId;
-  if (!SITE.test(site))
-    throw new ClickstreamError('INVALID_QUERY', 'must match ^[a-z0-9][a-z0-9._-]{0,63}$', {
+  if (!isSiteId(site))
+    throw new ClickstreamError('INVALID_QUERY', `must be ${SITE_ID_RULE}`, {
       field: 'siteId',
     });
   return site;

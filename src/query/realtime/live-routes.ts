@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { OptionalSiteId } from '../../domain/site-id.js';
 import { visibleSites } from '../query-access.js';
 import type { LiveHub } from './live-hub.js';
 import { integerIn, toFeedFilter, toTotalsQuery } from './live-args.js';
@@ -12,12 +13,7 @@ export interface LiveRouteOptions {
   defaultSiteId: string;
 }
 
-const site_id = Type.Optional(
-  Type.String({
-    pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
-    description: 'Site (default: DEFAULT_SITE_ID).',
-  }),
-);
+const site_id = OptionalSiteId;
 const include_bots = Type.Optional(
   Type.Boolean({ description: 'Count bot traffic too (default false).' }),
 );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { METRICS, type Metric } from '../../domain/analytics-query.js';
 import { ClickstreamError } from '../../domain/errors.js';
+import { OptionalSiteId } from '../../domain/site-id.js';
 import { resolveRange } from '../query-range.js';
 import {
   defaultDaysOf,
@@ -13,12 +14,7 @@ import {
 } from '../analytics-service.js';
 
 const ScopeQuery = {
-  site_id: Type.Optional(
-    Type.String({
-      pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
-      description: 'Site (default: DEFAULT_SITE_ID).',
-    }),
-  ),
+  site_id: OptionalSiteId,
   from: Type.Optional(
     Type.String({
       maxLength: 40,

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { OptionalSiteId } from '../../domain/site-id.js';
 
 export interface PrivacyRouteOptions {
   /** EventStore.eraseVisitor: deletes one visitor's raw events and sessions, answers how many events. */
@@ -24,12 +25,7 @@ export function privacyRoutes(parent: FastifyInstance, options: PrivacyRouteOpti
         params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: Type.Object(
           {
-            site_id: Type.Optional(
-              Type.String({
-                pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
-                description: 'Site (default: DEFAULT_SITE_ID).',
-              }),
-            ),
+            site_id: OptionalSiteId,
           },
           { additionalProperties: false },
         ),

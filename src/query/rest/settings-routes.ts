@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { SiteId } from '../../domain/site-id.js';
 import { allowsSite, assertWritable } from '../query-access.js';
 import type { GoalsService } from '../settings/goals.js';
 import type { SavedFunnels } from '../settings/saved-funnels.js';
@@ -13,7 +14,7 @@ export interface SettingsRouteOptions {
   links: SharedLinks;
 }
 
-const SITE = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
+const SITE = SiteId;
 const SiteQuery = Type.Object({ site_id: SITE }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const DeleteQuery = Type.Object({ site_id: Type.Optional(SITE) }, { additionalProperties: false });

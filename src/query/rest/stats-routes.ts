@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { SiteId } from '../../domain/site-id.js';
 import { DATE_RANGE_SHORTCUTS } from '../../domain/stats/date-range.js';
 import { parseStatsRequest, QUERY_LIMITS } from '../../domain/stats/parse-request.js';
 import { FILTER_OPERATORS, STATS_METRICS } from '../../domain/stats/query-model.js';
@@ -8,7 +9,7 @@ import { describeQuery, type StatsEngine } from '../stats/stats-engine.js';
 
 /** The request as OpenAPI shows it; the parser (domain/stats/parse-request.ts) is what checks it, field by field. */
 export const StatsRequestSchema = Type.Object({
-  site_id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
+  site_id: SiteId,
   metrics: Type.Array(Type.Union(STATS_METRICS.map((m) => Type.Literal(m))), {
     minItems: 1,
     maxItems: QUERY_LIMITS.metrics,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ClickstreamError } from '../../domain/errors.js';
 import { invalid, isRecord } from '../../domain/query-input.js';
+import { isSiteId, SITE_ID_RULE } from '../../domain/site-id.js';
 
 /** Checks shared by the settings routes' bodies: each mistake is a 400 naming its field. */
-export const SITE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export function notFound(what: string): never {
   throw new ClickstreamError('NOT_FOUND', `no such ${what}`);
@@ -17,8 +17,7 @@ export function objectBody(
   if (!isRecord(body)) invalid('body', 'must be a JSON object');
   for (const key of Object.keys(body))
     if (!known.includes(key)) invalid(key, `is not a known field; use ${known.join(', ')}`);
-  if (typeof body.site_id !== 'string' || !SITE_PATTERN.test(body.site_id))
-    invalid('site_id', 'is required: 1 to 64 of a-z 0-9 . _ - (starting with a letter or digit)');
+  if (!isSiteId(body.site_id)) invalid('site_id', `is required: ${SITE_ID_RULE}`);
   return body as Record<string, unknown> & { site_id: string };
 }
 
