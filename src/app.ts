@@ -2,9 +2,11 @@ import swagger from '@fastify/swagger';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
+  type FastifyContextConfig,
   type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Server } from 'node:http';
@@ -146,6 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 export interface RouteEntry {
   method: string;
   url: string;
+  /** The route's flags (shell, sharePage, sharedLink…), as the plugins' onRoute hooks left them. */
+  config: Readonly<FastifyContextConfig>;
 }
 
 declare module 'fastify' {
@@ -157,11 +161,18 @@ declare module 'fastify' {
 
 /** Before any route: an onRoute hook at the root sees the routes of every plugin registered after it. */
 function recordRoutes(app: FastifyInstance): void {
-  const routes: RouteEntry[] = [];
+  const routes: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    routes.push(route);
   });
-  app.decorate('routeTable', () => routes);
+  // Read when asked: a plugin's own onRoute hooks run after this one and set the route's flags.
+  app.decorate('routeTable', () =>
+    routes.flatMap((route) =>
+      [route.method]
+        .flat()
+        .map((method) => ({ method, url: route.url, config: route.config ?? {} })),
+    ),
+  );
 }
 
 /**

@@ -106,7 +106,6 @@ export async function startClickstream(config: Config, logger: Logger): Promise<
       : undefined;
   const analytics = stats
     ? createAnalyticsService(stats, store, {
-        defaultSiteId: config.DEFAULT_SITE_ID,
         maxRangeDays: config.MAX_QUERY_RANGE_DAYS,
         maxRows: 1000,
         maxPoints: 10_000,

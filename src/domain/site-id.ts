@@ -23,3 +23,11 @@ export const OptionalSiteId = Type.Optional({
 
 const checker = Compile(SiteId);
 export const isSiteId = (value: unknown): value is SiteId => checker.Check(value);
+
+/**
+ * The site an event or a request belongs to: the one it names, else DEFAULT_SITE_ID. The one place
+ * that default is applied: ingest's events, the query side's REST routes and GraphQL fields.
+ */
+export function resolveSite(named: SiteId | null | undefined, defaultSiteId: SiteId): SiteId {
+  return named ?? defaultSiteId;
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ClickstreamError } from '../domain/errors.js';
+import { resolveSite } from '../domain/site-id.js';
 
 /** SITE_ORIGINS entries `site=https://a.com|https://b.com` as site → allowed origins. */
 export function parseSiteOrigins(
@@ -25,7 +26,7 @@ function sitesOf(body: unknown, defaultSiteId: string): Set<string> {
   const sites = new Set<string>();
   for (const event of events) {
     const site = (event as { site_id?: unknown } | null)?.site_id;
-    sites.add(typeof site === 'string' ? site : defaultSiteId);
+    sites.add(resolveSite(typeof site === 'string' ? site : undefined, defaultSiteId));
   }
   return sites;
 }

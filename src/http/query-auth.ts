@@ -6,7 +6,14 @@ import type {
 } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClickstreamError, isClickstreamError } from '../domain/errors.js';
-import { ALL_SITES, allowsRequest, assertSite, type QueryAccess } from '../query/query-access.js';
+import { resolveSite, type SiteId } from '../domain/site-id.js';
+import {
+  ALL_SITES,
+  authorize,
+  mayCall,
+  sharedLinkRefused,
+  type QueryAccess,
+} from '../query/query-access.js';
 import { toErrorBody } from './error-handler.js';
 
 /** Keys are held by digest: the lookup compares digests, so its timing says nothing about a key. */
@@ -29,6 +36,13 @@ declare module 'fastify' {
      * assets, the unlock): served to anyone even without API_KEYS, since it holds no data.
      */
     sharePage?: boolean;
+    /**
+     * Whether a shared link's token opens this query-side route (query-access.ts: AccessDecision):
+     * the dashboard's reads say true; whatever changes data, lists links or shows single visitors
+     * says false. Every query route decides (test/security/route-audience.test.ts fails a route
+     * that does not); one without a decision is closed to links.
+     */
+    sharedLink?: boolean;
   }
 }
 
@@ -40,7 +54,7 @@ export function parseApiKeys(entries: readonly string[]): KeyTable {
     const [key = '', sites] = entry.split(':', 2);
     table.set(
       digest(key).toString('hex'),
-      sites === undefined ? ALL_SITES : { sites: new Set(sites.split('|')) },
+      sites === undefined ? ALL_SITES : { sites: new Set(sites.split('|')), via: 'key' },
     );
   }
   return table;
@@ -111,33 +125,33 @@ export function queryAuthentication(
 }
 
 /**
- * A scoped key reads only its sites (403 otherwise). After validation, so `site_id` is the parsed
- * query parameter (or body field, for a POST query); a route without one reads the default site,
- * so a route that forgets to name its site fails closed for a scoped key. A listing filters instead.
+ * The site a REST query route reads, resolved once (`request.siteId`) and authorized against the
+ * caller's access and the route's decision (403 otherwise). After validation, so `site_id` is the
+ * parsed query parameter, or the body's field for a POST query (whose parser then checks it); a
+ * route without one reads the default site, so a route that forgets to name its site fails closed
+ * for a scoped key. A listing filters by access itself; a record's route checks the record's site.
  */
-export function siteScope(defaultSiteId: string): preHandlerAsyncHookHandler {
+export function siteScope(defaultSiteId: SiteId): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest) => {
-    if (
-      request.routeOptions.config.siteListing === true ||
-      request.routeOptions.config.siteFromRecord === true
-    )
-      return;
+    const { config } = request.routeOptions;
+    if (config.siteListing === true || config.siteFromRecord === true) return;
     const fromQuery = (request.query as { site_id?: unknown } | undefined)?.site_id;
     const fromBody = (request.body as { site_id?: unknown } | null | undefined)?.site_id;
-    const siteId =
+    const named =
       typeof fromQuery === 'string'
         ? fromQuery
         : typeof fromBody === 'string'
           ? fromBody
-          : defaultSiteId;
-    assertSite(request.queryAccess, siteId);
+          : undefined;
+    request.siteId = resolveSite(named, defaultSiteId);
+    authorize(request.queryAccess, request.siteId, config);
   };
 }
 
 /** The read-only access of a shared link's bearer token; undefined when the bearer is no link's. */
 export type SharedLinkAccess = (bearer: string | undefined) => Promise<QueryAccess> | undefined;
 
-/** A shared link's token: read-only access to its one site (query-access.ts: allowsRequest). */
+/** A shared link's token: its one site, on the routes that open to links (`sharedLink`). */
 async function openWithLink(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -149,12 +163,9 @@ async function openWithLink(
     if (isClickstreamError(error)) return refuse(reply, error);
     throw error;
   }
-  if (!allowsRequest(request.queryAccess, request.method, request.url.split('?', 1)[0] ?? '')) {
-    return refuse(
-      reply,
-      new ClickstreamError('FORBIDDEN', 'a shared link is read-only and shows the dashboard only'),
-    );
-  }
+  // Before the body is read: a route closed to links refuses them whatever site they name.
+  if (!mayCall(request.queryAccess, request.routeOptions.config))
+    return refuse(reply, sharedLinkRefused());
   return undefined;
 }
 

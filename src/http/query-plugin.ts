@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config-schema.js';
@@ -51,10 +51,13 @@ const SHARE_PAGE_FILES = /^\/(assets\/|favicon\.svg$)/;
 /** GraphiQL's routes (mercurius registers them): pages and scripts without data. */
 const GRAPHIQL_PATHS = /^\/graphiql(\/|$)/;
 
-const markShell = (app: FastifyInstance, only?: RegExp) =>
+/** Marks the routes a plugin registers (or those matching `only`) with route flags. */
+const mark = (app: FastifyInstance, flags: FastifyContextConfig, only?: RegExp) =>
   app.addHook('onRoute', (route) => {
-    if (only === undefined || only.test(route.url)) route.config = { ...route.config, shell: true };
+    if (only === undefined || only.test(route.url)) route.config = { ...route.config, ...flags };
   });
+/** Pages and scripts without data: open to a shared link's visitor like to anyone who may see them. */
+const SHELL: FastifyContextConfig = { shell: true, sharedLink: true };
 
 /**
  * The query audience: REST /analytics/*, GraphQL (and its subscriptions) and the dashboard. The
@@ -74,6 +77,7 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
     queryAuthentication(keys, settings ? (bearer) => settings.links.access(bearer) : undefined),
   );
 
+  app.decorateRequest('siteId', '');
   await app.register(async (rest) => {
     rest.addHook('preHandler', siteScope(config.DEFAULT_SITE_ID));
     analyticsRoutes(rest, {
@@ -81,17 +85,8 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
       maxRangeDays: config.MAX_QUERY_RANGE_DAYS,
     });
     statsRoutes(rest, { stats: options.stats });
-    if (options.eraseVisitor)
-      privacyRoutes(rest, {
-        eraseVisitor: options.eraseVisitor,
-        defaultSiteId: config.DEFAULT_SITE_ID,
-      });
-    if (options.sites)
-      liveRoutes(rest, {
-        live: options.live,
-        sites: options.sites,
-        defaultSiteId: config.DEFAULT_SITE_ID,
-      });
+    if (options.eraseVisitor) privacyRoutes(rest, { eraseVisitor: options.eraseVisitor });
+    if (options.sites) liveRoutes(rest, { live: options.live, sites: options.sites });
     if (settings) {
       settingsRoutes(rest, settings);
       funnelRoutes(rest, { funnels: settings.funnel });
@@ -105,9 +100,7 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
 
   if (settings) {
     await app.register(async (share) => {
-      share.addHook('onRoute', (route) => {
-        route.config = { ...route.config, shell: true, sharePage: true };
-      });
+      mark(share, { ...SHELL, sharePage: true });
       sharePageRoutes(share, {
         links: settings.links,
         dashboardIndex: existsSync(join(options.dashboardDir, 'index.html'))
@@ -118,7 +111,9 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
   }
 
   await app.register(async (graphql) => {
-    markShell(graphql, GRAPHIQL_PATHS);
+    mark(graphql, SHELL, GRAPHIQL_PATHS);
+    // The endpoint opens to links; each field decides for itself (graphql-plugin.ts: FIELD_ACCESS).
+    mark(graphql, { sharedLink: true }, /^\/graphql$/);
     await registerGraphql(graphql, {
       analytics: options.analytics,
       stats: options.stats,
@@ -130,18 +125,15 @@ export const queryPlugin: FastifyPluginAsync<QueryPluginOptions> = async (app, o
       connectionAccess:
         keys.size > 0 ? (authorization: unknown) => accessOf(keys, authorization) : undefined,
       sites: options.sites,
-      live: options.live ? { hub: options.live, defaultSiteId: config.DEFAULT_SITE_ID } : undefined,
+      live: options.live,
     });
     timeGraphqlOperations(graphql, options.graphqlObserver);
   });
 
   await app.register(async (dashboard) => {
-    markShell(dashboard);
+    mark(dashboard, SHELL);
     // A shared link's visitor has no key, also where API_KEYS is unset (loopback-only otherwise).
-    if (settings)
-      dashboard.addHook('onRoute', (route) => {
-        if (SHARE_PAGE_FILES.test(route.url)) route.config = { ...route.config, sharePage: true };
-      });
+    if (settings) mark(dashboard, { sharePage: true }, SHARE_PAGE_FILES);
     await dashboardRoutes(dashboard, options.dashboardDir);
   });
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClickstreamError } from '../domain/errors.js';
+import { resolveSite } from '../domain/site-id.js';
 import type { TrackInput } from '../domain/track-input.js';
 import { PAGE_VIEW, type TrackedEvent } from '../domain/tracked-event.js';
 import { clientAddress, describeAgent } from './client-details.js';
@@ -44,7 +45,7 @@ export function enrichEvent(
   const place = address && options.geo ? options.geo.locate(address) : NOWHERE;
   const userAgent = input.user_agent ?? context.userAgent;
   const agent = describeAgent(userAgent);
-  const siteId = input.site_id ?? options.defaultSiteId;
+  const siteId = resolveSite(input.site_id, options.defaultSiteId);
   const eventType = input.event_type.toLowerCase();
   const element = input.element;
   return {

@@ -1,5 +1,6 @@
 import type { Metric, VisitorEventsPage } from '../domain/analytics-query.js';
 import { ClickstreamError } from '../domain/errors.js';
+import type { SiteId } from '../domain/site-id.js';
 import type { GroupAggregate } from '../domain/stats/aggregate-plan.js';
 import { bucketStarts, offsetSegments } from '../domain/stats/local-time.js';
 import type {
@@ -16,12 +17,12 @@ import type { StatsEngine } from './stats/stats-engine.js';
 import { keyedRows } from './stats/finalize.js';
 
 export interface Scope extends RangeInput {
-  siteId?: string | undefined;
+  /** Resolved and authorized at the edge (REST's site-scope hook, GraphQL's guardSites). */
+  siteId: SiteId;
   includeBots?: boolean | undefined;
 }
 
 export interface AnalyticsLimits {
-  defaultSiteId: string;
   maxRangeDays: number;
   maxRows: number;
   /** Time series may have at most this many points. */
@@ -75,7 +76,7 @@ export function createAnalyticsService(
     extra: Partial<StatsQuery> = {},
     defaultDays = 30,
   ): StatsQuery => ({
-    siteId: scope.siteId ?? limits.defaultSiteId,
+    siteId: scope.siteId,
     metrics,
     ...resolveRange(scope, { maxRangeDays: limits.maxRangeDays, defaultDays }),
     timezone: 'UTC',
@@ -239,13 +240,13 @@ export function createAnalyticsService(
       }));
     },
     userEvents: (
-      siteId: string | undefined,
+      siteId: SiteId,
       userId: string,
       limit: number | undefined,
       cursor: string | undefined,
     ): Promise<VisitorEventsPage> =>
       reader.visitorEvents({
-        siteId: siteId ?? limits.defaultSiteId,
+        siteId,
         visitorId: userId,
         limit: checkLimit(limit ?? 50),
         cursor,

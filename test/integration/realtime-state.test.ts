@@ -106,10 +106,11 @@ describe('LiveHub', () => {
   afterEach(() => vi.useRealTimers());
 
   it('matches feed filters: site, bots, event types, exact page and /prefix/*', () => {
-    const filter = toFeedFilter(
-      { siteId: 'shop', eventTypes: ['CLICK', 'pageview'], page: '/blog/*' },
-      'default',
-    );
+    const filter = toFeedFilter({
+      siteId: 'shop',
+      eventTypes: ['CLICK', 'pageview'],
+      page: '/blog/*',
+    });
     expect(filter).toEqual({
       siteId: 'shop',
       includeBots: false,
@@ -136,12 +137,12 @@ describe('LiveHub', () => {
     ).toBe(false);
     expect(
       matchesFilter(
-        toFeedFilter({ page: '/home/' }, 'default'),
+        toFeedFilter({ siteId: 'default', page: '/home/' }),
         makeEvent({ site_id: 'default', page: '/home' }),
       ),
     ).toBe(true);
-    expect(() => toFeedFilter({ siteId: 'Bad Site' }, 'default')).toThrow(/siteId|must match/);
-    expect(() => toTotalsQuery({ pageLimit: 0 }, 'default')).toThrow(/from 1 to 100/);
+    expect(() => toFeedFilter({ siteId: 'shop', eventTypes: ['9x'] })).toThrow(/event type/);
+    expect(() => toTotalsQuery({ siteId: 'shop', pageLimit: 0 })).toThrow(/from 1 to 100/);
   });
 
   it('streams matching events to each subscriber, at most feedRatePerSecond a second', async () => {

@@ -270,7 +270,7 @@ describe('live view over WebSocket, roles in separate processes', () => {
       10_000,
     );
     expect(JSON.stringify(bad.errors)).toMatch(
-      /"message":"siteId must match.*"code":"INVALID_QUERY","field":"siteId"/,
+      /"message":"siteId must be 1 to 64 of.*"code":"INVALID_QUERY","field":"siteId"/,
     );
 
     const refused = await new Promise<number>((resolve) => {

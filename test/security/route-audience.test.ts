@@ -43,15 +43,28 @@ const SHARE_PAGE: readonly RegExp[] = [
   /^(GET|HEAD) \/(favicon\.svg|assets\/.+)$/,
 ];
 const METRICS_ROUTE = /^(GET|HEAD) \/metrics$/;
+/**
+ * What a shared link's token opens (docs/security.md): the dashboard's reads of its one site, and
+ * the pages without data. Nothing that changes data, lists a site's links or shows one visitor.
+ */
+const SHARED_LINK: readonly RegExp[] = [
+  /^(GET|HEAD) \/analytics\/(page-views(\/\*)?|timeseries|top-pages|events|unique-visitors|sessions|referrers|browsers|os|devices|utm-(sources|mediums|campaigns)|sites|live|goals|funnels)$/,
+  /^POST \/analytics\/(query|funnel|property-keys)$/,
+  /^(GET|HEAD|POST) \/graphql$/,
+  ...SHELL,
+  ...SHARE_PAGE,
+];
+const CLOSED_TO_LINKS = 'a shared link is read-only and shows the dashboard only';
 
 interface Route {
   method: HTTPMethods;
   path: string;
+  sharedLink: boolean | undefined;
 }
 
 /** Fastify's own list: every route as its onRoute hook saw it (src/app.ts), HEAD twins included. */
 const routesOf = (app: FastifyInstance): Route[] =>
-  app.routeTable().map((r) => ({ method: r.method, path: r.url }));
+  app.routeTable().map((r) => ({ method: r.method, path: r.url, sharedLink: r.config.sharedLink }));
 
 const concrete = (path: string) =>
   (path.startsWith('*') ? `/x${path.slice(1)}` : path).replace(/:\w+/g, 'x').replace(/\*/g, 'x');
@@ -178,4 +191,50 @@ describe("every route in Fastify's route table belongs to an audience, and the q
       }
     },
   );
+});
+
+describe('a shared link opens exactly the routes that decide to open to it', () => {
+  const queryRoutes = (app: FastifyInstance) =>
+    routesOf(app).filter((r) => !matches(r, PUBLIC) && !METRICS_ROUTE.test(label(r)));
+
+  it('every query-side route decides whether a shared link may call it (sharedLink true or false)', async () => {
+    const { app } = await start({ API_KEYS: ADMIN });
+    const undecided = queryRoutes(app)
+      .filter((r) => typeof r.sharedLink !== 'boolean')
+      .map(label);
+    expect(undecided, 'add config: { sharedLink: true | false } to these routes').toEqual([]);
+    const opened = queryRoutes(app).filter((r) => r.sharedLink === true);
+    expect(opened.filter((r) => !matches(r, SHARED_LINK)).map(label)).toEqual([]);
+    expect(
+      queryRoutes(app)
+        .filter((r) => r.sharedLink === false && matches(r, SHARED_LINK))
+        .map(label),
+    ).toEqual([]);
+  });
+
+  it("with a link's token from another machine: every route closed to links answers 403, every open one lets it through", async () => {
+    const { app } = await start({ API_KEYS: ADMIN });
+    const made = await app.inject({
+      method: 'POST',
+      url: '/analytics/shared-links',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { site_id: 'shop' },
+    });
+    expect(made.statusCode).toBe(201);
+    const token = made.json<{ token: string }>().token;
+    const wrong: string[] = [];
+    // HEAD twins share their GET's decision (checked above); their answers carry no body to tell
+    // a refused link from a refused site.
+    for (const route of queryRoutes(app).filter((r) => r.method !== 'HEAD')) {
+      const answer = await ask(app, route, token);
+      const closed = answer.statusCode === 403 && answer.body.includes(CLOSED_TO_LINKS);
+      if (route.sharedLink === true && closed)
+        wrong.push(`${label(route)}: closed, but it opens to links`);
+      if (route.sharedLink !== true && !closed)
+        wrong.push(
+          `${label(route)}: ${answer.statusCode} to a shared link, but it is closed to links`,
+        );
+    }
+    expect(wrong).toEqual([]);
+  });
 });

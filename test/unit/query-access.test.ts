@@ -1,48 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { allowsRequest, ALL_SITES, assertWritable } from '../../src/query/query-access.js';
+import {
+  ALL_SITES,
+  authorize,
+  mayCall,
+  visibleSites,
+  type QueryAccess,
+} from '../../src/query/query-access.js';
 
-/** What a shared link (read-only access to one site) may ask: the dashboard's reads, nothing else. */
-const link = { sites: new Set(['shop']), readOnly: true };
+/** A shared link reads its one site, and only what opts in to links. */
+const link: QueryAccess = { sites: new Set(['shop']), via: 'shared-link' };
+const scopedKey: QueryAccess = { sites: new Set(['shop', 'blog']), via: 'key' };
+const OPEN = { sharedLink: true };
+const CLOSED = { sharedLink: false };
 
-describe('allowsRequest', () => {
-  it.each([
-    ['POST', '/analytics/query'],
-    ['POST', '/analytics/funnel'],
-    ['POST', '/analytics/property-keys'],
-    ['POST', '/graphql'],
-    ['GET', '/graphql'],
-    ['GET', '/analytics/top-pages'],
-    ['GET', '/analytics/goals'],
-    ['GET', '/analytics/funnels'],
-    ['GET', '/analytics/sites'],
-    ['GET', '/analytics/live'],
-    ['GET', '/share/csl_x'],
-    ['POST', '/share/unlock'],
-    ['GET', '/assets/index.js'],
-  ])('lets a shared link %s %s', (method, path) => {
-    expect(allowsRequest(link, method, path)).toBe(true);
+describe('authorize: the one check of a query request against its site', () => {
+  it('lets a shared link call what opts in to links, on its own site only', () => {
+    expect(() => authorize(link, 'shop', OPEN)).not.toThrow();
+    expect(() => authorize(link, 'blog', OPEN)).toThrow(/may not read site blog/);
   });
 
-  it.each([
-    ['POST', '/analytics/goals'],
-    ['DELETE', '/analytics/goals/x'],
-    ['POST', '/analytics/funnels'],
-    ['DELETE', '/analytics/funnels/x'],
-    ['POST', '/analytics/shared-links'],
-    ['GET', '/analytics/shared-links'],
-    ['DELETE', '/analytics/shared-links/x'],
-    ['DELETE', '/analytics/users/u1'],
-    ['GET', '/analytics/users/u1/events'],
-    ['GET', '/analytics/live/events'],
-    ['PUT', '/analytics/query'],
-  ])('refuses a shared link %s %s', (method, path) => {
-    expect(allowsRequest(link, method, path)).toBe(false);
+  it('closes to a shared link whatever does not opt in, on its own site too', () => {
+    for (const decision of [CLOSED, {}])
+      expect(() => authorize(link, 'shop', decision)).toThrow(/shared link is read-only/);
+    expect(mayCall(link, {})).toBe(false);
+    expect(mayCall(link, OPEN)).toBe(true);
   });
 
-  it('leaves keys and loopback access alone', () => {
-    expect(allowsRequest(ALL_SITES, 'DELETE', '/analytics/users/u1')).toBe(true);
-    expect(allowsRequest({ sites: new Set(['shop']) }, 'POST', '/analytics/goals')).toBe(true);
-    expect(() => assertWritable(link)).toThrow(/read-only/);
-    expect(() => assertWritable(ALL_SITES)).not.toThrow();
+  it('lets a key call anything on its sites, and refuses the others naming the site', () => {
+    for (const decision of [OPEN, CLOSED, {}]) {
+      expect(() => authorize(scopedKey, 'blog', decision)).not.toThrow();
+      expect(() => authorize(ALL_SITES, 'anything', decision)).not.toThrow();
+      expect(mayCall(scopedKey, decision)).toBe(true);
+    }
+    expect(() => authorize(scopedKey, 'other', OPEN)).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN', field: 'site_id' }),
+    );
+  });
+
+  it('refuses a request without access', () => {
+    expect(() => authorize(undefined, 'shop', OPEN)).toThrow(/may not read site shop/);
+  });
+
+  it('lists only the sites an access covers', () => {
+    expect(visibleSites(link, ['blog', 'shop'])).toEqual(['shop']);
+    expect(visibleSites(ALL_SITES, ['blog', 'shop'])).toEqual(['blog', 'shop']);
+    expect(visibleSites(undefined, ['blog'])).toEqual([]);
   });
 });

@@ -3,12 +3,18 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import mercurius from 'mercurius';
 import { ErrorCodes, isClickstreamError } from '../../domain/errors.js';
+import type { SiteId } from '../../domain/site-id.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import type { LiveHub } from '../realtime/live-hub.js';
 import type { SiteDirectory } from '../realtime/site-directory.js';
 import { visibleSites, type QueryAccess } from '../query-access.js';
 import { createCostLimitRule } from './cost-limit.js';
-import { guardSites, noIntrospectionRule, type AccessContext } from './graphql-access.js';
+import {
+  FIELD_ACCESS,
+  guardSites,
+  noIntrospectionRule,
+  type AccessContext,
+} from './graphql-access.js';
 import { createLiveResolvers } from './live-resolvers.js';
 import { liveTypeDefs } from './live-schema.js';
 import { createResolvers } from './resolvers.js';
@@ -24,7 +30,7 @@ export interface GraphqlOptions {
   maxCost: number;
   graphiql: boolean;
   introspection: boolean;
-  defaultSiteId: string;
+  defaultSiteId: SiteId;
   /**
    * With API keys configured: the access a graphql-ws connectionInit payload's `authorization`
    * ("Bearer <key>") grants, undefined for none or an unknown key. Absent: no keys configured.
@@ -33,7 +39,7 @@ export interface GraphqlOptions {
   /** The sites a dashboard can pick (`sites` query). */
   sites?: SiteDirectory | undefined;
   /** The live view: live queries and the subscriptions over WebSocket. */
-  live?: { hub: LiveHub; defaultSiteId: string } | undefined;
+  live?: LiveHub | undefined;
 }
 
 /**
@@ -49,7 +55,11 @@ export async function registerGraphql(
   const base = {
     Query: { ...createResolvers(options.analytics).Query, ...createStatsResolvers(options.stats) },
   };
-  const liveResolvers = live ? createLiveResolvers(live.hub, live.defaultSiteId) : undefined;
+  const liveResolvers = live ? createLiveResolvers(live) : undefined;
+  const listing = sites && {
+    sites: async (_: unknown, __: unknown, context: AccessContext) =>
+      visibleSites(context.access, await sites.list()),
+  };
   await app.register(mercurius, {
     schema: [
       typeDefs,
@@ -58,18 +68,14 @@ export async function registerGraphql(
       live ? liveTypeDefs : '',
     ].join('\n'),
     resolvers: {
-      Query: {
-        ...guardSites({ ...base.Query, ...liveResolvers?.Query }, options.defaultSiteId),
-        ...(sites
-          ? {
-              sites: async (_: unknown, __: unknown, context: AccessContext) =>
-                visibleSites(context.access, await sites.list()),
-            }
-          : {}),
-      },
-      ...(liveResolvers
-        ? { Subscription: guardSites(liveResolvers.Subscription, options.defaultSiteId) }
-        : {}),
+      Query: guardSites(
+        { ...base.Query, ...liveResolvers?.Query, ...listing },
+        FIELD_ACCESS,
+        options.defaultSiteId,
+      ),
+      ...(liveResolvers && {
+        Subscription: guardSites(liveResolvers.Subscription, FIELD_ACCESS, options.defaultSiteId),
+      }),
     },
     // The query-auth hook put the caller's access on the request (undefined for a WebSocket
     // handshake without a header; its key then comes in connectionInit).

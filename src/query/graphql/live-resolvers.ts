@@ -66,36 +66,35 @@ function subscribing<A, T>(subscribe: (args: A) => AsyncIterableIterator<T>) {
   };
 }
 
-/** Resolvers of the live queries and subscriptions; arguments are checked in live-args. */
-export function createLiveResolvers(live: LiveHub, defaultSiteId: string) {
+/**
+ * Resolvers of the live queries and subscriptions; arguments are checked in live-args, the site
+ * (at the top, or in `filter`) comes filled in by guardSites.
+ */
+export function createLiveResolvers(live: LiveHub) {
   return {
     Query: {
       liveTotals: (_: unknown, args: TotalsArgs) => {
-        const query = toTotalsQuery(args, defaultSiteId);
+        const query = toTotalsQuery(args);
         return toGraphqlTotals(query.siteId, live.totals(query));
       },
-      recentEvents: (_: unknown, args: { filter?: FeedArgs | null; limit?: number | null }) =>
+      recentEvents: (_: unknown, args: { filter: FeedArgs; limit?: number | null }) =>
         live
-          .recent(
-            toFeedFilter(args.filter ?? {}, defaultSiteId),
-            integerIn(args.limit ?? 50, 1, 100, 'limit'),
-          )
+          .recent(toFeedFilter(args.filter), integerIn(args.limit ?? 50, 1, 100, 'limit'))
           .map(toGraphqlEvent),
     },
     Subscription: {
       liveTotals: {
         subscribe: subscribing((args: TotalsArgs) => {
-          const query = toTotalsQuery(args, defaultSiteId);
+          const query = toTotalsQuery(args);
           return mapIterator(live.subscribeTotals(query), (s) => toGraphqlTotals(query.siteId, s));
         }),
         // Each value of the iterator is the field's value (not an object keyed by field name).
         resolve: (payload: unknown) => payload,
       },
       liveEvents: {
-        subscribe: subscribing((args: { filter?: FeedArgs | null }) =>
-          mapIterator(
-            live.subscribeEvents(toFeedFilter(args.filter ?? {}, defaultSiteId)),
-            (e: TrackedEvent) => toGraphqlEvent(e),
+        subscribe: subscribing((args: { filter: FeedArgs }) =>
+          mapIterator(live.subscribeEvents(toFeedFilter(args.filter)), (e: TrackedEvent) =>
+            toGraphqlEvent(e),
           ),
         ),
         resolve: (payload: unknown) => payload,

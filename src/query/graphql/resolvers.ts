@@ -4,10 +4,11 @@ import type { Granularity } from '../../domain/time-buckets.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { AnalyticsService, BreakdownDimension, Scope } from '../analytics-service.js';
 
+/** The site is filled in by guardSites (graphql-access.ts), resolved and authorized. */
 interface ScopeArgs {
-  scope?: Scope | null;
+  scope: Scope;
 }
-const scopeOf = (args: ScopeArgs): Scope => ({ ...(args.scope ?? {}) });
+const scopeOf = (args: ScopeArgs): Scope => ({ ...args.scope });
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
 declare module 'mercurius' {
@@ -24,7 +25,7 @@ export function createResolvers(analytics: AnalyticsService) {
       pageViews: async (_: unknown, a: { pageURL: string } & Scope, context: MercuriusContext) => {
         const result = await analytics.pageViews(
           {
-            siteId: orUndefined(a.siteId),
+            siteId: a.siteId,
             from: orUndefined(a.from),
             to: orUndefined(a.to),
             includeBots: orUndefined(a.includeBots),
@@ -76,13 +77,13 @@ export function createResolvers(analytics: AnalyticsService) {
         _: unknown,
         a: {
           userId: string;
-          siteId?: string | null;
+          siteId: string;
           limit?: number | null;
           cursor?: string | null;
         },
       ) => {
         const page = await analytics.userEvents(
-          orUndefined(a.siteId),
+          a.siteId,
           a.userId,
           orUndefined(a.limit),
           orUndefined(a.cursor),

@@ -1,12 +1,15 @@
 import { ClickstreamError } from '../../domain/errors.js';
-import { isSiteId, SITE_ID_RULE } from '../../domain/site-id.js';
+import type { SiteId } from '../../domain/site-id.js';
 import { normalisePage } from '../analytics-service.js';
 import type { FeedFilter, TotalsQuery } from './live-subscribers.js';
 import { WINDOW_SECONDS } from './live-window.js';
 
-/** What REST and GraphQL both accept for the live view; validated here so both refuse alike. */
+/**
+ * What REST and GraphQL both accept for the live view; validated here so both refuse alike. The
+ * site comes resolved and authorized (REST's site-scope hook, GraphQL's guardSites).
+ */
 export interface LiveArgs {
-  siteId?: string | null | undefined;
+  siteId: SiteId;
   includeBots?: boolean | null | undefined;
 }
 export interface TotalsArgs extends LiveArgs {
@@ -20,16 +23,16 @@ export interface FeedArgs extends LiveArgs {
 
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 
-export function toTotalsQuery(args: TotalsArgs, defaultSiteId: string): TotalsQuery {
+export function toTotalsQuery(args: TotalsArgs): TotalsQuery {
   return {
-    siteId: siteOf(args, defaultSiteId),
+    siteId: args.siteId,
     includeBots: args.includeBots ?? false,
     pageLimit: integerIn(args.pageLimit ?? 10, 1, 100, 'pageLimit'),
     seconds: integerIn(args.seconds ?? 60, 1, WINDOW_SECONDS, 'seconds'),
   };
 }
 
-export function toFeedFilter(args: FeedArgs, defaultSiteId: string): FeedFilter {
+export function toFeedFilter(args: FeedArgs): FeedFilter {
   const eventTypes = (args.eventTypes ?? []).map((type) => {
     if (!EVENT_TYPE.test(type))
       throw new ClickstreamError('INVALID_QUERY', `${type} is not an event type`, {
@@ -44,7 +47,7 @@ export function toFeedFilter(args: FeedArgs, defaultSiteId: string): FeedFilter 
     ? normalisePage(prefix ? args.page.slice(0, -1) || '/' : args.page)
     : undefined;
   return {
-    siteId: siteOf(args, defaultSiteId),
+    siteId: args.siteId,
     includeBots: args.includeBots ?? false,
     eventTypes,
     page: page === undefined ? undefined : prefix ? `${page === '/' ? '' : page}/*` : page,
@@ -58,13 +61,4 @@ export function integerIn(value: number, min: number, max: number, field: string
     });
   }
   return value;
-}
-
-function siteOf(args: LiveArgs, defaultSiteId: string): string {
-  const site = args.siteId ?? defaultSiteId;
-  if (!isSiteId(site))
-    throw new ClickstreamError('INVALID_QUERY', `must be ${SITE_ID_RULE}`, {
-      field: 'siteId',
-    });
-  return site;
 }

@@ -10,7 +10,6 @@ import type { SiteDirectory } from './site-directory.js';
 export interface LiveRouteOptions {
   live: LiveHub | undefined;
   sites: SiteDirectory;
-  defaultSiteId: string;
 }
 
 const site_id = OptionalSiteId;
@@ -29,7 +28,7 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
   app.get(
     '/analytics/sites',
     {
-      config: { siteListing: true },
+      config: { siteListing: true, sharedLink: true },
       schema: {
         tags,
         summary:
@@ -47,6 +46,7 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
   app.get(
     '/analytics/live',
     {
+      config: { sharedLink: true },
       schema: {
         tags,
         summary: 'The last five minutes: events per second, active visitors, page views per page',
@@ -64,15 +64,12 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
     (request) => {
       const q = request.query;
       const snapshot = live.totals(
-        toTotalsQuery(
-          {
-            siteId: q.site_id,
-            includeBots: q.include_bots,
-            pageLimit: q.page_limit,
-            seconds: q.seconds,
-          },
-          options.defaultSiteId,
-        ),
+        toTotalsQuery({
+          siteId: request.siteId,
+          includeBots: q.include_bots,
+          pageLimit: q.page_limit,
+          seconds: q.seconds,
+        }),
       );
       return {
         time: new Date(snapshot.time).toISOString(),
@@ -88,6 +85,8 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
   app.get(
     '/analytics/live/events',
     {
+      // Single visitors' events: keys only, not a shared link.
+      config: { sharedLink: false },
       schema: {
         tags,
         summary: 'The newest events this instance has seen (at most 100 per site), newest first',
@@ -116,10 +115,12 @@ export function liveRoutes(parent: FastifyInstance, options: LiveRouteOptions): 
         ?.split(',')
         .map((t) => t.trim())
         .filter(Boolean);
-      const filter = toFeedFilter(
-        { siteId: q.site_id, includeBots: q.include_bots, eventTypes, page: q.page },
-        options.defaultSiteId,
-      );
+      const filter = toFeedFilter({
+        siteId: request.siteId,
+        includeBots: q.include_bots,
+        eventTypes,
+        page: q.page,
+      });
       return { events: live.recent(filter, integerIn(q.limit ?? 50, 1, 100, 'limit')) };
     },
   );

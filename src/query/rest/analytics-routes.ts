@@ -29,6 +29,8 @@ const ScopeQuery = {
     Type.Boolean({ description: 'Count bot traffic too (default false).' }),
   ),
 };
+/** The dashboard's reads: a shared link of the site may ask them (one visitor's events it may not). */
+const DASHBOARD_READ = { sharedLink: true };
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const ScopeSchema = Type.Object(ScopeQuery, { additionalProperties: false });
 type ScopeParams = Static<typeof ScopeSchema>;
@@ -52,8 +54,9 @@ export interface AnalyticsRouteOptions {
 export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { analytics } = options;
-  const scopeOf = (q: ScopeParams): Scope => ({
-    siteId: q.site_id,
+  // The site comes from the site-scope hook (query-auth.ts): resolved and authorized once.
+  const scopeOf = (siteId: string, q: ScopeParams): Scope => ({
+    siteId,
     from: q.from,
     to: q.to,
     includeBots: q.include_bots,
@@ -64,8 +67,8 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   };
   const tags = ['analytics'];
 
-  const pageViews = async (page: string, q: ScopeParams) => {
-    const result = await analytics.pageViews(scopeOf(q), page);
+  const pageViews = async (siteId: string, page: string, q: ScopeParams) => {
+    const result = await analytics.pageViews(scopeOf(siteId, q), page);
     const explained = result.leftOut
       ? {
           left_out: {
@@ -88,6 +91,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   app.get(
     '/analytics/page-views/*',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary:
@@ -96,11 +100,16 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
       },
     },
     (request) =>
-      pageViews(String((request.params as Record<string, string>)['*'] ?? ''), request.query),
+      pageViews(
+        request.siteId,
+        String((request.params as Record<string, string>)['*'] ?? ''),
+        request.query,
+      ),
   );
   app.get(
     '/analytics/page-views',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary: 'Page views of one page, named by ?page=',
@@ -110,12 +119,13 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
         ),
       },
     },
-    (request) => pageViews(request.query.page, request.query),
+    (request) => pageViews(request.siteId, request.query.page, request.query),
   );
 
   app.get(
     '/analytics/timeseries',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary: 'Metrics over time, one point per minute, hour or day',
@@ -148,7 +158,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
       return {
         interval,
         ...rangeOf(q, defaultDaysOf(interval)),
-        points: await analytics.timeseries(scopeOf(q), interval, metrics, q.page),
+        points: await analytics.timeseries(scopeOf(request.siteId, q), interval, metrics, q.page),
       };
     },
   );
@@ -156,6 +166,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   app.get(
     '/analytics/top-pages',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary: 'Most viewed pages',
@@ -164,13 +175,14 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      pages: await analytics.topPages(scopeOf(request.query), request.query.limit),
+      pages: await analytics.topPages(scopeOf(request.siteId, request.query), request.query.limit),
     }),
   );
 
   app.get(
     '/analytics/events',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary: 'Event counts by event type',
@@ -179,13 +191,17 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      event_types: await analytics.eventCounts(scopeOf(request.query), request.query.limit),
+      event_types: await analytics.eventCounts(
+        scopeOf(request.siteId, request.query),
+        request.query.limit,
+      ),
     }),
   );
 
   app.get(
     '/analytics/unique-visitors',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary: 'Unique visitors (HyperLogLog, ~0.8 % standard error), site-wide or of one page',
@@ -198,13 +214,17 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     async (request) => ({
       ...rangeOf(request.query),
       page: request.query.page ?? null,
-      visitors: await analytics.uniqueVisitors(scopeOf(request.query), request.query.page),
+      visitors: await analytics.uniqueVisitors(
+        scopeOf(request.siteId, request.query),
+        request.query.page,
+      ),
     }),
   );
 
   app.get(
     '/analytics/sessions',
     {
+      config: DASHBOARD_READ,
       schema: {
         tags,
         summary:
@@ -214,13 +234,14 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      ...(await analytics.sessions(scopeOf(request.query))),
+      ...(await analytics.sessions(scopeOf(request.siteId, request.query))),
     }),
   );
 
   app.get(
     '/analytics/users/:userId/events',
     {
+      config: { sharedLink: false },
       schema: {
         tags,
         summary: "One user's events, newest first, cursor-paginated",
@@ -237,7 +258,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => {
       const page = await analytics.userEvents(
-        request.query.site_id,
+        request.siteId,
         request.params.userId,
         request.query.limit,
         request.query.cursor,
@@ -250,6 +271,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     app.get(
       `/analytics/${path}`,
       {
+        config: DASHBOARD_READ,
         schema: {
           tags,
           summary: `Page views and events by ${dimension.replace('_', ' ')}`,
@@ -262,7 +284,11 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
       async (request) => ({
         ...rangeOf(request.query),
         dimension,
-        rows: await analytics.breakdown(scopeOf(request.query), dimension, request.query.limit),
+        rows: await analytics.breakdown(
+          scopeOf(request.siteId, request.query),
+          dimension,
+          request.query.limit,
+        ),
       }),
     );
   }

@@ -19,6 +19,7 @@ export function funnelRoutes(app: FastifyInstance, options: { funnels: FunnelSer
   app.post(
     '/analytics/funnel',
     {
+      config: { sharedLink: true },
       schema: {
         tags: ['analytics'],
         summary: 'Visitors who did steps 1..n in that order within one visit (docs/funnels.md)',

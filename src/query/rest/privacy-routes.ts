@@ -6,7 +6,6 @@ import { OptionalSiteId } from '../../domain/site-id.js';
 export interface PrivacyRouteOptions {
   /** EventStore.eraseVisitor: deletes one visitor's raw events and sessions, answers how many events. */
   eraseVisitor(siteId: string, visitorId: string): Promise<number>;
-  defaultSiteId: string;
 }
 
 /**
@@ -18,6 +17,7 @@ export function privacyRoutes(parent: FastifyInstance, options: PrivacyRouteOpti
   app.delete(
     '/analytics/users/:userId',
     {
+      config: { sharedLink: false },
       schema: {
         tags: ['analytics'],
         summary:
@@ -39,7 +39,7 @@ export function privacyRoutes(parent: FastifyInstance, options: PrivacyRouteOpti
       },
     },
     async (request) => {
-      const siteId = request.query.site_id ?? options.defaultSiteId;
+      const { siteId } = request;
       const erased = await options.eraseVisitor(siteId, request.params.userId);
       request.log.info({ siteId, erased }, 'visitor erased');
       return { site_id: siteId, user_id: request.params.userId, erased_events: erased };

@@ -25,6 +25,7 @@ export function propertyRoutes(
   app.post(
     '/analytics/property-keys',
     {
+      config: { sharedLink: true },
       schema: {
         tags: ['analytics'],
         summary: 'The custom property keys of the counted events, the most used first (up to 50)',

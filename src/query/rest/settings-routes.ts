@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { SiteId } from '../../domain/site-id.js';
-import { allowsSite, assertWritable } from '../query-access.js';
+import { allowsSite } from '../query-access.js';
 import type { GoalsService } from '../settings/goals.js';
 import type { SavedFunnels } from '../settings/saved-funnels.js';
 import { notFound } from '../settings/setting-input.js';
@@ -48,13 +48,17 @@ const Link = Type.Object({
 const NewLink = Type.Object({ ...Link.properties, token: Type.String(), url: Type.String() });
 /** The services check bodies field by field (naming the field of any mistake); OpenAPI shows these. */
 const raw = () => (data: unknown) => ({ value: data });
+/** A dashboard's read: a shared link of the site may ask it. */
+const dashboardRead = { sharedLink: true };
+/** A change, or the site's links: keys only. */
+const keysOnly = { sharedLink: false };
 // The record's own site decides who may delete it; the query-auth hook leaves that to the route.
-const recordSite = { siteFromRecord: true };
+const recordSite = { ...keysOnly, siteFromRecord: true };
 
 /**
  * Goals, saved funnels and shared links of a site (docs/settings-api.md). Same access rules as the
  * query: a key scoped to other sites neither reads nor changes them (another site's record is a
- * 404, so ids leak nothing), and a shared link changes nothing.
+ * 404, so ids leak nothing), and a shared link changes nothing (every route but the two lists closes to links).
  */
 export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOptions): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -68,7 +72,6 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
     },
     what: string,
   ) => {
-    assertWritable(request.queryAccess);
     const site = await service.siteOf(id);
     if (!allowsSite(request.queryAccess, site) || (wanted !== undefined && wanted !== site))
       notFound(what);
@@ -78,6 +81,7 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
   app.post(
     '/analytics/goals',
     {
+      config: keysOnly,
       schema: {
         tags: ['settings'],
         summary:
@@ -94,13 +98,13 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
       validatorCompiler: raw,
     },
     async (request, reply) => {
-      assertWritable(request.queryAccess);
       return reply.status(201).send(await options.goals.create(request.body));
     },
   );
   app.get(
     '/analytics/goals',
     {
+      config: dashboardRead,
       schema: {
         tags: ['settings'],
         summary: "A site's goals",
@@ -131,6 +135,7 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
   app.post(
     '/analytics/funnels',
     {
+      config: keysOnly,
       schema: {
         tags: ['settings'],
         summary: 'Save a funnel definition: { site_id, name, steps: [filter, …] } (2 to 8 steps)',
@@ -144,13 +149,13 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
       validatorCompiler: raw,
     },
     async (request, reply) => {
-      assertWritable(request.queryAccess);
       return reply.status(201).send(await options.funnels.create(request.body));
     },
   );
   app.get(
     '/analytics/funnels',
     {
+      config: dashboardRead,
       schema: {
         tags: ['settings'],
         summary: "A site's saved funnels",
@@ -187,6 +192,7 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
   app.post(
     '/analytics/shared-links',
     {
+      config: keysOnly,
       schema: {
         tags: ['settings'],
         summary:
@@ -201,13 +207,13 @@ export function settingsRoutes(parent: FastifyInstance, options: SettingsRouteOp
       validatorCompiler: raw,
     },
     async (request, reply) => {
-      assertWritable(request.queryAccess);
       return reply.status(201).send(await options.links.create(request.body));
     },
   );
   app.get(
     '/analytics/shared-links',
     {
+      config: keysOnly,
       schema: {
         tags: ['settings'],
         summary: "A site's shared links (without their tokens)",

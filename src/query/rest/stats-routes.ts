@@ -4,7 +4,6 @@ import { SiteId } from '../../domain/site-id.js';
 import { DATE_RANGE_SHORTCUTS } from '../../domain/stats/date-range.js';
 import { parseStatsRequest, QUERY_LIMITS } from '../../domain/stats/parse-request.js';
 import { FILTER_OPERATORS, STATS_METRICS } from '../../domain/stats/query-model.js';
-import { assertSite } from '../query-access.js';
 import { describeQuery, type StatsEngine } from '../stats/stats-engine.js';
 
 /** The request as OpenAPI shows it; the parser (domain/stats/parse-request.ts) is what checks it, field by field. */
@@ -82,6 +81,7 @@ export function statsRoutes(app: FastifyInstance, options: { stats: StatsEngine 
   app.post(
     '/analytics/query',
     {
+      config: { sharedLink: true },
       schema: {
         tags: ['analytics'],
         summary:
@@ -93,8 +93,8 @@ export function statsRoutes(app: FastifyInstance, options: { stats: StatsEngine 
       validatorCompiler: () => (data: unknown) => ({ value: data }),
     },
     async (request) => {
+      // The site-scope hook has authorized the body's site_id, which the parser has now checked.
       const parsed = parseStatsRequest(request.body);
-      assertSite(request.queryAccess, parsed.siteId);
       const { query, answer } = await options.stats.run(parsed);
       return { results: answer.results, meta: answer.meta, query: describeQuery(query) };
     },

@@ -200,7 +200,7 @@ export function createSharedLinks(store: SettingsStore, now: () => number = Date
             safeEqual(mac, macOf(stored, id, Number(expires)));
           if (!valid) throw unauthorized('this shared link needs its password', 'password');
         }
-        return { sites: new Set([record.siteId]), readOnly: true };
+        return { sites: new Set([record.siteId]), via: 'shared-link' };
       })();
     },
   };
