@@ -12,7 +12,7 @@ import fp from 'fastify-plugin';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config/config-schema.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { installErrorHandler, sendError } from './http/error-handler.js';
 import type { Readiness } from './http/health-routes.js';
 import { ingestPlugin } from './http/ingest-plugin.js';
 import { operationsPlugin } from './http/operations-plugin.js';
@@ -63,6 +63,10 @@ export function serverOptions(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // A URL Fastify cannot route is answered by the one error shaping, not Fastify's own body.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(error, request, reply);
+    },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   };
 }

@@ -6,8 +6,10 @@ export const ErrorCodes = {
   INVALID_EVENT: 400,
   INVALID_JSON: 400,
   INVALID_QUERY: 400,
+  BAD_REQUEST: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -41,4 +43,53 @@ export class ClickstreamError extends Error {
 
 export function isClickstreamError(error: unknown): error is ClickstreamError {
   return error instanceof ClickstreamError;
+}
+
+/**
+ * What every error answers with: the HTTP error body, GraphQL's `extensions` (code and field), the
+ * ingest batch's 400 (with its rejections beside). Shaped by `errorBodyOf` alone.
+ */
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  /** The status's reason phrase. */
+  error: string;
+  message: string;
+  /** The offending field, dotted, when the error is about one. */
+  field?: string;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? 'Error';
+}
+
+/**
+ * What a client is told of an error, on every edge: a coded error keeps its code, message and
+ * field, except that a 5xx other than 503 (whose message says what to retry) says only "internal
+ * error"; anything uncoded is INTERNAL, its details left to the server's log.
+ */
+export function errorBodyOf(error: unknown): ErrorBody {
+  const coded = isClickstreamError(error) ? error : new ClickstreamError('INTERNAL', 'uncoded');
+  const statusCode = ErrorCodes[coded.code];
+  return {
+    statusCode,
+    code: coded.code,
+    error: reasonPhrase(statusCode),
+    message: statusCode >= 500 && statusCode !== 503 ? 'internal error' : coded.message,
+    ...(coded.field ? { field: coded.field } : {}),
+  };
 }

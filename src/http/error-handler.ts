@@ -1,88 +1,79 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ErrorCodes, isClickstreamError } from '../domain/errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ClickstreamError,
+  errorBodyOf,
+  isClickstreamError,
+  reasonPhrase,
+  type ErrorBody,
+} from '../domain/errors.js';
 
-export interface ErrorBody {
-  statusCode: number;
-  /** One of ErrorCodes, or the name of a Fastify 4xx (e.g. INVALID_JSON). */
-  code: string;
-  error: string;
-  message: string;
-  field?: string;
-}
+export type { ErrorBody } from '../domain/errors.js';
 
 const RETRY_AFTER_SECONDS = '1';
 
 /**
  * One error handler for every route: our coded errors keep their message and field; Fastify's own
- * 4xx (bad JSON, media type, body size) keep theirs; anything else is a 500 whose details stay in
- * the log, never in the answer.
+ * 4xx (bad JSON, media type, body size, a bad URL) get a code of the closed list; anything else is
+ * a 500 whose details stay in the log, never in the answer.
  */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const body = toErrorBody(error);
-    if (body.statusCode >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      if (body.statusCode === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
-    }
-    return reply.status(body.statusCode).send(body);
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      statusCode: 404,
-      code: 'NOT_FOUND',
-      error: 'Not Found',
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
-    }),
+    sendError(
+      new ClickstreamError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    ),
   );
 }
 
-export function toErrorBody(error: FastifyError): ErrorBody {
-  if (isClickstreamError(error)) {
-    const statusCode = ErrorCodes[error.code];
-    const message = statusCode >= 500 && statusCode !== 503 ? 'internal error' : error.message;
-    return {
-      statusCode,
-      code: error.code,
-      error: reason(statusCode),
-      message,
-      ...(error.field ? { field: error.field } : {}),
-    };
+/**
+ * Fastify's `frameworkErrors` (serverOptions): a URL it cannot route (bad percent-encoding, a
+ * parameter past its length) is answered before any route, by this same shaping.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const body = toErrorBody(error as FastifyError);
+  if (body.statusCode >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    if (body.statusCode === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
   }
-  if (error.validation) {
-    const first = error.validation[0];
-    const params = first?.params as
-      { missingProperty?: string; additionalProperty?: string } | undefined;
-    const field =
-      first?.instancePath.slice(1).replaceAll('/', '.') ||
-      params?.missingProperty ||
-      params?.additionalProperty ||
-      error.validationContext ||
-      'request';
-    const rule = params?.additionalProperty
-      ? 'is not a known parameter'
-      : (first?.message ?? 'is invalid');
-    return {
-      statusCode: 400,
-      code: 'INVALID_QUERY',
-      error: reason(400),
-      message: `${field} ${rule}`,
-      field,
-    };
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    return {
-      statusCode: status,
-      code: fastifyCode(error, status),
-      error: reason(status),
-      message: error.message,
-    };
-  }
-  return { statusCode: 500, code: 'INTERNAL', error: reason(500), message: 'internal error' };
+  return reply.status(body.statusCode).send(body);
 }
 
-function fastifyCode(error: FastifyError, status: number): string {
+export function toErrorBody(error: FastifyError): ErrorBody {
+  if (isClickstreamError(error)) return errorBodyOf(error);
+  if (error.validation) return errorBodyOf(validationError(error));
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return errorBodyOf(error);
+  const code = fastifyCode(error, status);
+  const body = errorBodyOf(new ClickstreamError(code, error.message));
+  // A 4xx of the HTTP layer without a code of its own keeps its status (BAD_REQUEST's docs say so).
+  return code === 'BAD_REQUEST'
+    ? { ...body, statusCode: status, error: reasonPhrase(status) }
+    : body;
+}
+
+/** A schema's refusal as INVALID_QUERY naming the field and the rule. */
+function validationError(error: FastifyError): ClickstreamError {
+  const first = error.validation?.[0];
+  const params = first?.params as
+    { missingProperty?: string; additionalProperty?: string } | undefined;
+  const field =
+    first?.instancePath.slice(1).replaceAll('/', '.') ||
+    params?.missingProperty ||
+    params?.additionalProperty ||
+    error.validationContext ||
+    'request';
+  const rule = params?.additionalProperty
+    ? 'is not a known parameter'
+    : (first?.message ?? 'is invalid');
+  return new ClickstreamError('INVALID_QUERY', `${field} ${rule}`, { field });
+}
+
+function fastifyCode(error: FastifyError, status: number): ClickstreamError['code'] {
+  if (status === 404) return 'NOT_FOUND';
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 414) return 'URI_TOO_LONG';
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   if (
     error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
@@ -90,22 +81,5 @@ function fastifyCode(error: FastifyError, status: number): string {
     error instanceof SyntaxError
   )
     return 'INVALID_JSON';
-  return error.code ?? 'BAD_REQUEST';
-}
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-function reason(status: number): string {
-  return REASONS[status] ?? 'Error';
+  return 'BAD_REQUEST';
 }

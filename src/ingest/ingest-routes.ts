@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ClickstreamError } from '../domain/errors.js';
+import { ClickstreamError, errorBodyOf } from '../domain/errors.js';
 import { TrackInputSchema } from '../domain/track-input.js';
 import type { RequestContext } from './enrich-event.js';
 import { singleEventError, type IngestService } from './ingest-service.js';
@@ -85,13 +85,8 @@ export function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions):
       const status = result.accepted.length === 0 ? 400 : 202;
       const body = { accepted: result.accepted.length, rejected: result.rejected };
       if (status === 400) {
-        return reply.status(400).send({
-          statusCode: 400,
-          code: 'INVALID_EVENT',
-          error: 'Bad Request',
-          message: 'no event in the batch was valid',
-          ...body,
-        });
+        const error = new ClickstreamError('INVALID_EVENT', 'no event in the batch was valid');
+        return reply.status(400).send({ ...errorBodyOf(error), ...body });
       }
       return reply.status(202).send(body);
     },

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickstream, type Clickstream } from '../../src/compose/clickstream.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { ErrorCodes } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { eventually } from '../support/events.js';
 
@@ -50,14 +51,19 @@ async function expectHandled(
 ): Promise<number> {
   const answer = await post(url, payload, type);
   expect(answer.statusCode, answer.body.slice(0, 300)).toBeLessThan(500);
-  if (answer.statusCode >= 400)
+  if (answer.statusCode >= 400) {
     expect(answer.json()).toMatchObject({
       statusCode: answer.statusCode,
       code: expect.any(String),
       message: expect.any(String),
     });
+    expect(CODES, answer.body.slice(0, 300)).toContain(answer.json().code);
+  }
   return answer.statusCode;
 }
+
+/** The closed list: every error a client sees carries one of these (src/domain/errors.ts). */
+const CODES = Object.keys(ErrorCodes);
 
 const URLS = fc.constantFrom('/track', '/track/batch');
 const POISON = fc.constantFrom('__proto__', 'constructor', 'prototype');
@@ -246,6 +252,18 @@ describe('hostile input on the ingest path (fast-check)', { timeout: 120_000 }, 
         (e) => e.length === 1,
       );
       expect(events[0]!.properties ?? {}).toEqual(properties);
+    }
+  });
+
+  it('URLs the router cannot take are answered by the same error edge, with a code of the closed list', async () => {
+    for (const [url, statusCode, code] of [
+      ['/track/%E0%A4%A', 400, 'BAD_REQUEST'],
+      [`/share/${'x'.repeat(500)}`, 414, 'URI_TOO_LONG'],
+      ['/no-such-route', 404, 'NOT_FOUND'],
+    ] as const) {
+      const answer = await app.inject({ method: 'GET', url });
+      expect(answer.statusCode, url).toBe(statusCode);
+      expect(answer.json(), url).toMatchObject({ statusCode, code, message: expect.any(String) });
     }
   });
 });

@@ -1,7 +1,9 @@
 import type { FastifyError } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ClickstreamError } from '../../src/domain/errors.js';
+import { GraphQLError } from 'graphql';
+import { ClickstreamError, errorBodyOf } from '../../src/domain/errors.js';
 import { toErrorBody } from '../../src/http/error-handler.js';
+import { formatError, graphqlErrorOf } from '../../src/query/graphql/graphql-errors.js';
 
 const fastifyError = (
   props: Partial<FastifyError> & { message: string },
@@ -149,5 +151,66 @@ describe('toErrorBody', () => {
       ],
     });
     expect(toErrorBody(error)).toMatchObject({ statusCode: 400, field: 'limt' });
+  });
+});
+
+describe('one error edge: HTTP, GraphQL and the ingest batch shape errors alike', () => {
+  it('gives a 4xx of the HTTP layer without a code of its own a code of the closed list, keeping its status', () => {
+    expect(
+      toErrorBody(
+        fastifyError({
+          message: 'Request body size did not match Content-Length',
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+        }),
+      ),
+    ).toEqual({
+      statusCode: 400,
+      code: 'BAD_REQUEST',
+      error: 'Bad Request',
+      message: 'Request body size did not match Content-Length',
+    });
+    expect(
+      toErrorBody(fastifyError({ message: 'Range Not Satisfiable', statusCode: 416 })),
+    ).toMatchObject({ statusCode: 416, code: 'BAD_REQUEST' });
+    expect(
+      toErrorBody(
+        fastifyError({ message: 'too long', statusCode: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' }),
+      ),
+    ).toMatchObject({ statusCode: 414, code: 'URI_TOO_LONG', error: 'URI Too Long' });
+  });
+
+  it('shapes a GraphQL error from the same body: code and field in extensions, the field before the message', () => {
+    const error = new ClickstreamError('INVALID_QUERY', 'must be a GraphQL document', {
+      field: 'query',
+    });
+    const body = errorBodyOf(error);
+    expect(graphqlErrorOf(error).toJSON()).toEqual({
+      message: `${body.field} ${body.message}`,
+      extensions: { code: body.code, field: body.field },
+    });
+    const resolved = new GraphQLError('x', { path: ['pageViews'], originalError: error });
+    expect(formatError(resolved).toJSON()).toMatchObject({
+      path: ['pageViews'],
+      extensions: { code: 'INVALID_QUERY', field: 'query' },
+    });
+  });
+
+  it('hides an unexpected error behind INTERNAL in GraphQL as in HTTP', () => {
+    const secret = new Error('SQLITE_CORRUPT at /var/lib/clickstream/store.db');
+    const resolved = new GraphQLError(secret.message, { originalError: secret });
+    expect(formatError(resolved).toJSON()).toEqual({
+      message: 'internal error',
+      extensions: { code: 'INTERNAL' },
+    });
+    expect(toErrorBody(secret as never)).toMatchObject({
+      code: 'INTERNAL',
+      message: 'internal error',
+    });
+  });
+
+  it("keeps GraphQL's own errors (a parse or validation error) as graphql made them", () => {
+    const own = new GraphQLError('Cannot query field "nope" on type "Query".');
+    expect(formatError(own)).toBe(own);
   });
 });

@@ -8,6 +8,7 @@ import {
   type AccessDecision,
   type QueryAccess,
 } from '../query-access.js';
+import { graphqlErrorOf } from './graphql-errors.js';
 
 export interface AccessContext {
   access?: QueryAccess | undefined;
@@ -79,10 +80,7 @@ export function guardSites<R extends Record<string, unknown>>(
             checked = scoped(args, context);
           } catch (error) {
             if (!isClickstreamError(error)) throw error;
-            const message = error.field ? `${error.field} ${error.message}` : error.message;
-            throw new GraphQLError(message, {
-              extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
-            });
+            throw graphqlErrorOf(error);
           }
           return field.subscribe(root, checked, context, info);
         },

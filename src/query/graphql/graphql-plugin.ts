@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError } from 'graphql';
 import mercurius from 'mercurius';
-import { ErrorCodes, isClickstreamError } from '../../domain/errors.js';
+import { ClickstreamError } from '../../domain/errors.js';
 import type { SiteId } from '../../domain/site-id.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import type { LiveHub } from '../realtime/live-hub.js';
@@ -15,6 +14,7 @@ import {
   noIntrospectionRule,
   type AccessContext,
 } from './graphql-access.js';
+import { formatError, graphqlErrorOf, unwrapValidation } from './graphql-errors.js';
 import { createLiveResolvers } from './live-resolvers.js';
 import { liveTypeDefs } from './live-schema.js';
 import { createResolvers } from './resolvers.js';
@@ -127,15 +127,10 @@ function refuseMissingDocument(app: FastifyInstance): void {
     const params = (request.method === 'POST' ? request.body : request.query) as
       { query?: unknown; persisted?: unknown } | null | undefined;
     if (params?.persisted === true || isDocumentSource(params?.query)) return;
-    return reply.status(400).send({
-      data: null,
-      errors: [
-        {
-          message: 'query must be a GraphQL document',
-          extensions: { code: 'INVALID_QUERY', field: 'query' },
-        },
-      ],
+    const error = new ClickstreamError('INVALID_QUERY', 'must be a GraphQL document', {
+      field: 'query',
     });
+    return reply.status(400).send({ data: null, errors: [graphqlErrorOf(error)] });
   });
 }
 
@@ -188,52 +183,4 @@ function sameOriginOnly(
   }
   if (host !== undefined && host === info.req.headers.host) return next(true);
   next(false, 403, 'cross-origin WebSocket refused');
-}
-
-/**
- * Mercurius reports every validation failure (unknown field, depth, cost) as one "Graphql
- * validation error" holding the real ones; the client needs those to fix its query.
- */
-function unwrapValidation(error: GraphQLError): GraphQLError[] {
-  const inner: unknown = (error.originalError as { errors?: unknown } | undefined)?.errors;
-  if (!Array.isArray(inner)) return [error];
-  return inner.map((e: Error) =>
-    isGraphqlError(e) ? e : new GraphQLError(e.message, { originalError: e }),
-  );
-}
-
-function formatError(error: GraphQLError): GraphQLError {
-  const original = error.originalError;
-  if (isClickstreamError(original)) {
-    const status = ErrorCodes[original.code];
-    const message =
-      status >= 500 && status !== 503
-        ? 'internal error'
-        : original.field
-          ? `${original.field} ${original.message}`
-          : original.message;
-    return new GraphQLError(message, {
-      path: error.path,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
-    });
-  }
-  if (original && !isGraphqlError(original) && !isMercuriusError(original)) {
-    return new GraphQLError('internal error', {
-      path: error.path,
-      extensions: { code: 'INTERNAL' },
-    });
-  }
-  return error;
-}
-
-/**
- * graphql ships CommonJS and ESM builds: mercurius requires one, and a test runner or bundler may
- * give this module the other, so a GraphQLError is recognised by name, not by instanceof.
- */
-function isGraphqlError(error: Error): error is GraphQLError {
-  return error.name === 'GraphQLError';
-}
-
-function isMercuriusError(error: Error): boolean {
-  return error.name === 'FastifyError' || 'statusCode' in error;
 }

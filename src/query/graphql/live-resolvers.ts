@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { isClickstreamError } from '../../domain/errors.js';
 import type { TrackedEvent } from '../../domain/tracked-event.js';
 import type { LiveHub } from '../realtime/live-hub.js';
@@ -10,6 +9,7 @@ import {
   type TotalsArgs,
 } from '../realtime/live-args.js';
 import type { LiveSnapshot } from '../realtime/live-window.js';
+import { graphqlErrorOf } from './graphql-errors.js';
 import { toGraphqlEvent } from './resolvers.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -58,10 +58,7 @@ function subscribing<A, T>(subscribe: (args: A) => AsyncIterableIterator<T>) {
       return subscribe(args);
     } catch (error) {
       if (!isClickstreamError(error)) throw error;
-      const message = error.field ? `${error.field} ${error.message}` : error.message;
-      throw new GraphQLError(message, {
-        extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
-      });
+      throw graphqlErrorOf(error);
     }
   };
 }
