@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickstream, type Clickstream } from '../../src/compose/clickstream.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { ErrorCodes } from '../../src/domain/errors.js';
+import { ClickstreamError, ErrorCodes, errorBodyOf } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { eventually } from '../support/events.js';
 
@@ -265,5 +265,15 @@ describe('hostile input on the ingest path (fast-check)', { timeout: 120_000 }, 
       expect(answer.statusCode, url).toBe(statusCode);
       expect(answer.json(), url).toMatchObject({ statusCode, code, message: expect.any(String) });
     }
+  });
+
+  it('a batch without one valid event is refused with the same error body, its rejections beside', async () => {
+    const answer = await post('/track/batch', JSON.stringify({ events: [{ page_url: '/x' }] }));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({
+      ...errorBodyOf(new ClickstreamError('INVALID_EVENT', 'no event in the batch was valid')),
+      accepted: 0,
+      rejected: [{ index: 0, field: 'event_type', message: 'is required' }],
+    });
   });
 });
