@@ -34,6 +34,8 @@ const DASHBOARD_READ = { sharedLink: true };
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const ScopeSchema = Type.Object(ScopeQuery, { additionalProperties: false });
 type ScopeParams = Static<typeof ScopeSchema>;
+/** A request after the site-scope hook: its site resolved and authorized. */
+type ScopedRequest = { siteId: string; query: ScopeParams };
 
 const BREAKDOWNS: Record<string, BreakdownDimension> = {
   referrers: 'referrer',
@@ -55,7 +57,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { analytics } = options;
   // The site comes from the site-scope hook (query-auth.ts): resolved and authorized once.
-  const scopeOf = (siteId: string, q: ScopeParams): Scope => ({
+  const scopeOf = ({ siteId, query: q }: ScopedRequest): Scope => ({
     siteId,
     from: q.from,
     to: q.to,
@@ -67,8 +69,9 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
   };
   const tags = ['analytics'];
 
-  const pageViews = async (siteId: string, page: string, q: ScopeParams) => {
-    const result = await analytics.pageViews(scopeOf(siteId, q), page);
+  const pageViews = async (request: ScopedRequest, page: string) => {
+    const q = request.query;
+    const result = await analytics.pageViews(scopeOf(request), page);
     const explained = result.leftOut
       ? {
           left_out: {
@@ -99,12 +102,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
         querystring: ScopeSchema,
       },
     },
-    (request) =>
-      pageViews(
-        request.siteId,
-        String((request.params as Record<string, string>)['*'] ?? ''),
-        request.query,
-      ),
+    (request) => pageViews(request, String((request.params as Record<string, string>)['*'] ?? '')),
   );
   app.get(
     '/analytics/page-views',
@@ -119,7 +117,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
         ),
       },
     },
-    (request) => pageViews(request.siteId, request.query.page, request.query),
+    (request) => pageViews(request, request.query.page),
   );
 
   app.get(
@@ -158,7 +156,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
       return {
         interval,
         ...rangeOf(q, defaultDaysOf(interval)),
-        points: await analytics.timeseries(scopeOf(request.siteId, q), interval, metrics, q.page),
+        points: await analytics.timeseries(scopeOf(request), interval, metrics, q.page),
       };
     },
   );
@@ -175,7 +173,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      pages: await analytics.topPages(scopeOf(request.siteId, request.query), request.query.limit),
+      pages: await analytics.topPages(scopeOf(request), request.query.limit),
     }),
   );
 
@@ -191,10 +189,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      event_types: await analytics.eventCounts(
-        scopeOf(request.siteId, request.query),
-        request.query.limit,
-      ),
+      event_types: await analytics.eventCounts(scopeOf(request), request.query.limit),
     }),
   );
 
@@ -214,10 +209,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     async (request) => ({
       ...rangeOf(request.query),
       page: request.query.page ?? null,
-      visitors: await analytics.uniqueVisitors(
-        scopeOf(request.siteId, request.query),
-        request.query.page,
-      ),
+      visitors: await analytics.uniqueVisitors(scopeOf(request), request.query.page),
     }),
   );
 
@@ -234,7 +226,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
     },
     async (request) => ({
       ...rangeOf(request.query),
-      ...(await analytics.sessions(scopeOf(request.siteId, request.query))),
+      ...(await analytics.sessions(scopeOf(request))),
     }),
   );
 
@@ -284,11 +276,7 @@ export function analyticsRoutes(parent: FastifyInstance, options: AnalyticsRoute
       async (request) => ({
         ...rangeOf(request.query),
         dimension,
-        rows: await analytics.breakdown(
-          scopeOf(request.siteId, request.query),
-          dimension,
-          request.query.limit,
-        ),
+        rows: await analytics.breakdown(scopeOf(request), dimension, request.query.limit),
       }),
     );
   }
